@@ -1,0 +1,51 @@
+// The seams between the Cortex-M4 core of the virtual board and its peripheral models.
+// A peripheral never touches Unicorn: it sees register reads/writes, the virtual clock and the board services.
+namespace Stm32Boot.VirtualBoard;
+
+/// Why a peripheral is being reset. Backup-domain state (RTC backup registers, BDCR) survives System.
+public enum ResetKind { PowerOn, System }
+
+/// A memory-mapped register block, modelled after RM0351. Offsets are relative to <see cref="Base"/>.
+/// An access the model does not implement calls <see cref="IBoard.Fault"/> with the register name or offset:
+/// it never silently reads 0.
+public interface IPeripheral
+{
+    string Name { get; }
+    uint Base { get; }
+    uint Size { get; }
+    /// size is 1, 2 or 4 bytes; offset is within [0, Size).
+    uint Read(uint offset, int size);
+    void Write(uint offset, int size, uint value);
+    void Reset(ResetKind kind);
+}
+
+/// Virtual time. Advances with executed instructions (one cycle each at the current SYSCLK) and with scheduled
+/// peripheral events (flash program/erase durations, UART bit times). Deterministic: no wall-clock input.
+public interface IVirtualClock
+{
+    /// Virtual time since power-on, in picoseconds.
+    ulong NowPs { get; }
+    /// Current core clock in Hz (RCC model sets it when the firmware switches SYSCLK; reset: MSI 4 MHz).
+    uint SysclkHz { get; set; }
+    /// Run callback when virtual time reaches atPs (>= NowPs). Returns a handle for Cancel.
+    long Schedule(ulong atPs, Action callback);
+    void Cancel(long handle);
+}
+
+/// What a peripheral may ask of the board around it.
+public interface IBoard
+{
+    IVirtualClock Clock { get; }
+    /// Set an external interrupt (IRQn as in RM0351's vector table: USART1 = 37, OTG_FS = 67) pending, or
+    /// (level-triggered lines) report the line's level; the NVIC model decides when to take it.
+    void SetIrqLevel(int irqn, bool asserted);
+    /// Stop the run with a clear message (unmodelled register, forbidden access); the message names the
+    /// peripheral, the offset and the value; the core adds the PC.
+    void Fault(string message);
+    /// Flash contents changed under the CPU (erase/program): drop translated code for the range on every alias.
+    void InvalidateCode(uint address, uint length);
+    /// SCB_AIRCR.SYSRESETREQ or IWDG expiry: a system reset at the end of the current instruction block.
+    void RequestSystemReset(string reason);
+    /// The whole 1 MB flash array (index 0 = 0x08000000); mapped into the CPU at 0x0 and 0x08000000.
+    byte[] Flash { get; }
+}
