@@ -1,0 +1,117 @@
+// The build orchestrator: a Cake script (run by the Cake .NET tool, see ./build.sh). It reads as a table of
+// contents; the work itself (generate, stamp, merge, inspect, emulate) lives in the tested C# under tools/.
+//
+//   ./build.sh                      build everything: out/factory.hex, bootloader and stamped application
+//   ./build.sh --target=Test        every test (host C, C# tools, virtual board end to end)
+//   ./build.sh --target=Bench       benchmarks: sizes, emulator speed, boot time
+//   ./build.sh --Version=1.2.3.4    any setting of build/settings.json, also as STM32BOOT_<Key> (':' -> '__')
+
+// Cake's #addin does not resolve dependencies: every assembly is listed. Microsoft.Extensions.* stays at 10.0.x,
+// the line that runs on Cake's .NET 10 runtime (11.x needs System.Text.Json 11).
+#addin nuget:?package=CliWrap&version=3.10.5
+#addin nuget:?package=Microsoft.Extensions.Primitives&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.Configuration.Abstractions&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.Configuration&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.FileProviders.Abstractions&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.FileProviders.Physical&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.FileSystemGlobbing&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.Configuration.FileExtensions&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.Configuration.Json&version=10.0.0
+#addin nuget:?package=Microsoft.Extensions.Configuration.EnvironmentVariables&version=10.0.0
+#nullable enable
+#load "build/process.cake"
+#load "build/settings.cake"
+#load "build/doctor.cake"
+
+using Microsoft.Extensions.Configuration;
+
+var target = Argument("target", "Package");
+var root = MakeAbsolute(Directory(".")).FullPath;
+var outDir = $"{root}/out";
+var settings = BuildSettings.Load(Context, root);
+var preset = settings.BuildType.ToLowerInvariant();
+var firmwareDir = $"{outDir}/firmware/{preset}";
+var toolsDll = $"{outDir}/dotnet/bin/stm32boot/release/stm32boot.dll";
+var effectiveSettings = $"{outDir}/settings.effective.json";
+
+Setup(ctx => Information($"version {settings.Version}, board {settings.BoardId}, {settings.BuildType}, toolchain {settings.ToolchainPrefix}gcc"));
+
+Task("Clean")
+    .Description("Delete out/, the only folder the build writes.")
+    .Does(() => { if (DirectoryExists(outDir)) DeleteDirectory(outDir, new DeleteDirectorySettings { Recursive = true, Force = true }); });
+
+Task("Doctor")
+    .Description("Check the toolchain and Debian packages; as root on Debian, install what is missing.")
+    .Does(async () => await Doctor.CheckAsync(Context, root, settings.ToolchainPrefix));
+
+Task("Tools")
+    .Description("Build the stm32boot tool (generate, stamp, merge, info, emulate).")
+    .IsDependentOn("Doctor")
+    .Does(async () => await Run("dotnet", new[] { "build", $"{root}/tools/stm32boot", "-c", "Release", "--nologo", "-v", "quiet" }, "dotnet"));
+
+Task("Configure")
+    .Description("Generate memory map, linker fragment and build config from the settings; configure CMake.")
+    .IsDependentOn("Tools")
+    .Does(async () =>
+    {
+        settings.WriteEffective(effectiveSettings);
+        await Stm32Boot("generate", "--settings", effectiveSettings, "--out", $"{outDir}/gen");
+        await Run("cmake", new[] { "--preset", preset, $"-DGEN_DIR={outDir}/gen", $"-DTOOLCHAIN_PREFIX={settings.ToolchainPrefix}" }, "cmake");
+    });
+
+Task("Bootloader")
+    .Description("Compile and link the bootloader (prints its memory use).")
+    .IsDependentOn("Configure")
+    .Does(async () => await Run("cmake", new[] { "--build", firmwareDir, "--target", "bootloader" }, "bootloader"));
+
+Task("Application")
+    .Description("Compile and link the application (prints its memory use).")
+    .IsDependentOn("Configure")
+    .Does(async () => await Run("cmake", new[] { "--build", firmwareDir, "--target", "application" }, "application"));
+
+Task("Stamp")
+    .Description("Fill the application header (size, CRCs); write stamped HEX, BIN and ELF to out/.")
+    .IsDependentOn("Bootloader")
+    .IsDependentOn("Application")
+    .Does(async () =>
+    {
+        await Stm32Boot("stamp", $"{firmwareDir}/application.elf", "--out-dir", outDir, "--name", "application", "--settings", effectiveSettings);
+        CopyFile($"{firmwareDir}/bootloader.elf", $"{outDir}/bootloader.elf");
+        CopyFile($"{firmwareDir}/bootloader.hex", $"{outDir}/bootloader.hex");
+        CopyFile($"{firmwareDir}/bootloader.bin", $"{outDir}/bootloader.bin");
+    });
+
+Task("Merge")
+    .Description("Merge bootloader and stamped application into out/factory.hex.")
+    .IsDependentOn("Stamp")
+    .Does(async () => await Stm32Boot("merge", $"{outDir}/bootloader.hex", $"{outDir}/application.hex", "-o", $"{outDir}/factory.hex", "--start-from", $"{outDir}/bootloader.hex"));
+
+Task("Package")
+    .Description("The default: out/factory.hex, checked the way the bootloader will check it.")
+    .IsDependentOn("Merge")
+    .Does(async () => await Stm32Boot("info", $"{outDir}/factory.hex", "--settings", effectiveSettings));
+
+Task("Test")
+    .Description("Every test: host C (CTest), C# tools (xunit), virtual board and end to end on out/factory.hex.")
+    .IsDependentOn("Package")
+    .Does(async () =>
+    {
+        await Run("cmake", new[] { "-S", $"{root}/tests/host", "-B", $"{outDir}/host-tests", "-G", "Ninja" }, "ctest");
+        await Run("cmake", new[] { "--build", $"{outDir}/host-tests" }, "ctest");
+        await Run("ctest", new[] { "--test-dir", $"{outDir}/host-tests", "--output-on-failure" }, "ctest");
+        foreach (var project in TestProjects(root))
+            await Run("dotnet", new[] { "test", project, "-c", "Release", "--nologo", "--logger", "console;verbosity=normal" }, System.IO.Path.GetFileName(project),
+                new Dictionary<string, string?> { ["BOOT_OUT_DIR"] = outDir });
+    });
+
+Task("Bench")
+    .Description("Benchmarks: image sizes against their budgets, emulator speed, boot time in virtual time.")
+    .IsDependentOn("Package")
+    .Does(async () => await Run("dotnet", new[] { "run", "--project", $"{root}/tests/Stm32Boot.Bench", "-c", "Release", "--", outDir }, "bench"));
+
+RunTarget(target);
+
+Task Stm32Boot(params string[] args) => Run("dotnet", new[] { toolsDll }.Concat(args).ToArray(), "stm32boot");
+
+static IEnumerable<string> TestProjects(string root) =>
+    System.IO.Directory.GetDirectories($"{root}/tests").Where(d => System.IO.Directory.GetFiles(d, "*.Tests.csproj").Length > 0).OrderBy(d => d);
