@@ -23,7 +23,8 @@ public interface IPeripheral
 /// peripheral events (flash program/erase durations, UART bit times). Deterministic: no wall-clock input.
 public interface IVirtualClock
 {
-    /// Virtual time since power-on, in picoseconds.
+    /// Virtual time in picoseconds since the board was created; monotonic across resets and power cycles, so
+    /// timestamps of one test run (LED edges, UART bytes) stay comparable.
     ulong NowPs { get; }
     /// Current core clock in Hz (RCC model sets it when the firmware switches SYSCLK; reset: MSI 4 MHz).
     uint SysclkHz { get; set; }
@@ -48,4 +49,14 @@ public interface IBoard
     void RequestSystemReset(string reason);
     /// The whole 1 MB flash array (index 0 = 0x08000000); mapped into the CPU at 0x0 and 0x08000000.
     byte[] Flash { get; }
+}
+
+/// The flash memory array as the CPU's data bus sees it (added by the core helper). Unicorn maps flash read-only:
+/// every CPU store into 0x00000000-0x000FFFFF or 0x08000000-0x080FFFFF is handed to the flash model here, with
+/// address rebased to 0x08000000, and the model decides per RM0351 (PG/FSTPG set or not, double-word pairing, size)
+/// what the array holds. The core restores the array bytes Unicorn itself stored, right after the instruction
+/// block, so only what the model puts into IBoard.Flash survives.
+public interface IFlashBus
+{
+    void WriteArray(uint address, int size, uint value);
 }

@@ -1,0 +1,161 @@
+#include "commands.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "boot_request.h"
+#include "build_config.h"
+#include "console.h"
+#include "cortex.h"
+#include "crc_unit.h"
+#include "flash.h"
+#include "image_header.h"
+#include "memory_map.h"
+#include "rcc.h"
+#include "text.h"
+#include "usart1.h"
+
+typedef struct {
+    text_t text;
+    char buf[160]; /* room for an unknown command of CONSOLE_LINE_MAX characters and the hint */
+} line_t;
+
+static text_t *line_start(line_t *line, const char *label)
+{
+    text_init(&line->text, line->buf, sizeof line->buf);
+    text_str(&line->text, label);
+    text_char(&line->text, ' ');
+    return &line->text;
+}
+
+static void print_hex_field(const char *label, uint32_t value)
+{
+    line_t line;
+    text_hex32(line_start(&line, label), value);
+    console_print_text_line(&line.text);
+}
+
+static void print_u32_field(const char *label, uint32_t value)
+{
+    line_t line;
+    text_u32(line_start(&line, label), value);
+    console_print_text_line(&line.text);
+}
+
+static void cmd_version(void)
+{
+    console_print_line(FW_VERSION_STRING);
+}
+
+/* Everything comes from flash and the registers at run time, not from this image's own constants: the
+ * header is the one `stm32boot stamp` wrote, and the CRC is recomputed by the CRC unit. */
+static void cmd_info(void)
+{
+    image_header_t header;
+    memcpy(&header, (const void *)(uintptr_t)MM_HEADER_BASE, sizeof header);
+    line_t line;
+
+    text_t *magic = line_start(&line, "magic");
+    for (size_t i = 0; i < sizeof header.magic; i++) {
+        bool printable = header.magic[i] >= 0x20u && header.magic[i] < 0x7Fu;
+        text_char(magic, printable ? (char)header.magic[i] : '.');
+    }
+    console_print_text_line(&line.text);
+
+    print_u32_field("header_version", header.header_version);
+    text_dotted(line_start(&line, "fw_version"), header.fw_version, IMAGE_HEADER_VERSION_PARTS);
+    console_print_text_line(&line.text);
+    print_hex_field("image_addr", header.image_addr);
+    print_u32_field("image_size", header.image_size);
+
+    text_t *crc = line_start(&line, "image_crc32");
+    if (header.image_addr == MM_IMAGE_BASE && header.image_size <= MM_IMAGE_SIZE) {
+        uint32_t computed = crc_unit_crc32((const void *)(uintptr_t)header.image_addr, header.image_size);
+        text_hex32(crc, computed);
+        if (computed != header.image_crc32) {
+            text_str(crc, " (header says ");
+            text_hex32(crc, header.image_crc32);
+            text_char(crc, ')');
+        }
+    } else {
+        text_hex32(crc, header.image_crc32);
+        text_str(crc, " (not recomputed: image_addr/image_size lie outside the image region)");
+    }
+    console_print_text_line(&line.text);
+
+    print_hex_field("board_id", header.board_id);
+    print_hex_field("header_crc32", header.header_crc32);
+    print_hex_field("vtor", scb_get_vtor());
+    print_u32_field("sysclk", rcc_sysclk_hz());
+    console_print_line("built " __DATE__ " " __TIME__);
+}
+
+static void cmd_update(void)
+{
+    console_print_line("entering bootloader (backup-register request)");
+    usart1_flush();
+    boot_request_set();
+    cortex_system_reset();
+}
+
+static void cmd_erase_header(void)
+{
+    uint32_t page = flash_page_of(MM_HEADER_BASE);
+    line_t line;
+    text_t *text = line_start(&line, "erasing header page");
+    text_u32(text, page);
+    text_str(text, ", entering bootloader");
+    console_print_text_line(text);
+    usart1_flush();
+
+    flash_status_t status = flash_unlock();
+    if (status == FLASH_OK) {
+        status = flash_erase_page(page);
+        flash_lock();
+    }
+    if (status == FLASH_OK) {
+        cortex_system_reset();
+    }
+    text = line_start(&line, "erase-header failed:");
+    text_str(text, flash_status_text(status));
+    text_str(text, "; the application keeps running, try again or reset the board");
+    console_print_text_line(text);
+}
+
+static const struct {
+    const char *name;
+    void (*run)(void);
+} commands[] = {
+    { "version", cmd_version },
+    { "info", cmd_info },
+    { "update", cmd_update },
+    { "erase-header", cmd_erase_header },
+};
+
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+void commands_run(const char *input)
+{
+    if (input[0] == '\0') {
+        return;
+    }
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        if (strcmp(input, commands[i].name) == 0) {
+            commands[i].run();
+            return;
+        }
+    }
+
+    line_t line;
+    text_init(&line.text, line.buf, sizeof line.buf);
+    text_str(&line.text, "unknown command '");
+    text_str(&line.text, input);
+    text_str(&line.text, "' (try: ");
+    for (size_t i = 0; i < COMMAND_COUNT; i++) {
+        text_str(&line.text, commands[i].name);
+        text_str(&line.text, i + 1u < COMMAND_COUNT ? ", " : ")");
+    }
+    console_print_text_line(&line.text);
+}

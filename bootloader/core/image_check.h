@@ -1,0 +1,56 @@
+/* The acceptance check of the application image (DESIGN §5): every condition in the documented order, the
+ * first that fails decides the status. */
+#ifndef IMAGE_CHECK_H
+#define IMAGE_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "image_header.h"
+#include "image_port.h"
+
+typedef enum {
+    IMAGE_OK = 0,
+    IMAGE_BAD_MAGIC,
+    IMAGE_BAD_HEADER_VERSION,
+    IMAGE_BAD_HEADER_SIZE,
+    IMAGE_HEADER_CRC_MISMATCH,
+    IMAGE_ADDRESS_MISMATCH,
+    IMAGE_SIZE_OUT_OF_RANGE,
+    IMAGE_WRONG_BOARD_ID,
+    IMAGE_STACK_POINTER_OUTSIDE_RAM,
+    IMAGE_RESET_VECTOR_OUTSIDE_IMAGE,
+    IMAGE_RESET_VECTOR_NOT_THUMB,
+    IMAGE_CRC_MISMATCH,
+} image_status_t;
+
+typedef struct {
+    uint32_t base;
+    uint32_t size;
+} image_ram_region_t;
+
+#define IMAGE_CHECK_RAM_REGIONS 2u
+
+typedef struct {
+    uint32_t header_addr;
+    uint32_t image_addr;        /* the configured start: the header must name exactly this address */
+    uint32_t image_region_size; /* upper bound of image_size */
+    uint32_t board_id;          /* this bootloader's own board id */
+    image_ram_region_t ram[IMAGE_CHECK_RAM_REGIONS]; /* where the initial MSP may point */
+} image_check_config_t;
+
+/* The smallest image holds the initial MSP and the reset vector. */
+#define IMAGE_MIN_SIZE 8u
+
+/* Reads the header at config->header_addr into *header (always, so the caller can report on it) and checks
+ * the header, the first two vectors and the image CRC. */
+image_status_t image_check(const image_check_config_t *config, const image_port_t *port, image_header_t *header);
+
+/* The fixed reason text for a status, e.g. "header CRC mismatch" ("ok" for IMAGE_OK). */
+const char *image_status_text(image_status_t status);
+
+/* True when every byte of the header page is 0xFF: the application erased its header to ask for update
+ * mode, or no application was ever programmed. */
+bool image_header_page_erased(const image_port_t *port, uint32_t page_addr, uint32_t page_size);
+
+#endif /* IMAGE_CHECK_H */

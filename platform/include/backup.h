@@ -1,0 +1,12 @@
+/* RTC backup registers RTC_BKP0R..RTC_BKP31R: 32-bit words that survive a system reset. Reading needs
+ * nothing; writing enables the PWR clock and sets PWR_CR1.DBP on first use (RM0351, PWR_CR1.DBP: after reset the
+ * backup domain is write-protected; the RTC clock itself need not run). */
+#ifndef BACKUP_H
+#define BACKUP_H
+
+#include <stdint.h>
+
+uint32_t backup_read(uint32_t index);
+void backup_write(uint32_t index, uint32_t value);
+
+#endif /* BACKUP_H */

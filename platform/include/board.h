@@ -1,0 +1,51 @@
+/* B-L475E-IOT01A board facts (UM2153, DS10969, RM0351): pins and clock tree. The ONE place for them: the
+ * drivers use these names, and a test compares them with cubemx/bootloader.ioc and cubemx/application.ioc.
+ * Keep every value a plain literal so that test can read this file as text. */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include "gpio.h"
+
+/* DBGMCU_IDCODE.DEV_ID of the STM32L47x/L48x line. */
+#define BOARD_DEVICE_ID        0x415u
+
+/* Clock tree: MSI 4 MHz (reset range 6) -> PLL M=1, N=40 (VCO 160 MHz), R=2 -> SYSCLK 80 MHz;
+ * AHB, APB1 and APB2 undivided. 80 MHz needs voltage range 1 (the reset range) and 4 flash wait states. */
+#define BOARD_MSI_HZ           4000000u
+#define BOARD_PLLM             1u
+#define BOARD_PLLN             40u
+#define BOARD_PLLR             2u
+#define BOARD_SYSCLK_HZ        80000000u
+#define BOARD_FLASH_LATENCY    4u
+
+/* USART1 reaches the ST-LINK virtual COM port. */
+#define BOARD_CONSOLE_BAUD     115200u
+#define BOARD_CONSOLE_TX       GPIO_PIN(B, 6)
+#define BOARD_CONSOLE_RX       GPIO_PIN(B, 7)
+#define BOARD_CONSOLE_AF       7u
+
+/* Green LEDs, lit when the pin is high. */
+#define BOARD_LED1             GPIO_PIN(A, 5)
+#define BOARD_LED2             GPIO_PIN(B, 14)
+
+/* User button B1: external pull-up, pressed pulls the pin low. */
+#define BOARD_BUTTON           GPIO_PIN(C, 13)
+#define BOARD_BUTTON_PRESSED   false
+
+/* The clock tree must hold together (RM0351: PLL limits, flash read latency table). */
+_Static_assert(BOARD_PLLM >= 1u && BOARD_PLLM <= 8u, "PLLM must be 1..8");
+_Static_assert(BOARD_PLLN >= 8u && BOARD_PLLN <= 86u, "PLLN must be 8..86");
+_Static_assert(BOARD_PLLR == 2u || BOARD_PLLR == 4u || BOARD_PLLR == 6u || BOARD_PLLR == 8u,
+               "PLLR must be 2, 4, 6 or 8");
+_Static_assert(BOARD_MSI_HZ / BOARD_PLLM >= 4000000u && BOARD_MSI_HZ / BOARD_PLLM <= 16000000u,
+               "PLL input (VCO input) must be 4..16 MHz");
+_Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLN >= 64000000u &&
+               BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLN <= 344000000u, "VCO output must be 64..344 MHz");
+_Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLN / BOARD_PLLR == BOARD_SYSCLK_HZ,
+               "BOARD_SYSCLK_HZ must equal MSI / PLLM * PLLN / PLLR");
+_Static_assert(BOARD_SYSCLK_HZ <= 80000000u, "voltage range 1 allows at most 80 MHz");
+/* Range 1 needs one wait state per started 16 MHz above the first 16 MHz. */
+_Static_assert(BOARD_FLASH_LATENCY == (BOARD_SYSCLK_HZ - 1u) / 16000000u,
+               "BOARD_FLASH_LATENCY must match BOARD_SYSCLK_HZ (RM0351 Table 11, range 1)");
+
+#endif /* BOARD_H */

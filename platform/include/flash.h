@@ -1,0 +1,42 @@
+/* Embedded flash: unlock/lock, page erase in either bank, double-word programming. Every operation waits for
+ * FLASH_SR.BSY to clear, then checks and clears the error flags, and reports the first error found. */
+#ifndef FLASH_H
+#define FLASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    FLASH_OK = 0,
+    FLASH_ERR_RANGE,            /* page or address outside the flash array */
+    FLASH_ERR_ALIGNMENT,        /* address not on a double word, or length not a multiple of 8 */
+    FLASH_ERR_LOCKED,           /* FLASH_CR stayed locked: a wrong key locks it until the next reset */
+    FLASH_ERR_PROGRAMMING,      /* PROGERR: the double word was not erased */
+    FLASH_ERR_WRITE_PROTECTED,  /* WRPERR */
+    FLASH_ERR_PROG_ALIGNMENT,   /* PGAERR */
+    FLASH_ERR_SIZE,             /* SIZERR */
+    FLASH_ERR_SEQUENCE,         /* PGSERR */
+    FLASH_ERR_MISS,             /* MISERR */
+    FLASH_ERR_FAST,             /* FASTERR */
+    FLASH_ERR_READ_PROTECTED,   /* RDERR: PCROP area */
+    FLASH_ERR_OPERATION,        /* OPERR or OPTVERR */
+} flash_status_t;
+
+const char *flash_status_text(flash_status_t status);
+
+/* Sets FLASH_ACR.LATENCY and waits until the new value reads back, as RM0351 (read access latency)
+ * requires before a clock change relies on it. */
+void flash_set_latency(uint32_t wait_states);
+
+flash_status_t flash_unlock(void);
+void flash_lock(void);
+
+/* Global page number 0..511 (bank 2 starts at page 256). Needs flash_unlock(). */
+flash_status_t flash_erase_page(uint32_t page);
+/* Page that holds a flash address; the caller checks the address is inside the flash array. */
+uint32_t flash_page_of(uint32_t address);
+/* Programs len bytes (a multiple of 8) at a double-word aligned address, into erased flash. Needs
+ * flash_unlock(). */
+flash_status_t flash_program(uint32_t address, const void *data, size_t len);
+
+#endif /* FLASH_H */

@@ -1,0 +1,44 @@
+/* RCC: system clock switching and peripheral clock gating.
+ *
+ * Every peripheral clock enabled through rcc_periph_enable() is remembered, so rcc_periph_reset_enabled()
+ * can return all of them to their reset state (reset pulse, clock off) before the bootloader hands over. */
+#ifndef RCC_H
+#define RCC_H
+
+#include <stdint.h>
+
+#include "regs/rcc.h"
+
+typedef enum {
+    RCC_BUS_AHB1, RCC_BUS_AHB2, RCC_BUS_AHB3, RCC_BUS_APB1_1, RCC_BUS_APB1_2, RCC_BUS_APB2,
+    RCC_BUS_COUNT
+} rcc_bus_t;
+
+/* One peripheral: the bus and its bit, which is the same in RCC_xxxENR and RCC_xxxRSTR. */
+typedef struct {
+    rcc_bus_t bus;
+    uint32_t mask;
+} rcc_periph_t;
+
+#define RCC_PERIPH_CRC        ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_CRCEN })
+#define RCC_PERIPH_GPIO(port) ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_GPIOAEN << (port) })
+#define RCC_PERIPH_PWR        ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_PWREN })
+#define RCC_PERIPH_USART1     ((rcc_periph_t){ RCC_BUS_APB2, RCC_APB2ENR_USART1EN })
+
+void rcc_periph_enable(rcc_periph_t periph);
+/* Reset pulse (RCC_xxxRSTR) and clock disable for every peripheral enabled through rcc_periph_enable(). */
+void rcc_periph_reset_enabled(void);
+
+/* From the reset clock (MSI 4 MHz, PLL off) to the PLL at BOARD_SYSCLK_HZ; the flash wait states are raised
+ * before the switch. */
+void rcc_sysclk_to_pll(void);
+/* Back to the exact reset clock state: MSI 4 MHz, RCC_CFGR = 0, PLL off, RCC_PLLCFGR reset value; the wait
+ * states drop to 0 only after the switch. */
+void rcc_sysclk_to_reset_state(void);
+
+/* Frequencies decoded from the RCC registers as they are now (0 for HSE: this board has no HSE crystal). */
+uint32_t rcc_sysclk_hz(void);
+uint32_t rcc_hclk_hz(void);
+uint32_t rcc_pclk2_hz(void);
+
+#endif /* RCC_H */

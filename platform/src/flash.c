@@ -1,0 +1,159 @@
+#include "flash.h"
+
+#include <stdbool.h>
+
+#include "memory_map.h"
+#include "regs/flash.h"
+
+#define FLASH_PAGE_COUNT      (MM_FLASH_SIZE / MM_FLASH_PAGE_SIZE)
+/* The 1 MB part is always dual bank: FLASH_CR.PNB counts pages within the bank that FLASH_CR.BKER selects. */
+#define FLASH_PAGES_PER_BANK  (FLASH_PAGE_COUNT / 2u)
+#define FLASH_DOUBLE_WORD     8u
+
+_Static_assert(FLASH_PAGES_PER_BANK == 256u, "RM0351: 256 pages of 2 KB per bank on the 1 MB STM32L475VG");
+_Static_assert(FLASH_PAGES_PER_BANK - 1u <= FLASH_CR_PNB_Msk >> FLASH_CR_PNB_Pos, "PNB must hold a bank's pages");
+
+const char *flash_status_text(flash_status_t status)
+{
+    switch (status) {
+    case FLASH_OK: return "ok";
+    case FLASH_ERR_RANGE: return "address outside the flash memory";
+    case FLASH_ERR_ALIGNMENT: return "address or length not a multiple of 8 bytes";
+    case FLASH_ERR_LOCKED: return "flash control register stays locked until the next reset";
+    case FLASH_ERR_PROGRAMMING: return "programming error (target not erased)";
+    case FLASH_ERR_WRITE_PROTECTED: return "write-protected area";
+    case FLASH_ERR_PROG_ALIGNMENT: return "programming alignment error";
+    case FLASH_ERR_SIZE: return "programming size error";
+    case FLASH_ERR_SEQUENCE: return "programming sequence error";
+    case FLASH_ERR_MISS: return "fast programming data miss";
+    case FLASH_ERR_FAST: return "fast programming error";
+    case FLASH_ERR_READ_PROTECTED: return "PCROP read protection error";
+    case FLASH_ERR_OPERATION: return "flash operation error";
+    }
+    return "unknown flash status";
+}
+
+void flash_set_latency(uint32_t wait_states)
+{
+    FLASH->ACR = (FLASH->ACR & ~FLASH_ACR_LATENCY_Msk) | (wait_states << FLASH_ACR_LATENCY_Pos);
+    while (((FLASH->ACR & FLASH_ACR_LATENCY_Msk) >> FLASH_ACR_LATENCY_Pos) != wait_states) {
+    }
+}
+
+flash_status_t flash_unlock(void)
+{
+    if ((FLASH->CR & FLASH_CR_LOCK) != 0u) {
+        FLASH->KEYR = FLASH_KEYR_KEY1;
+        FLASH->KEYR = FLASH_KEYR_KEY2;
+    }
+    return (FLASH->CR & FLASH_CR_LOCK) != 0u ? FLASH_ERR_LOCKED : FLASH_OK;
+}
+
+void flash_lock(void)
+{
+    FLASH->CR |= FLASH_CR_LOCK;
+}
+
+static void wait_not_busy(void)
+{
+    while ((FLASH->SR & FLASH_SR_BSY) != 0u) {
+    }
+}
+
+/* Error flags left by an earlier operation would make the next one fail with PGSERR (RM0351, flash erase and
+ * programming sequences). */
+static void clear_errors(void)
+{
+    FLASH->SR = FLASH_SR_ALL_ERRORS | FLASH_SR_EOP;
+}
+
+static flash_status_t take_errors(void)
+{
+    static const struct { uint32_t flag; flash_status_t status; } map[] = {
+        { FLASH_SR_PROGERR, FLASH_ERR_PROGRAMMING },
+        { FLASH_SR_WRPERR, FLASH_ERR_WRITE_PROTECTED },
+        { FLASH_SR_PGAERR, FLASH_ERR_PROG_ALIGNMENT },
+        { FLASH_SR_SIZERR, FLASH_ERR_SIZE },
+        { FLASH_SR_PGSERR, FLASH_ERR_SEQUENCE },
+        { FLASH_SR_MISERR, FLASH_ERR_MISS },
+        { FLASH_SR_FASTERR, FLASH_ERR_FAST },
+        { FLASH_SR_RDERR, FLASH_ERR_READ_PROTECTED },
+        { FLASH_SR_OPERR, FLASH_ERR_OPERATION },
+        { FLASH_SR_OPTVERR, FLASH_ERR_OPERATION },
+    };
+    uint32_t sr = FLASH->SR;
+    clear_errors();
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if ((sr & map[i].flag) != 0u) {
+            return map[i].status;
+        }
+    }
+    return FLASH_OK;
+}
+
+/* The data and instruction caches may still hold the erased page's old contents; they can
+ * only be reset while disabled. */
+static void flush_caches(void)
+{
+    uint32_t enabled = FLASH->ACR & (FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+    FLASH->ACR &= ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+    FLASH->ACR |= FLASH_ACR_ICRST | FLASH_ACR_DCRST;
+    FLASH->ACR &= ~(FLASH_ACR_ICRST | FLASH_ACR_DCRST);
+    FLASH->ACR |= enabled;
+}
+
+uint32_t flash_page_of(uint32_t address)
+{
+    return (address - MM_FLASH_BASE) / MM_FLASH_PAGE_SIZE;
+}
+
+flash_status_t flash_erase_page(uint32_t page)
+{
+    if (page >= FLASH_PAGE_COUNT) {
+        return FLASH_ERR_RANGE;
+    }
+    bool bank2 = page >= FLASH_PAGES_PER_BANK;
+    uint32_t pnb = page % FLASH_PAGES_PER_BANK;
+
+    wait_not_busy();
+    clear_errors();
+    FLASH->CR = (FLASH->CR & ~(FLASH_CR_PNB_Msk | FLASH_CR_BKER | FLASH_CR_PG))
+              | FLASH_CR_PER | (pnb << FLASH_CR_PNB_Pos) | (bank2 ? FLASH_CR_BKER : 0u);
+    FLASH->CR |= FLASH_CR_STRT;
+    wait_not_busy();
+    FLASH->CR &= ~(FLASH_CR_PER | FLASH_CR_PNB_Msk | FLASH_CR_BKER);
+
+    flash_status_t status = take_errors();
+    flush_caches();
+    return status;
+}
+
+flash_status_t flash_program(uint32_t address, const void *data, size_t len)
+{
+    if (address < MM_FLASH_BASE || len > MM_FLASH_SIZE || address - MM_FLASH_BASE > MM_FLASH_SIZE - len) {
+        return FLASH_ERR_RANGE;
+    }
+    if (address % FLASH_DOUBLE_WORD != 0u || len % FLASH_DOUBLE_WORD != 0u) {
+        return FLASH_ERR_ALIGNMENT;
+    }
+
+    const uint8_t *src = data;
+    flash_status_t status = FLASH_OK;
+    wait_not_busy();
+    clear_errors();
+    FLASH->CR |= FLASH_CR_PG;
+    for (size_t offset = 0; offset < len && status == FLASH_OK; offset += FLASH_DOUBLE_WORD) {
+        /* A double word is two word writes, low address first; the source may be unaligned. */
+        uint32_t words[2];
+        for (size_t i = 0; i < sizeof words; i++) {
+            ((uint8_t *)words)[i] = src[offset + i];
+        }
+        volatile uint32_t *dst = (volatile uint32_t *)(address + offset);
+        dst[0] = words[0];
+        dst[1] = words[1];
+        wait_not_busy();
+        status = take_errors();
+    }
+    FLASH->CR &= ~FLASH_CR_PG;
+    return status;
+}

@@ -1,0 +1,216 @@
+/* The vector table shared by both images (RM0351 Table 57, STM32L47x/L48x: 16 system exceptions and 82
+ * interrupts). Every handler is a weak alias of Default_Handler; a driver that serves an interrupt defines the
+ * strong one (SysTick_Handler in systick.c, USART1_IRQHandler in usart1.c). The linker script places
+ * .isr_vector first in the image, which is where VTOR and the bootloader expect it. */
+#include <stdint.h>
+
+#include "regs/nvic.h"
+#include "vector_table.h"
+
+extern uint32_t _estack[];
+
+void Reset_Handler(void);
+
+/* An exception nobody serves stops here, with interrupts still masked by the active priority, so a debugger
+ * shows the cause in IPSR; a running IWDG then resets the part. */
+void Default_Handler(void)
+{
+    for (;;) {
+    }
+}
+
+#define DEFAULT_HANDLER __attribute__((weak, alias("Default_Handler")))
+
+void NMI_Handler(void) DEFAULT_HANDLER;
+void HardFault_Handler(void) DEFAULT_HANDLER;
+void MemManage_Handler(void) DEFAULT_HANDLER;
+void BusFault_Handler(void) DEFAULT_HANDLER;
+void UsageFault_Handler(void) DEFAULT_HANDLER;
+void SVC_Handler(void) DEFAULT_HANDLER;
+void DebugMon_Handler(void) DEFAULT_HANDLER;
+void PendSV_Handler(void) DEFAULT_HANDLER;
+void SysTick_Handler(void) DEFAULT_HANDLER;
+void WWDG_IRQHandler(void) DEFAULT_HANDLER;
+void PVD_PVM_IRQHandler(void) DEFAULT_HANDLER;
+void TAMP_STAMP_IRQHandler(void) DEFAULT_HANDLER;
+void RTC_WKUP_IRQHandler(void) DEFAULT_HANDLER;
+void FLASH_IRQHandler(void) DEFAULT_HANDLER;
+void RCC_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI0_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI1_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI2_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI3_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI4_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel1_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel2_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel3_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel4_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel5_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel6_IRQHandler(void) DEFAULT_HANDLER;
+void DMA1_Channel7_IRQHandler(void) DEFAULT_HANDLER;
+void ADC1_2_IRQHandler(void) DEFAULT_HANDLER;
+void CAN1_TX_IRQHandler(void) DEFAULT_HANDLER;
+void CAN1_RX0_IRQHandler(void) DEFAULT_HANDLER;
+void CAN1_RX1_IRQHandler(void) DEFAULT_HANDLER;
+void CAN1_SCE_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI9_5_IRQHandler(void) DEFAULT_HANDLER;
+void TIM1_BRK_TIM15_IRQHandler(void) DEFAULT_HANDLER;
+void TIM1_UP_TIM16_IRQHandler(void) DEFAULT_HANDLER;
+void TIM1_TRG_COM_TIM17_IRQHandler(void) DEFAULT_HANDLER;
+void TIM1_CC_IRQHandler(void) DEFAULT_HANDLER;
+void TIM2_IRQHandler(void) DEFAULT_HANDLER;
+void TIM3_IRQHandler(void) DEFAULT_HANDLER;
+void TIM4_IRQHandler(void) DEFAULT_HANDLER;
+void I2C1_EV_IRQHandler(void) DEFAULT_HANDLER;
+void I2C1_ER_IRQHandler(void) DEFAULT_HANDLER;
+void I2C2_EV_IRQHandler(void) DEFAULT_HANDLER;
+void I2C2_ER_IRQHandler(void) DEFAULT_HANDLER;
+void SPI1_IRQHandler(void) DEFAULT_HANDLER;
+void SPI2_IRQHandler(void) DEFAULT_HANDLER;
+void USART1_IRQHandler(void) DEFAULT_HANDLER;
+void USART2_IRQHandler(void) DEFAULT_HANDLER;
+void USART3_IRQHandler(void) DEFAULT_HANDLER;
+void EXTI15_10_IRQHandler(void) DEFAULT_HANDLER;
+void RTC_Alarm_IRQHandler(void) DEFAULT_HANDLER;
+void DFSDM1_FLT3_IRQHandler(void) DEFAULT_HANDLER;
+void TIM8_BRK_IRQHandler(void) DEFAULT_HANDLER;
+void TIM8_UP_IRQHandler(void) DEFAULT_HANDLER;
+void TIM8_TRG_COM_IRQHandler(void) DEFAULT_HANDLER;
+void TIM8_CC_IRQHandler(void) DEFAULT_HANDLER;
+void ADC3_IRQHandler(void) DEFAULT_HANDLER;
+void FMC_IRQHandler(void) DEFAULT_HANDLER;
+void SDMMC1_IRQHandler(void) DEFAULT_HANDLER;
+void TIM5_IRQHandler(void) DEFAULT_HANDLER;
+void SPI3_IRQHandler(void) DEFAULT_HANDLER;
+void UART4_IRQHandler(void) DEFAULT_HANDLER;
+void UART5_IRQHandler(void) DEFAULT_HANDLER;
+void TIM6_DAC_IRQHandler(void) DEFAULT_HANDLER;
+void TIM7_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel1_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel2_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel3_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel4_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel5_IRQHandler(void) DEFAULT_HANDLER;
+void DFSDM1_FLT0_IRQHandler(void) DEFAULT_HANDLER;
+void DFSDM1_FLT1_IRQHandler(void) DEFAULT_HANDLER;
+void DFSDM1_FLT2_IRQHandler(void) DEFAULT_HANDLER;
+void COMP_IRQHandler(void) DEFAULT_HANDLER;
+void LPTIM1_IRQHandler(void) DEFAULT_HANDLER;
+void LPTIM2_IRQHandler(void) DEFAULT_HANDLER;
+void OTG_FS_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel6_IRQHandler(void) DEFAULT_HANDLER;
+void DMA2_Channel7_IRQHandler(void) DEFAULT_HANDLER;
+void LPUART1_IRQHandler(void) DEFAULT_HANDLER;
+void QUADSPI_IRQHandler(void) DEFAULT_HANDLER;
+void I2C3_EV_IRQHandler(void) DEFAULT_HANDLER;
+void I2C3_ER_IRQHandler(void) DEFAULT_HANDLER;
+void SAI1_IRQHandler(void) DEFAULT_HANDLER;
+void SAI2_IRQHandler(void) DEFAULT_HANDLER;
+void SWPMI1_IRQHandler(void) DEFAULT_HANDLER;
+void TSC_IRQHandler(void) DEFAULT_HANDLER;
+void RNG_IRQHandler(void) DEFAULT_HANDLER;
+void FPU_IRQHandler(void) DEFAULT_HANDLER;
+
+#define SYSTEM_VECTORS 16u
+
+__attribute__((section(".isr_vector"), used))
+const vector_t vector_table[SYSTEM_VECTORS + NVIC_IRQ_COUNT] = {
+    (vector_t)(uintptr_t)_estack,  /* initial MSP */
+    Reset_Handler,
+    NMI_Handler,
+    HardFault_Handler,
+    MemManage_Handler,
+    BusFault_Handler,
+    UsageFault_Handler,
+    0,  /* reserved */
+    0,  /* reserved */
+    0,  /* reserved */
+    0,  /* reserved */
+    SVC_Handler,
+    DebugMon_Handler,
+    0,  /* reserved */
+    PendSV_Handler,
+    SysTick_Handler,
+    WWDG_IRQHandler,  /* 0 */
+    PVD_PVM_IRQHandler,  /* 1 */
+    TAMP_STAMP_IRQHandler,  /* 2 */
+    RTC_WKUP_IRQHandler,  /* 3 */
+    FLASH_IRQHandler,  /* 4 */
+    RCC_IRQHandler,  /* 5 */
+    EXTI0_IRQHandler,  /* 6 */
+    EXTI1_IRQHandler,  /* 7 */
+    EXTI2_IRQHandler,  /* 8 */
+    EXTI3_IRQHandler,  /* 9 */
+    EXTI4_IRQHandler,  /* 10 */
+    DMA1_Channel1_IRQHandler,  /* 11 */
+    DMA1_Channel2_IRQHandler,  /* 12 */
+    DMA1_Channel3_IRQHandler,  /* 13 */
+    DMA1_Channel4_IRQHandler,  /* 14 */
+    DMA1_Channel5_IRQHandler,  /* 15 */
+    DMA1_Channel6_IRQHandler,  /* 16 */
+    DMA1_Channel7_IRQHandler,  /* 17 */
+    ADC1_2_IRQHandler,  /* 18 */
+    CAN1_TX_IRQHandler,  /* 19 */
+    CAN1_RX0_IRQHandler,  /* 20 */
+    CAN1_RX1_IRQHandler,  /* 21 */
+    CAN1_SCE_IRQHandler,  /* 22 */
+    EXTI9_5_IRQHandler,  /* 23 */
+    TIM1_BRK_TIM15_IRQHandler,  /* 24 */
+    TIM1_UP_TIM16_IRQHandler,  /* 25 */
+    TIM1_TRG_COM_TIM17_IRQHandler,  /* 26 */
+    TIM1_CC_IRQHandler,  /* 27 */
+    TIM2_IRQHandler,  /* 28 */
+    TIM3_IRQHandler,  /* 29 */
+    TIM4_IRQHandler,  /* 30 */
+    I2C1_EV_IRQHandler,  /* 31 */
+    I2C1_ER_IRQHandler,  /* 32 */
+    I2C2_EV_IRQHandler,  /* 33 */
+    I2C2_ER_IRQHandler,  /* 34 */
+    SPI1_IRQHandler,  /* 35 */
+    SPI2_IRQHandler,  /* 36 */
+    USART1_IRQHandler,  /* 37 */
+    USART2_IRQHandler,  /* 38 */
+    USART3_IRQHandler,  /* 39 */
+    EXTI15_10_IRQHandler,  /* 40 */
+    RTC_Alarm_IRQHandler,  /* 41 */
+    DFSDM1_FLT3_IRQHandler,  /* 42 */
+    TIM8_BRK_IRQHandler,  /* 43 */
+    TIM8_UP_IRQHandler,  /* 44 */
+    TIM8_TRG_COM_IRQHandler,  /* 45 */
+    TIM8_CC_IRQHandler,  /* 46 */
+    ADC3_IRQHandler,  /* 47 */
+    FMC_IRQHandler,  /* 48 */
+    SDMMC1_IRQHandler,  /* 49 */
+    TIM5_IRQHandler,  /* 50 */
+    SPI3_IRQHandler,  /* 51 */
+    UART4_IRQHandler,  /* 52 */
+    UART5_IRQHandler,  /* 53 */
+    TIM6_DAC_IRQHandler,  /* 54 */
+    TIM7_IRQHandler,  /* 55 */
+    DMA2_Channel1_IRQHandler,  /* 56 */
+    DMA2_Channel2_IRQHandler,  /* 57 */
+    DMA2_Channel3_IRQHandler,  /* 58 */
+    DMA2_Channel4_IRQHandler,  /* 59 */
+    DMA2_Channel5_IRQHandler,  /* 60 */
+    DFSDM1_FLT0_IRQHandler,  /* 61 */
+    DFSDM1_FLT1_IRQHandler,  /* 62 */
+    DFSDM1_FLT2_IRQHandler,  /* 63 */
+    COMP_IRQHandler,  /* 64 */
+    LPTIM1_IRQHandler,  /* 65 */
+    LPTIM2_IRQHandler,  /* 66 */
+    OTG_FS_IRQHandler,  /* 67 */
+    DMA2_Channel6_IRQHandler,  /* 68 */
+    DMA2_Channel7_IRQHandler,  /* 69 */
+    LPUART1_IRQHandler,  /* 70 */
+    QUADSPI_IRQHandler,  /* 71 */
+    I2C3_EV_IRQHandler,  /* 72 */
+    I2C3_ER_IRQHandler,  /* 73 */
+    SAI1_IRQHandler,  /* 74 */
+    SAI2_IRQHandler,  /* 75 */
+    SWPMI1_IRQHandler,  /* 76 */
+    TSC_IRQHandler,  /* 77 */
+    0,  /* 78: reserved on the STM32L475 */
+    0,  /* 79: reserved on the STM32L475 */
+    RNG_IRQHandler,  /* 80 */
+    FPU_IRQHandler,  /* 81 */
+};

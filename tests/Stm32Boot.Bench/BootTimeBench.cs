@@ -1,0 +1,54 @@
+// Boot-to-application time of the real factory image for three application sizes: the application image is
+// padded to the size, its header re-stamped (sizes and CRCs through the Stm32Boot library), and the board runs
+// from power-on until the CPU reaches the application's reset handler. The bootloader's image CRC dominates.
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using Stm32Boot;
+using Stm32Boot.VirtualBoard;
+
+namespace Stm32Boot.Bench;
+
+internal static class BootTimeBench
+{
+    public static IRenderable Run(string factoryHex)
+    {
+        var map = BuildSettings.Default.MemoryMap;
+        var table = new Table().Title($"boot to application ({Path.GetFileName(factoryHex)}, power-on to the application's reset handler)")
+            .AddColumn("application size").AddColumn(new TableColumn("virtual µs").RightAligned())
+            .AddColumn(new TableColumn("instructions").RightAligned()).AddColumn(new TableColumn("wall ms").RightAligned());
+        foreach (var size in new uint[] { 64 * 1024, 256 * 1024, map.Image.Size })
+        {
+            using var board = new Board();
+            board.LoadHex(factoryHex);
+            Restamp(board, map, size);
+            var resetHandler = BinaryPrimitives.ReadUInt32LittleEndian(board.Machine.ReadMemory(map.Image.Base + 4, 4)) & ~1u;
+            var trace = new List<string>();
+            board.Machine.Trace = trace.Add;
+            board.PowerOn();
+            board.Machine.RunFor(4 * Board.Millisecond); board.Machine.TraceMmio = true; board.Machine.RunFor(Board.Millisecond / 20); Console.WriteLine(string.Join("\n", trace.TakeLast(40))); board.Machine.TraceMmio = false;
+            try { board.RunUntilAddress(resetHandler, 5 * Board.Second); } catch (TimeoutException) {  Console.WriteLine(board.Machine.ReadCpu()); Console.WriteLine(board.Machine.Instructions); board.Machine.RunFor(1000); Console.WriteLine(board.Machine.ReadCpu()); throw; }
+            var wall = Stopwatch.StartNew();
+            var cpu = board.RunUntilAddress(resetHandler, 5 * Board.Second);
+            wall.Stop();
+            table.AddRow($"{size / 1024} KB", $"{cpu.AtPs / (double)Board.Microsecond:N0}", $"{board.Machine.Instructions:N0}", $"{wall.Elapsed.TotalMilliseconds:F0}");
+        }
+        return table;
+    }
+
+    /// Pads the application image in flash to size bytes and writes a header that accepts exactly that image.
+    private static void Restamp(Board board, MemoryMap map, uint size)
+    {
+        var header = ImageHeader.Parse(board.Machine.ReadMemory(map.Header.Base, ImageHeader.Size));
+        if (!header.HasExpectedMagic) throw new InvalidOperationException("factory.hex holds no application header to re-stamp.");
+        if (size < header.ImageSize) throw new InvalidOperationException($"the application is {header.ImageSize} bytes, more than the {size} asked for.");
+        var padding = new byte[size - header.ImageSize];
+        for (var i = 0; i < padding.Length; i++) padding[i] = (byte)(i * 7 + 1); // not erased flash: CRC work as for real code
+        board.Machine.LoadFlash(map.Image.Base + header.ImageSize, padding);
+        var image = board.Machine.ReadMemory(map.Image.Base, (int)size);
+        var stamped = header with { ImageSize = size, ImageCrc32 = ImageCrc.Compute(image) };
+        stamped = stamped with { HeaderCrc32 = stamped.ComputeHeaderCrc() };
+        board.Machine.LoadFlash(map.Header.Base, stamped.ToBytes());
+    }
+}

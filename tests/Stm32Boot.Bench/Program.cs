@@ -1,0 +1,21 @@
+// Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
+// and (once out/factory.hex exists) boot-to-application time in virtual µs for three application sizes.
+using Spectre.Console;
+using Stm32Boot.Bench;
+
+var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(FindRepositoryRoot(), "out"));
+
+AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified());
+AnsiConsole.Write(SpeedBench.Run());
+AnsiConsole.Write(PollingBench.Run());
+var factory = Path.Combine(outDir, "factory.hex");
+if (File.Exists(factory)) AnsiConsole.Write(BootTimeBench.Run(factory));
+else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
+return 0;
+
+static string FindRepositoryRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Directory.Build.props"))) return dir.FullName;
+    throw new DirectoryNotFoundException("Run the benchmarks from inside the repository, or pass the out/ directory as the first argument.");
+}

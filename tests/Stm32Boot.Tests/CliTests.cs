@@ -1,0 +1,114 @@
+using Xunit;
+
+namespace Stm32Boot.Tests;
+
+/// <summary>The stm32boot CLI run as a process, as the build runs it: exit codes, stdout, one-line errors on stderr.</summary>
+public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixture>
+{
+    private static async Task<(int ExitCode, string Out, string Error)> Stm32Boot(params string[] arguments)
+    {
+        // The test project references the CLI, so its build output sits beside the tests.
+        var result = await ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "stm32boot.dll"), .. arguments]);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    private static void AssertOneLineError(string error, string expectedStart)
+    {
+        Assert.StartsWith(expectedStart, error);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task Generate_writes_then_leaves_unchanged_files_alone()
+    {
+        using var scratch = new ScratchDirectory();
+        var settings = scratch.Write("settings.json", TestSettings.DefaultsJson);
+
+        var first = await Stm32Boot("generate", "--settings", settings, "--out", scratch.File("gen"));
+        var second = await Stm32Boot("generate", "--settings", settings, "--out", scratch.File("gen"));
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("wrote", first.Out);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal(3, second.Out.Split('\n').Count(line => line.StartsWith("unchanged")));
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "memory.ld")), File.ReadAllText(scratch.File("gen/memory.ld")));
+    }
+
+    [Fact]
+    public async Task Stamp_then_info_accepts_and_info_on_the_unstamped_elf_refuses()
+    {
+        using var scratch = new ScratchDirectory();
+
+        var stamp = await Stm32Boot("stamp", fixture.ElfPath, "--out-dir", scratch.Path, "--version", "3.1.4.1");
+        var stamped = await Stm32Boot("info", scratch.File("application.hex"));
+        var bin = await Stm32Boot("info", scratch.File("application.bin") + "@0x08020000");
+        var unstamped = await Stm32Boot("info", fixture.ElfPath);
+
+        Assert.Equal((0, ""), (stamp.ExitCode, stamp.Error));
+        Assert.Contains("3.1.4.1", stamp.Out);
+        Assert.Contains($"wrote {scratch.File("application.elf")}", stamp.Out);
+        Assert.Equal((0, ""), (stamped.ExitCode, stamped.Error));
+        Assert.Contains("✓ │ image_crc32", stamped.Out);
+        Assert.Contains("accepted: the bootloader would boot this image.", stamped.Out);
+        Assert.Equal(0, bin.ExitCode);
+        Assert.Equal(1, unstamped.ExitCode);
+        Assert.Contains("✗ │ header_crc32", unstamped.Out);
+        Assert.Contains("refused:", unstamped.Out);
+    }
+
+    [Fact]
+    public async Task A_bad_version_is_a_user_error_on_one_line()
+    {
+        using var scratch = new ScratchDirectory();
+
+        var result = await Stm32Boot("stamp", fixture.ElfPath, "--out-dir", scratch.Path, "--version", "1.2.3");
+
+        Assert.Equal(1, result.ExitCode);
+        AssertOneLineError(result.Error, "stm32boot: error: --version '1.2.3' is not a version a.b.c.d of four numbers 0..65535");
+        Assert.False(File.Exists(scratch.File("application.hex")));
+    }
+
+    [Fact]
+    public async Task Merge_needs_start_from_when_start_addresses_disagree()
+    {
+        using var scratch = new ScratchDirectory();
+        var a = scratch.Write("a.hex", HexRecord.File(HexRecord.Data(0, 1), HexRecord.StartLinear(0x08000101), HexRecord.EndOfFile));
+        var b = scratch.Write("b.hex", HexRecord.File(HexRecord.Data(4, 1), HexRecord.StartLinear(0x08020A41), HexRecord.EndOfFile));
+
+        var refused = await Stm32Boot("merge", a, b, "-o", scratch.File("out.hex"));
+        var merged = await Stm32Boot("merge", a, b, "-o", scratch.File("out.hex"), "--start-from", a, "--record-length", "32");
+
+        Assert.Equal(1, refused.ExitCode);
+        AssertOneLineError(refused.Error, "stm32boot: error: the inputs disagree on the start address");
+        Assert.Equal((0, ""), (merged.ExitCode, merged.Error));
+        Assert.Equal(0x08000101u, IntelHexReader.ReadFile(scratch.File("out.hex")).StartAddress);
+    }
+
+    [Fact]
+    public async Task Info_on_a_raw_binary_without_an_address_says_how_to_give_one()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.File("app.bin");
+        File.WriteAllBytes(path, [1, 2, 3, 4]);
+
+        var result = await Stm32Boot("info", path);
+
+        Assert.Equal(1, result.ExitCode);
+        AssertOneLineError(result.Error, $"stm32boot: error: '{path}' is neither an ELF nor an Intel HEX file; for a raw binary say where it starts, e.g. {path}@0x08020000.");
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("generate")]
+    [InlineData("generate", "--out", "x", "--no-such-option")]
+    [InlineData("merge", "-o", "out.hex")]
+    [InlineData("merge", "a.hex", "-o", "out.hex", "--record-length", "many")]
+    public async Task Usage_errors_exit_2_with_one_line(params string[] arguments)
+    {
+        var result = await Stm32Boot(arguments);
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, "stm32boot: ");
+        Assert.EndsWith("See 'stm32boot --help'.", result.Error.TrimEnd());
+    }
+}

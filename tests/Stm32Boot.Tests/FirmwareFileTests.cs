@@ -1,0 +1,43 @@
+using Xunit;
+
+namespace Stm32Boot.Tests;
+
+public class FirmwareFileTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixture>
+{
+    [Fact]
+    public void Recognises_elf_hex_and_binary_at_an_address()
+    {
+        using var scratch = new ScratchDirectory();
+        var hex = scratch.Write("app.txt", HexRecord.File(HexRecord.Data(0x10, 1, 2), HexRecord.StartLinear(0x11), HexRecord.EndOfFile));
+        var bin = scratch.File("app.bin");
+        File.WriteAllBytes(bin, [9, 8, 7]);
+
+        var elf = FirmwareFile.Load(fixture.ElfPath);
+        var fromHex = FirmwareFile.Load(hex);
+        var fromBin = FirmwareFile.Load(bin + "@0x08020000");
+
+        Assert.Equal(FirmwareFormat.Elf, elf.Format);
+        Assert.NotNull(elf.Elf);
+        Assert.Equal(elf.Elf.EntryPoint, elf.StartAddress);
+        Assert.Equal((FirmwareFormat.IntelHex, (uint?)0x11u), (fromHex.Format, fromHex.StartAddress));
+        ImageAssert.Equal(ImageAssert.From((0x10, [1, 2])), fromHex.Image);
+        Assert.Equal((FirmwareFormat.Binary, bin), (fromBin.Format, fromBin.Path));
+        ImageAssert.Equal(ImageAssert.From((0x08020000, [9, 8, 7])), fromBin.Image);
+    }
+
+    [Fact]
+    public void A_file_whose_name_contains_an_at_sign_is_still_found()
+    {
+        using var scratch = new ScratchDirectory();
+        var path = scratch.Write("app@0x08000000.hex", HexRecord.File(HexRecord.Data(0, 5), HexRecord.EndOfFile));
+
+        Assert.Equal(FirmwareFormat.IntelHex, FirmwareFile.Load(path).Format);
+    }
+
+    [Fact]
+    public void Missing_files_are_named()
+    {
+        Assert.Equal("File 'none.hex' not found.", Assert.Throws<Stm32BootException>(() => FirmwareFile.Load("none.hex")).Message);
+        Assert.Equal("Binary file 'none.bin' not found.", Assert.Throws<Stm32BootException>(() => FirmwareFile.Load("none.bin@0x08020000")).Message);
+    }
+}

@@ -1,0 +1,14 @@
+/* Generated from build/settings.json by `stm32boot generate`. Do not edit: change the settings and rebuild. */
+#ifndef BUILD_CONFIG_H
+#define BUILD_CONFIG_H
+
+#define FW_VERSION_MAJOR 1u
+#define FW_VERSION_MINOR 0u
+#define FW_VERSION_PATCH 0u
+#define FW_VERSION_BUILD 1u
+#define FW_VERSION_STRING "1.0.0.1"
+#define BOOTLOADER_VERSION_STRING "1.0.0"
+#define BOARD_ID 0x04150001u
+#define DOUBLE_RESET_WINDOW_MS 500u
+
+#endif /* BUILD_CONFIG_H */

@@ -1,0 +1,106 @@
+using Xunit;
+
+namespace Stm32Boot.VirtualBoard.Tests.Core;
+
+public sealed class BusTests
+{
+    private const ulong Millisecond = 1_000_000_000;
+
+    /// Records CPU stores into flash and programs them like a flash controller with PG set would (AND into cells).
+    private sealed class RecordingFlash(IBoard board) : IPeripheral, IFlashBus
+    {
+        public List<(uint Address, int Size, uint Value, byte[] ArrayBefore)> Writes { get; } = new();
+        public string Name => "FLASH (test)";
+        public uint Base => 0x4002_2000;
+        public uint Size => 0x400;
+        public uint Read(uint offset, int size) { board.Fault("unexpected FLASH register read"); return 0; }
+        public void Write(uint offset, int size, uint value) => board.Fault("unexpected FLASH register write");
+        public void Reset(ResetKind kind) { }
+
+        public void WriteArray(uint address, int size, uint value)
+        {
+            var at = (int)(address - 0x0800_0000);
+            Writes.Add((address, size, value, board.Flash.AsSpan(at & ~7, 8).ToArray())); // the double word around it
+            if (address >= 0x0808_0000) return; // the test's "locked" region: the array keeps its content
+            for (var i = 0; i < size; i++) board.Flash[at + i] &= (byte)(value >> (8 * i));
+        }
+    }
+
+    [Fact]
+    public void CPU_stores_into_flash_reach_the_flash_model_and_only_its_result_stays_in_the_array()
+    {
+        var fw = TestFirmware.Build("""
+            int main(void)
+            {
+                volatile uint32_t *ok = (volatile uint32_t *)0x08040000, *locked = (volatile uint32_t *)0x08080000;
+                ok[0] = 0x11223344; ok[1] = 0x55667788;     // two stores in one block
+                locked[0] = 0xAABBCCDD;
+                *(volatile uint8_t *)0x00040010 = 0x0F;     // through the boot alias at 0
+                RESULT[1] = ok[0]; RESULT[2] = ok[1]; RESULT[3] = locked[0];
+                RESULT[0] = 0xD0DE;
+                return 0;
+            }
+            """);
+        using var m = new Machine();
+        var flash = new RecordingFlash(m);
+        m.Attach(flash);
+        m.LoadFlash(Machine.FlashBase, fw.Image);
+        m.PowerOn();
+        m.RunFor(10 * Millisecond, () => m.ReadWord(TestFirmware.ResultsBase) == 0xD0DE);
+
+        Assert.Equal([(0x0804_0000u, 4, 0x1122_3344u), (0x0804_0004u, 4, 0x5566_7788u), (0x0808_0000u, 4, 0xAABB_CCDDu), (0x0804_0010u, 1, 0x0Fu)],
+            flash.Writes.Select(w => (w.Address, w.Size, w.Value)));
+        // The model saw the array without the raw bytes of the previous store (still erased at +4).
+        Assert.Equal(new byte[] { 0x44, 0x33, 0x22, 0x11, 0xFF, 0xFF, 0xFF, 0xFF }, flash.Writes[1].ArrayBefore);
+        Assert.Equal(0x1122_3344u, m.ReadWord(TestFirmware.ResultsBase + 4));
+        Assert.Equal(0x5566_7788u, m.ReadWord(TestFirmware.ResultsBase + 8));
+        Assert.Equal(0xFFFF_FFFFu, m.ReadWord(0x0808_0000));
+        Assert.Equal(0xFFFF_FF0Fu, m.ReadWord(0x0804_0010));
+    }
+
+    [Fact]
+    public void A_flash_store_without_a_flash_model_is_a_fault()
+    {
+        var fw = TestFirmware.Build("""
+            int main(void) { *(volatile uint32_t *)0x08040000 = 0; return 0; }
+            """);
+        using var m = fw.Boot();
+        var fault = Assert.Throws<BoardFaultException>(() => m.RunFor(Millisecond));
+        Assert.Contains("no flash controller model is attached", fault.Fault);
+    }
+
+    [Fact]
+    public void A_breakpoint_stops_before_the_instruction_and_the_run_continues_from_there()
+    {
+        var fw = TestFirmware.Build("""
+            __attribute__((noinline)) void marker(uint32_t v) { RESULT[2] = v; }
+            int main(void)
+            {
+                SYST_RVR = 999; SYST_CVR = 0; SYST_CSR = 5;
+                __asm volatile("cpsid i");
+                RESULT[1] = 0xAA;
+                marker(0x1234);
+                RESULT[0] = 0xD0DE;
+                return 0;
+            }
+            """);
+        using var m = fw.Boot();
+        m.AddBreakpoint(fw.Symbol("marker"));
+
+        var hit = m.RunFor(10 * Millisecond);
+        Assert.Equal(StopReason.Breakpoint, hit.Reason);
+        Assert.Equal(fw.Symbol("marker") & ~1u, hit.BreakpointAddress);
+        var cpu = m.ReadCpu();
+        Assert.Equal(fw.Symbol("marker") & ~1u, cpu.Pc);
+        Assert.Equal(0x1234u, cpu.R[0]);
+        Assert.True(cpu.Primask);
+        Assert.Equal(5u, cpu.SysTickCtrl & 7);
+        Assert.Equal(999u, cpu.SysTickLoad);
+        Assert.Equal(0xAAu, m.ReadWord(TestFirmware.ResultsBase + 4));
+        Assert.Equal(0u, m.ReadWord(TestFirmware.ResultsBase + 8));
+
+        var done = m.RunFor(10 * Millisecond, () => m.ReadWord(TestFirmware.ResultsBase) == 0xD0DE);
+        Assert.Equal(StopReason.Condition, done.Reason);
+        Assert.Equal(0x1234u, m.ReadWord(TestFirmware.ResultsBase + 8));
+    }
+}

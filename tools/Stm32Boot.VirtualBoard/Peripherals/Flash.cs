@@ -1,0 +1,515 @@
+// Flash memory interface (RM0351 §3): the register block at 0x40022000 and the rules for writing the 1 MB array
+// (two banks of 256 pages of 2 KB). Programming and erasing change IBoard.Flash only when the operation ends, after
+// its DS10969 duration, so firmware sees BSY and a power cut can land inside an operation. An operation cut short by
+// a reset (power cut or system reset) leaves its range in neither the old nor the new state (see ApplyTorn).
+namespace Stm32Boot.VirtualBoard.Peripherals;
+
+public sealed class Flash : MmioPeripheral, IFlashBus
+{
+    public const uint BaseAddress = 0x4002_2000;
+    public const uint ArrayBase = 0x0800_0000;
+    public const int FlashIrq = 4; // RM0351 Table 57: FLASH global interrupt
+
+    private const uint FLASH_ACR = 0x00, FLASH_PDKEYR = 0x04, FLASH_KEYR = 0x08, FLASH_OPTKEYR = 0x0C,
+        FLASH_SR = 0x10, FLASH_CR = 0x14, FLASH_ECCR = 0x18, FLASH_OPTR = 0x20;
+
+    // FLASH_ACR (RM0351 §3.7.1)
+    private const uint FLASH_ACR_LATENCY = 7u << 0, FLASH_ACR_PRFTEN = 1u << 8, FLASH_ACR_ICEN = 1u << 9,
+        FLASH_ACR_DCEN = 1u << 10, FLASH_ACR_ICRST = 1u << 11, FLASH_ACR_DCRST = 1u << 12,
+        FLASH_ACR_RUN_PD = 1u << 13, FLASH_ACR_SLEEP_PD = 1u << 14;
+    private const uint FLASH_ACR_RESET = FLASH_ACR_ICEN | FLASH_ACR_DCEN;
+
+    // FLASH_KEYR / FLASH_OPTKEYR (RM0351 §3.7.3-3.7.4)
+    public const uint KEY1 = 0x4567_0123, KEY2 = 0xCDEF_89AB, OPTKEY1 = 0x0819_2A3B, OPTKEY2 = 0x4C5D_6E7F;
+
+    // FLASH_SR (RM0351 §3.7.5)
+    private const uint FLASH_SR_EOP = 1u << 0, FLASH_SR_OPERR = 1u << 1, FLASH_SR_PROGERR = 1u << 3,
+        FLASH_SR_WRPERR = 1u << 4, FLASH_SR_PGAERR = 1u << 5, FLASH_SR_SIZERR = 1u << 6, FLASH_SR_PGSERR = 1u << 7,
+        FLASH_SR_MISERR = 1u << 8, FLASH_SR_FASTERR = 1u << 9, FLASH_SR_RDERR = 1u << 14,
+        FLASH_SR_OPTVERR = 1u << 15, FLASH_SR_BSY = 1u << 16;
+    private const uint FLASH_SR_CLEARABLE = FLASH_SR_EOP | FLASH_SR_OPERR | FLASH_SR_PROGERR | FLASH_SR_WRPERR |
+        FLASH_SR_PGAERR | FLASH_SR_SIZERR | FLASH_SR_PGSERR | FLASH_SR_MISERR | FLASH_SR_FASTERR | FLASH_SR_RDERR |
+        FLASH_SR_OPTVERR;
+    /// RM0351 §3.7.5 PGSERR: a new operation while any of these is still set fails with PGSERR.
+    private const uint FLASH_SR_PROGRAMMING_ERRORS = FLASH_SR_PROGERR | FLASH_SR_PGAERR | FLASH_SR_SIZERR |
+        FLASH_SR_PGSERR | FLASH_SR_MISERR | FLASH_SR_FASTERR;
+
+    // FLASH_CR (RM0351 §3.7.6)
+    private const uint FLASH_CR_PG = 1u << 0, FLASH_CR_PER = 1u << 1, FLASH_CR_MER1 = 1u << 2,
+        FLASH_CR_PNB = 0xFFu << 3, FLASH_CR_BKER = 1u << 11, FLASH_CR_MER2 = 1u << 15, FLASH_CR_STRT = 1u << 16,
+        FLASH_CR_OPTSTRT = 1u << 17, FLASH_CR_FSTPG = 1u << 18, FLASH_CR_EOPIE = 1u << 24,
+        FLASH_CR_ERRIE = 1u << 25, FLASH_CR_RDERRIE = 1u << 26, FLASH_CR_OBL_LAUNCH = 1u << 27,
+        FLASH_CR_OPTLOCK = 1u << 30, FLASH_CR_LOCK = 1u << 31;
+    private const uint FLASH_CR_WRITABLE = FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_PNB | FLASH_CR_BKER |
+        FLASH_CR_MER2 | FLASH_CR_STRT | FLASH_CR_OPTSTRT | FLASH_CR_FSTPG | FLASH_CR_EOPIE | FLASH_CR_ERRIE |
+        FLASH_CR_RDERRIE | FLASH_CR_OBL_LAUNCH | FLASH_CR_OPTLOCK | FLASH_CR_LOCK;
+    /// Bits that select or start an operation: changing them while BSY is a firmware error.
+    private const uint FLASH_CR_OPERATION_BITS = FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_PNB |
+        FLASH_CR_BKER | FLASH_CR_MER2 | FLASH_CR_STRT | FLASH_CR_FSTPG;
+    private const uint FLASH_CR_RESET = FLASH_CR_LOCK | FLASH_CR_OPTLOCK;
+
+    private const uint FLASH_ECCR_ECCCIE = 1u << 24;
+
+    /// Factory option bytes of a dual-bank STM32L475VG (RM0351 §3.4.1): RDP level 0 (0xAA), BOR level 0,
+    /// IWDG_SW = 1 (software watchdog), DUALBANK = 1, BFB2 = 0, nBOOT1 = 1, SRAM2 parity off.
+    public const uint OptrFactoryValue = 0xFFEF_F8AA;
+
+    public const uint PageSize = 2048, RowSize = 256, BankSize = 512 * 1024;
+    private const int DoubleWordsPerRow = 32;
+
+    // DS10969 §6.3.10 "Flash memory characteristics", typical values.
+    private static readonly ulong DoubleWordProgramPs = VirtualTime.Microseconds(81.69);
+    private static readonly ulong FastRowProgramPs = VirtualTime.Milliseconds(4.00);
+    private static readonly ulong PageErasePs = VirtualTime.Milliseconds(22.02);
+    private static readonly ulong MassErasePs = VirtualTime.Milliseconds(22.13);
+
+    /// RM0351 §3.3.3 Table 9: the highest HCLK for 0, 1, 2, ... wait states, in voltage range 1 and range 2.
+    private static readonly uint[] Range1MaxHclk = [16_000_000, 32_000_000, 48_000_000, 64_000_000, 80_000_000];
+    private static readonly uint[] Range2MaxHclk = [6_000_000, 12_000_000, 18_000_000, 26_000_000];
+
+    private readonly Rcc _rcc;
+    private readonly Pwr _pwr;
+    private readonly VirtualTimer _operationTimer;
+    private readonly VirtualTimer _fastDeadline;
+
+    private uint _acr, _sr, _cr, _eccr;
+    private bool _keyAccepted, _optKeyAccepted, _lockedUntilReset, _optLockedUntilReset;
+    private (uint Offset, uint Value)? _firstWord;
+    private PendingOperation? _operation;
+    private FastRow? _fastRow;
+
+    /// An operation in flight: what it will write when it ends (null = erase to 0xFF).
+    private sealed record PendingOperation(FlashOperation Info, byte[]? Content);
+
+    /// A fast-programming row being received word by word (RM0351 §3.3.7 "Fast programming").
+    private sealed class FastRow(uint offset, ulong startPs)
+    {
+        public uint Offset { get; } = offset;
+        public ulong StartPs { get; } = startPs;
+        public byte[] Content { get; } = Enumerable.Repeat((byte)0xFF, (int)RowSize).ToArray();
+        public int Words { get; set; }
+    }
+
+    public Flash(IBoard board, Rcc rcc, Pwr pwr) : base(board, "FLASH", BaseAddress, 0x400)
+    {
+        _rcc = rcc;
+        _pwr = pwr;
+        _operationTimer = new VirtualTimer(board);
+        _fastDeadline = new VirtualTimer(board);
+        rcc.ClocksChanged += CheckLatency;
+        pwr.VoltageRangeChanged += CheckLatency;
+        Reset(ResetKind.PowerOn);
+    }
+
+    /// An erase or program operation begins (BSY rises).
+    public event Action<FlashOperation>? OperationStarted;
+
+    /// An operation ended and the array holds its result (BSY falls). Not raised for one cut short by a reset.
+    public event Action<FlashOperation>? OperationCompleted;
+
+    /// Operations completed since the board was created (power cycles included).
+    public long CompletedOperations { get; private set; }
+
+    public FlashOperation? CurrentOperation => _operation?.Info ?? (_fastRow is null ? null : FastRowInfo(_fastRow));
+
+    public override void Reset(ResetKind kind)
+    {
+        _operationTimer.Cancel();
+        _fastDeadline.Cancel();
+        if (_operation is not null) ApplyTorn(_operation.Info, _operation.Content);
+        else if (_fastRow is not null) ApplyTorn(FastRowInfo(_fastRow), _fastRow.Content);
+        _operation = null;
+        _fastRow = null;
+        _firstWord = null;
+        _acr = FLASH_ACR_RESET;
+        _sr = 0;
+        _cr = FLASH_CR_RESET;
+        _eccr = 0;
+        _keyAccepted = _optKeyAccepted = _lockedUntilReset = _optLockedUntilReset = false;
+        Board.SetIrqLevel(FlashIrq, false);
+    }
+
+    private bool Busy => _operation is not null || _fastRow is not null;
+
+    private protected override uint ReadRegister(uint offset)
+    {
+        switch (offset)
+        {
+            case FLASH_ACR: return _acr;
+            case FLASH_KEYR or FLASH_OPTKEYR: return 0; // write-only
+            case FLASH_SR: return _sr | (Busy ? FLASH_SR_BSY : 0);
+            case FLASH_CR: return _cr;
+            case FLASH_ECCR: return _eccr; // no ECC error is ever detected
+            case FLASH_OPTR: return OptrFactoryValue;
+            default:
+                Unmodelled(offset, offset == FLASH_PDKEYR ? "read (power-down key register)" : "read");
+                return 0;
+        }
+    }
+
+    private protected override void WriteRegister(uint offset, uint value, uint mask)
+    {
+        switch (offset)
+        {
+            case FLASH_ACR: WriteAcr(Merge(_acr, value, mask)); break;
+            case FLASH_KEYR: RequireWholeWord(offset, mask, "FLASH_KEYR"); WriteKey(value); break;
+            case FLASH_OPTKEYR: RequireWholeWord(offset, mask, "FLASH_OPTKEYR"); WriteOptionKey(value); break;
+            case FLASH_SR:
+                _sr &= ~(value & mask & FLASH_SR_CLEARABLE);
+                UpdateIrq();
+                break;
+            case FLASH_CR: WriteCr(Merge(_cr, value, mask) & FLASH_CR_WRITABLE); break;
+            case FLASH_ECCR: _eccr = Merge(_eccr, value, mask) & FLASH_ECCR_ECCCIE; break;
+            case FLASH_OPTR:
+                // With OPTLOCK set the write is ignored, as on silicon; unlocked it would stage new option bytes.
+                if ((_cr & FLASH_CR_OPTLOCK) == 0)
+                    Board.Fault("FLASH: FLASH_OPTR written with options unlocked: option-byte programming is not " +
+                                "modelled (the virtual chip keeps its factory option bytes).");
+                break;
+            default:
+                Unmodelled(offset, offset == FLASH_PDKEYR ? "write (power-down key register)" : "write");
+                break;
+        }
+    }
+
+    private void WriteAcr(uint next)
+    {
+        next &= FLASH_ACR_LATENCY | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN | FLASH_ACR_ICRST |
+                FLASH_ACR_DCRST | FLASH_ACR_RUN_PD | FLASH_ACR_SLEEP_PD;
+        if ((next & FLASH_ACR_LATENCY) > 4)
+        {
+            Board.Fault($"FLASH: FLASH_ACR.LATENCY = {next & FLASH_ACR_LATENCY} is reserved (RM0351 §3.7.1: 0..4).");
+            return;
+        }
+        if ((next & FLASH_ACR_RUN_PD) != 0)
+        {
+            Board.Fault("FLASH: FLASH_ACR.RUN_PD (flash power-down in Run mode) is not modelled.");
+            next &= ~FLASH_ACR_RUN_PD;
+        }
+        _acr = next;
+        CheckLatency();
+    }
+
+    /// RM0351 §3.3.3: too few wait states for HCLK make flash reads return wrong data on silicon.
+    private void CheckLatency()
+    {
+        var latency = (int)(_acr & FLASH_ACR_LATENCY);
+        var limits = _pwr.VoltageRange == 1 ? Range1MaxHclk : Range2MaxHclk;
+        var needed = Array.FindIndex(limits, max => _rcc.HclkHz <= max);
+        if (needed < 0 || latency >= needed) return; // above every limit: RCC or PWR already reported it
+        Board.Fault($"FLASH: FLASH_ACR.LATENCY = {latency} wait states is too few for HCLK {_rcc.HclkHz} Hz in " +
+                    $"voltage range {_pwr.VoltageRange}; RM0351 §3.3.3 Table 9 needs {needed}. Raise the latency " +
+                    "before raising the clock, lower it only after.");
+    }
+
+    private void WriteKey(uint key)
+    {
+        if (!_lockedUntilReset)
+        {
+            if (!_keyAccepted && key == KEY1)
+            {
+                _keyAccepted = true;
+                return;
+            }
+            if (_keyAccepted && key == KEY2)
+            {
+                _keyAccepted = false;
+                _cr &= ~FLASH_CR_LOCK;
+                return;
+            }
+        }
+        _keyAccepted = false;
+        _lockedUntilReset = true;
+        _cr |= FLASH_CR_LOCK;
+        Board.Fault($"FLASH: wrong unlock sequence (FLASH_KEYR = 0x{key:X8}); RM0351 §3.3.5 expects 0x{KEY1:X8} then " +
+                    $"0x{KEY2:X8}. On silicon this is a bus error (HardFault) and FLASH_CR stays locked until reset.");
+    }
+
+    private void WriteOptionKey(uint key)
+    {
+        if (!_optLockedUntilReset && (_cr & FLASH_CR_LOCK) == 0)
+        {
+            if (!_optKeyAccepted && key == OPTKEY1)
+            {
+                _optKeyAccepted = true;
+                return;
+            }
+            if (_optKeyAccepted && key == OPTKEY2)
+            {
+                _optKeyAccepted = false;
+                _cr &= ~FLASH_CR_OPTLOCK;
+                return;
+            }
+        }
+        _optKeyAccepted = false;
+        _optLockedUntilReset = true;
+        _cr |= FLASH_CR_OPTLOCK;
+        Board.Fault($"FLASH: wrong option unlock sequence (FLASH_OPTKEYR = 0x{key:X8}); RM0351 §3.4.2 expects " +
+                    $"FLASH_CR unlocked first, then 0x{OPTKEY1:X8} and 0x{OPTKEY2:X8}. On silicon this is a bus " +
+                    "error and OPTLOCK stays set until reset.");
+    }
+
+    private void WriteCr(uint next)
+    {
+        var old = _cr;
+        // A locked FLASH_CR ignores every write (RM0351 §3.3.5).
+        if ((old & FLASH_CR_LOCK) != 0) return;
+        // LOCK, OPTLOCK and STRT are set by software and cleared only by hardware (unlock sequence, end of operation).
+        next |= old & (FLASH_CR_OPTLOCK | FLASH_CR_STRT);
+        if (Busy && ((next ^ old) & FLASH_CR_OPERATION_BITS) != 0)
+        {
+            Board.Fault($"FLASH: FLASH_CR changed from 0x{old:X8} to 0x{next:X8} while BSY = 1; wait for the " +
+                        "operation to end before selecting another one (RM0351 §3.3.6).");
+            return;
+        }
+        if ((next & (FLASH_CR_OPTSTRT | FLASH_CR_OBL_LAUNCH)) != 0)
+        {
+            Board.Fault("FLASH: FLASH_CR.OPTSTRT/OBL_LAUNCH set: option-byte programming and reloading are not " +
+                        "modelled (the virtual chip keeps its factory option bytes).");
+            next &= ~(FLASH_CR_OPTSTRT | FLASH_CR_OBL_LAUNCH);
+        }
+        _cr = next;
+        if ((next & FLASH_CR_LOCK) != 0) _keyAccepted = false;
+        if ((next & FLASH_CR_PG) == 0) _firstWord = null;
+        if ((old & FLASH_CR_STRT) == 0 && (next & FLASH_CR_STRT) != 0) StartErase();
+        UpdateIrq();
+    }
+
+    private void StartErase()
+    {
+        var per = (_cr & FLASH_CR_PER) != 0;
+        var mer1 = (_cr & FLASH_CR_MER1) != 0;
+        var mer2 = (_cr & FLASH_CR_MER2) != 0;
+        // RM0351 §3.7.5 PGSERR: STRT with no erase selected, with programming selected, or after an unhandled error.
+        if ((_sr & FLASH_SR_PROGRAMMING_ERRORS) != 0 || (_cr & (FLASH_CR_PG | FLASH_CR_FSTPG)) != 0 ||
+            !(per || mer1 || mer2) || (per && (mer1 || mer2)))
+        {
+            _cr &= ~FLASH_CR_STRT;
+            SetError(FLASH_SR_PGSERR);
+            return;
+        }
+        if (per)
+        {
+            var page = ((_cr & FLASH_CR_PNB) >> 3) + ((_cr & FLASH_CR_BKER) != 0 ? 256u : 0u);
+            StartOperation(FlashOperationKind.PageErase, page * PageSize, PageSize, null, PageErasePs);
+        }
+        else
+        {
+            var offset = mer1 ? 0 : BankSize;
+            var length = mer1 && mer2 ? 2 * BankSize : BankSize;
+            StartOperation(FlashOperationKind.MassErase, offset, length, null, MassErasePs);
+        }
+    }
+
+    /// A CPU store into the flash array (address rebased to 0x08000000 by the core).
+    public void WriteArray(uint address, int size, uint value)
+    {
+        var offset = address - ArrayBase;
+        if (address < ArrayBase || offset >= (uint)Board.Flash.Length)
+        {
+            Board.Fault($"FLASH: store to 0x{address:X8} is outside the flash array.");
+            return;
+        }
+        if (_fastRow is not null)
+        {
+            ContinueFastRow(offset, size, value);
+            return;
+        }
+        if (_operation is not null)
+        {
+            Board.Fault($"FLASH: store to 0x{address:X8} while BSY = 1. On silicon the bus would stall until the " +
+                        "operation ends; the virtual board does not model the stall: poll FLASH_SR.BSY first.");
+            return;
+        }
+        if ((_cr & FLASH_CR_FSTPG) != 0) StartFastRow(offset, size, value);
+        else if ((_cr & FLASH_CR_PG) != 0) ProgramWord(offset, size, value);
+        else SetError(FLASH_SR_PGSERR); // RM0351 §3.7.5: a flash write without PG or FSTPG
+    }
+
+    /// RM0351 §3.3.7 "Standard programming": two 32-bit stores, first at a double-word boundary, then the next word.
+    private void ProgramWord(uint offset, int size, uint value)
+    {
+        if ((_cr & (FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_MER2)) != 0)
+        {
+            _firstWord = null;
+            SetError(FLASH_SR_PGSERR);
+            return;
+        }
+        if (size != 4)
+        {
+            _firstWord = null;
+            SetError(FLASH_SR_SIZERR);
+            return;
+        }
+        if (_firstWord is not { } first)
+        {
+            if ((_sr & FLASH_SR_PROGRAMMING_ERRORS) != 0) SetError(FLASH_SR_PGSERR);
+            else if (offset % 8 != 0) SetError(FLASH_SR_PGAERR);
+            else _firstWord = (offset, value);
+            return;
+        }
+        _firstWord = null;
+        if (offset != first.Offset + 4)
+        {
+            SetError(FLASH_SR_PGAERR);
+            return;
+        }
+        var data = (ulong)first.Value | ((ulong)value << 32);
+        var current = BitConverter.ToUInt64(Board.Flash, (int)first.Offset);
+        // PROGERR: only an erased double word can be programmed, except with all zeros (RM0351 §3.7.5).
+        if (current != ulong.MaxValue && data != 0)
+        {
+            SetError(FLASH_SR_PROGERR);
+            return;
+        }
+        StartOperation(FlashOperationKind.DoubleWordProgram, first.Offset, 8, BitConverter.GetBytes(data),
+                       DoubleWordProgramPs);
+    }
+
+    private void StartFastRow(uint offset, int size, uint value)
+    {
+        if ((_sr & FLASH_SR_PROGRAMMING_ERRORS) != 0 ||
+            (_cr & (FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_MER2)) != 0)
+        {
+            SetError(FLASH_SR_PGSERR);
+            return;
+        }
+        if (size != 4)
+        {
+            SetError(FLASH_SR_SIZERR | FLASH_SR_FASTERR);
+            return;
+        }
+        if (offset % RowSize != 0)
+        {
+            SetError(FLASH_SR_PGAERR | FLASH_SR_FASTERR);
+            return;
+        }
+        // Fast programming skips the verify step, so it is defined only on erased memory (RM0351 §3.3.7).
+        if (Board.Flash.AsSpan((int)offset, (int)RowSize).ContainsAnyExcept((byte)0xFF))
+        {
+            SetError(FLASH_SR_PGSERR);
+            return;
+        }
+        _fastRow = new FastRow(offset, Board.Clock.NowPs);
+        OperationStarted?.Invoke(FastRowInfo(_fastRow));
+        AcceptFastWord(value);
+    }
+
+    private void ContinueFastRow(uint offset, int size, uint value)
+    {
+        var row = _fastRow!;
+        if (row.Words == 2 * DoubleWordsPerRow)
+        {
+            Board.Fault($"FLASH: store to 0x{ArrayBase + offset:X8} while the fast-programming row is being written " +
+                        "(BSY = 1); wait for BSY = 0 before the next row.");
+            return;
+        }
+        if (size != 4) AbortFastRow(FLASH_SR_SIZERR);
+        else if (offset != row.Offset + 4 * (uint)row.Words) AbortFastRow(FLASH_SR_PGAERR);
+        else AcceptFastWord(value);
+    }
+
+    private void AcceptFastWord(uint value)
+    {
+        var row = _fastRow!;
+        BitConverter.TryWriteBytes(row.Content.AsSpan(4 * row.Words), value);
+        row.Words++;
+        var slotPs = FastRowProgramPs / DoubleWordsPerRow;
+        if (row.Words == 2 * DoubleWordsPerRow)
+        {
+            _fastDeadline.Cancel();
+            _operationTimer.Arm(row.StartPs + FastRowProgramPs, () => FinishFastRow(0));
+            return;
+        }
+        // MISERR: each double word must reach the flash before the previous one is programmed (RM0351 §3.7.5).
+        var doubleWord = (ulong)(row.Words / 2);
+        _fastDeadline.Arm(row.StartPs + (doubleWord + 1) * slotPs, () => AbortFastRow(FLASH_SR_MISERR));
+    }
+
+    /// The double words received so far are programmed; the rest of the row stays erased.
+    private void AbortFastRow(uint error)
+    {
+        var row = _fastRow!;
+        var complete = row.Words / 2 * 8;
+        row.Content.AsSpan(complete).Fill(0xFF);
+        FinishFastRow(error | FLASH_SR_FASTERR);
+    }
+
+    private void FinishFastRow(uint errors)
+    {
+        var row = _fastRow!;
+        _fastDeadline.Cancel();
+        _operationTimer.Cancel();
+        _fastRow = null;
+        var info = FastRowInfo(row) with { EndPs = Board.Clock.NowPs };
+        ProgramBytes(row.Offset, row.Content);
+        if (errors != 0) SetError(errors);
+        Complete(info, success: errors == 0);
+    }
+
+    private FlashOperation FastRowInfo(FastRow row) =>
+        new(FlashOperationKind.FastRowProgram, ArrayBase + row.Offset, RowSize, row.StartPs, row.StartPs + FastRowProgramPs);
+
+    private void StartOperation(FlashOperationKind kind, uint offset, uint length, byte[]? content, ulong durationPs)
+    {
+        var now = Board.Clock.NowPs;
+        var info = new FlashOperation(kind, ArrayBase + offset, length, now, now + durationPs);
+        var operation = new PendingOperation(info, content);
+        _operation = operation;
+        OperationStarted?.Invoke(operation.Info);
+        _operationTimer.Arm(operation.Info.EndPs, () =>
+        {
+            _operation = null;
+            var start = (int)(operation.Info.Address - ArrayBase);
+            if (operation.Content is null)
+            {
+                Board.Flash.AsSpan(start, (int)operation.Info.Length).Fill(0xFF);
+                Board.InvalidateCode(operation.Info.Address, operation.Info.Length);
+            }
+            else ProgramBytes((uint)start, operation.Content);
+            _cr &= ~FLASH_CR_STRT;
+            Complete(operation.Info, success: true);
+        });
+    }
+
+    private void Complete(FlashOperation info, bool success)
+    {
+        CompletedOperations++;
+        // EOP is set only when end-of-operation interrupts are enabled (RM0351 §3.7.5).
+        if (success && (_cr & FLASH_CR_EOPIE) != 0) _sr |= FLASH_SR_EOP;
+        UpdateIrq();
+        OperationCompleted?.Invoke(info);
+    }
+
+    /// Flash cells only go from 1 to 0 when programmed: the array keeps old AND new.
+    private void ProgramBytes(uint offset, byte[] content)
+    {
+        var target = Board.Flash.AsSpan((int)offset, content.Length);
+        for (var i = 0; i < content.Length; i++) target[i] &= content[i];
+        Board.InvalidateCode(ArrayBase + offset, (uint)content.Length);
+    }
+
+    /// A reset in the middle of an operation: an erase leaves every byte only partly erased (low nibble set), a
+    /// program leaves only the low-nibble bits programmed. Neither the old nor the new content survives, so CRCs
+    /// over the range fail, as they would after a real interrupted operation (ECC effects are not modelled).
+    private void ApplyTorn(FlashOperation info, byte[]? content)
+    {
+        var offset = info.Address - ArrayBase;
+        var target = Board.Flash.AsSpan((int)offset, (int)info.Length);
+        for (var i = 0; i < target.Length; i++)
+            target[i] = content is null ? (byte)(target[i] | 0x0F) : (byte)(target[i] & (content[i] | 0xF0));
+        Board.InvalidateCode(info.Address, info.Length);
+    }
+
+    private void SetError(uint flags)
+    {
+        _sr |= flags;
+        // OPERR mirrors any failed operation, but only with error interrupts enabled (RM0351 §3.7.5).
+        if ((_cr & FLASH_CR_ERRIE) != 0) _sr |= FLASH_SR_OPERR;
+        UpdateIrq();
+    }
+
+    private void UpdateIrq() => Board.SetIrqLevel(FlashIrq,
+        ((_sr & FLASH_SR_EOP) != 0 && (_cr & FLASH_CR_EOPIE) != 0) ||
+        ((_sr & FLASH_SR_OPERR) != 0 && (_cr & FLASH_CR_ERRIE) != 0));
+}

@@ -1,0 +1,43 @@
+// The peripheral models of the B-L475E-IOT01A, built in dependency order and wired as on the board: RCC gates and
+// clocks the others, PWR and RCC share the backup-domain protection, and the user button B1 (PC13) has an external
+// pull-up (UM2153), so the pin reads high until the button is pressed.
+namespace Stm32Boot.VirtualBoard.Peripherals;
+
+public sealed class PeripheralSet
+{
+    /// B1 USER on PC13: pressed = low.
+    public const char ButtonPort = 'C';
+    public const int ButtonPin = 13;
+
+    public PeripheralSet(IBoard board)
+    {
+        var backupDomain = new BackupDomain();
+        Rcc = new Rcc(board, backupDomain);
+        Pwr = new Pwr(board, Rcc, backupDomain);
+        Flash = new Flash(board, Rcc, Pwr);
+        Crc = new Crc(board, Rcc);
+        RtcBackup = new RtcBackup(board, backupDomain);
+        Gpio = new Gpio(board, Rcc);
+        Usart1 = new Usart(board, Rcc);
+        Iwdg = new Iwdg(board, Rcc);
+        DbgMcu = new DbgMcu(board);
+        All = [Rcc, Pwr, Flash, Crc, RtcBackup, Gpio, Usart1, Iwdg, DbgMcu];
+        Gpio.SetInput(ButtonPort, ButtonPin, high: true);
+    }
+
+    public Rcc Rcc { get; }
+    public Pwr Pwr { get; }
+    public Flash Flash { get; }
+    public Crc Crc { get; }
+    public RtcBackup RtcBackup { get; }
+    public Gpio Gpio { get; }
+    public Usart Usart1 { get; }
+    public Iwdg Iwdg { get; }
+    public DbgMcu DbgMcu { get; }
+
+    /// Every model, for attaching to the bus and for resets.
+    public IReadOnlyList<IPeripheral> All { get; }
+
+    /// Holds B1 down (true) or lets the board's pull-up take PC13 high again (false).
+    public void SetButtonPressed(bool pressed) => Gpio.SetInput(ButtonPort, ButtonPin, high: !pressed);
+}

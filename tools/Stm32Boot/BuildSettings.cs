@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Stm32Boot;
+
+/// <summary>
+/// build/settings.json: the version, board id and memory map every other part is generated from. The repository's
+/// file is embedded in this library (<see cref="Default"/>); the Cake build passes an effective copy with
+/// <c>--settings</c>. Keys match without regard to case, as in .NET configuration (which the build uses to
+/// apply overrides such as STM32BOOT_VERSION); unknown keys are refused so that a misspelt key cannot silently
+/// fall back to a default.
+/// </summary>
+public sealed partial class BuildSettings
+{
+    /// <summary>How errors about the embedded defaults name their source.</summary>
+    public const string EmbeddedSourceName = "build/settings.json (built into stm32boot)";
+
+    private const string ResourceName = "Stm32Boot.build.settings.json";
+
+    /// <summary>Longer windows would hold every boot for more than a minute, which no caller means.</summary>
+    public const uint MaxDoubleResetWindowMs = 60_000;
+
+    private static readonly string[] TopLevelKeys =
+        ["Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "MemoryMap"];
+
+    private static readonly string[] MemoryMapKeys =
+        ["FlashBase", "FlashSize", "PageSize", "BootloaderSize", "HeaderSize", "Sram1Base", "Sram1Size", "Sram2Base", "Sram2Size"];
+
+    private static readonly Lazy<BuildSettings> EmbeddedDefault = new(LoadEmbedded);
+
+    public required string SourceName { get; init; }
+    public required FirmwareVersion Version { get; init; }
+    public required string BootloaderVersion { get; init; }
+    public required uint BoardId { get; init; }
+    public required BuildType BuildType { get; init; }
+    public required string ToolchainPrefix { get; init; }
+    public required uint DoubleResetWindowMs { get; init; }
+    public required MemoryMap MemoryMap { get; init; }
+
+    /// <summary>The repository's build/settings.json as it was when this library was built.</summary>
+    public static BuildSettings Default => EmbeddedDefault.Value;
+
+    /// <summary>The settings file at <paramref name="path"/>, or <see cref="Default"/> when it is null.</summary>
+    public static BuildSettings LoadOrDefault(string? path) => path is null ? Default : Load(path);
+
+    public static BuildSettings Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new Stm32BootException($"Settings file '{path}' not found (pass an existing file with --settings, or omit it to use build/settings.json).");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <param name="json">The settings text.</param>
+    /// <param name="sourceName">Names the source in error messages.</param>
+    public static BuildSettings Parse(string json, string sourceName)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+            });
+            return FromJson(document.RootElement, sourceName);
+        }
+        catch (JsonException e)
+        {
+            throw new Stm32BootException($"{sourceName}: not valid JSON: {e.Message}");
+        }
+        catch (Stm32BootException e)
+        {
+            throw new Stm32BootException($"{sourceName}: {e.Message}");
+        }
+    }
+
+    private static BuildSettings FromJson(JsonElement root, string sourceName)
+    {
+        RequireObject(root, "the top level", TopLevelKeys);
+        var memoryMap = Property(root, "MemoryMap", "");
+        RequireObject(memoryMap, "MemoryMap", MemoryMapKeys);
+
+        var bootloaderVersion = String(root, "BootloaderVersion", "");
+        // It becomes a C string literal and is printed in the boot banner, so nothing but a dotted version.
+        if (!DottedVersion().IsMatch(bootloaderVersion))
+            throw new Stm32BootException($"BootloaderVersion '{bootloaderVersion}' is not a dotted version of 1 to 4 numbers (for example 1.0.0).");
+
+        var buildTypeText = String(root, "BuildType", "");
+        // By name only: Enum.TryParse alone would also take "1" for Debug.
+        if (!Enum.GetNames<BuildType>().Contains(buildTypeText, StringComparer.Ordinal) || !Enum.TryParse<BuildType>(buildTypeText, out var buildType))
+            throw new Stm32BootException($"BuildType '{buildTypeText}' is not one of {string.Join(", ", Enum.GetNames<BuildType>())}.");
+
+        var toolchainPrefix = String(root, "ToolchainPrefix", "");
+        if (toolchainPrefix.Length == 0 || toolchainPrefix.Any(char.IsWhiteSpace))
+            throw new Stm32BootException($"ToolchainPrefix '{toolchainPrefix}' must be a non-empty prefix without spaces, like arm-none-eabi-.");
+
+        var window = Property(root, "DoubleResetWindowMs", "");
+        if (window.ValueKind != JsonValueKind.Number || !window.TryGetUInt32(out var windowMs) || windowMs > MaxDoubleResetWindowMs)
+            throw new Stm32BootException($"DoubleResetWindowMs {window.GetRawText()} must be a whole number of milliseconds from 0 (off) to {MaxDoubleResetWindowMs}.");
+
+        return new BuildSettings
+        {
+            SourceName = sourceName,
+            Version = FirmwareVersion.Parse(String(root, "Version", ""), "Version"),
+            BootloaderVersion = bootloaderVersion,
+            BoardId = Hex(root, "BoardId", ""),
+            BuildType = buildType,
+            ToolchainPrefix = toolchainPrefix,
+            DoubleResetWindowMs = windowMs,
+            MemoryMap = MemoryMap.Create(
+                Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
+                Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),
+                Hex(memoryMap, "HeaderSize", "MemoryMap."),
+                Hex(memoryMap, "Sram1Base", "MemoryMap."), Hex(memoryMap, "Sram1Size", "MemoryMap."),
+                Hex(memoryMap, "Sram2Base", "MemoryMap."), Hex(memoryMap, "Sram2Size", "MemoryMap.")),
+        };
+    }
+
+    private static BuildSettings LoadEmbedded()
+    {
+        using var stream = typeof(BuildSettings).Assembly.GetManifestResourceStream(ResourceName)
+                           ?? throw new InvalidOperationException($"Resource {ResourceName} is missing: Stm32Boot.csproj must embed build/settings.json.");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), EmbeddedSourceName);
+    }
+
+    private static void RequireObject(JsonElement element, string where, string[] knownKeys)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+            throw new Stm32BootException($"{where} must be a JSON object.");
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!knownKeys.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+                throw new Stm32BootException($"unknown key '{property.Name}' in {where} (known keys: {string.Join(", ", knownKeys)}).");
+            if (!seen.Add(property.Name))
+                throw new Stm32BootException($"key '{property.Name}' appears twice in {where} (keys match without regard to case).");
+        }
+    }
+
+    private static JsonElement Property(JsonElement parent, string key, string prefix)
+    {
+        foreach (var property in parent.EnumerateObject())
+            if (string.Equals(property.Name, key, StringComparison.OrdinalIgnoreCase))
+                return property.Value;
+        throw new Stm32BootException($"{prefix}{key} is missing.");
+    }
+
+    private static string String(JsonElement parent, string key, string prefix)
+    {
+        var value = Property(parent, key, prefix);
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new Stm32BootException($"{prefix}{key} must be a string, not {value.GetRawText()}.");
+    }
+
+    private static uint Hex(JsonElement parent, string key, string prefix)
+    {
+        var text = String(parent, key, prefix);
+        return HexNumber.TryParse(text, out var value)
+            ? value
+            : throw new Stm32BootException($"{prefix}{key} '{text}' is not a 32-bit hex number written like 0x08000000.");
+    }
+
+    [GeneratedRegex(@"^[0-9]+(\.[0-9]+){0,3}$")]
+    private static partial Regex DottedVersion();
+}

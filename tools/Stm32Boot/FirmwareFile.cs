@@ -1,0 +1,56 @@
+namespace Stm32Boot;
+
+/// <summary>The kinds of file the tools read.</summary>
+public enum FirmwareFormat
+{
+    Elf,
+    IntelHex,
+    Binary,
+}
+
+/// <summary>
+/// A firmware file of any supported kind, loaded into a memory image. ELF and HEX are recognised by their
+/// content; a raw binary has no addresses, so it is named FILE@ADDRESS (e.g. app.bin@0x08020000).
+/// </summary>
+/// <param name="Elf">The ELF itself (sections, symbols) when the file is one.</param>
+public sealed record FirmwareFile(string Path, FirmwareFormat Format, MemoryImage Image, uint? StartAddress, ElfImage? Elf = null)
+{
+    public static FirmwareFile Load(string spec)
+    {
+        if (!File.Exists(spec) && SplitBinarySpec(spec) is var (binPath, address))
+        {
+            if (!File.Exists(binPath))
+                throw new Stm32BootException($"Binary file '{binPath}' not found.");
+            var image = new MemoryImage();
+            image.Write(address, File.ReadAllBytes(binPath));
+            return new FirmwareFile(binPath, FirmwareFormat.Binary, image, null);
+        }
+
+        if (!File.Exists(spec))
+            throw new Stm32BootException($"File '{spec}' not found.");
+        var start = new byte[4];
+        using (var stream = File.OpenRead(spec))
+            stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+
+        if (ElfImage.HasElfMagic(start))
+        {
+            var elf = ElfImage.Load(spec);
+            return new FirmwareFile(spec, FirmwareFormat.Elf, elf.Memory, elf.EntryPoint, elf);
+        }
+
+        if (start[0] == (byte)':')
+        {
+            var hex = IntelHexReader.ReadFile(spec);
+            return new FirmwareFile(spec, FirmwareFormat.IntelHex, hex.Image, hex.StartAddress);
+        }
+
+        throw new Stm32BootException(
+            $"'{spec}' is neither an ELF nor an Intel HEX file; for a raw binary say where it starts, e.g. {spec}@0x08020000.");
+    }
+
+    private static (string Path, uint Address)? SplitBinarySpec(string spec)
+    {
+        var at = spec.LastIndexOf('@');
+        return at > 0 && HexNumber.TryParse(spec[(at + 1)..], out var address) ? (spec[..at], address) : null;
+    }
+}

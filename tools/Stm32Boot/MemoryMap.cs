@@ -1,0 +1,83 @@
+using System.Numerics;
+
+namespace Stm32Boot;
+
+/// <summary>
+/// Flash and RAM layout (DESIGN §3), built from the MemoryMap block of build/settings.json. The header follows
+/// the bootloader, the image follows the header and runs to the end of flash.
+/// </summary>
+public sealed class MemoryMap
+{
+    private MemoryMap(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize, uint headerSize,
+        MemoryRegion sram1, MemoryRegion sram2)
+    {
+        Flash = new MemoryRegion("flash", flashBase, flashSize);
+        PageSize = pageSize;
+        Bootloader = new MemoryRegion("bootloader", flashBase, bootloaderSize);
+        Header = new MemoryRegion("header", (uint)Bootloader.End, headerSize);
+        Image = new MemoryRegion("image", (uint)Header.End, (uint)(Flash.End - Header.End));
+        Sram1 = sram1;
+        Sram2 = sram2;
+    }
+
+    public MemoryRegion Flash { get; }
+    public uint PageSize { get; }
+    public MemoryRegion Bootloader { get; }
+    public MemoryRegion Header { get; }
+    public MemoryRegion Image { get; }
+    public MemoryRegion Sram1 { get; }
+    public MemoryRegion Sram2 { get; }
+
+    /// <summary>The flash regions in address order, for reports.</summary>
+    public IReadOnlyList<MemoryRegion> FlashRegions => [Bootloader, Header, Image];
+
+    /// <summary>Validates the raw numbers; each message names the settings key that is wrong.</summary>
+    public static MemoryMap Create(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize,
+        uint headerSize, uint sram1Base, uint sram1Size, uint sram2Base, uint sram2Size)
+    {
+        if (pageSize == 0 || !BitOperations.IsPow2(pageSize))
+            throw new Stm32BootException($"MemoryMap.PageSize {HexNumber.Format(pageSize)} is not a power of two.");
+        RequirePageMultiple("FlashBase", flashBase, pageSize);
+        RequirePageMultiple("FlashSize", flashSize, pageSize);
+        RequirePageMultiple("BootloaderSize", bootloaderSize, pageSize);
+        RequirePageMultiple("HeaderSize", headerSize, pageSize);
+        RequireNonZero("FlashSize", flashSize);
+        RequireNonZero("BootloaderSize", bootloaderSize);
+        if (headerSize < ImageHeader.Size)
+            throw new Stm32BootException($"MemoryMap.HeaderSize {HexNumber.Format(headerSize)} cannot hold the {ImageHeader.Size}-byte image header.");
+        var flash = new MemoryRegion("flash", flashBase, flashSize);
+        if (flash.End > 1UL << 32)
+            throw new Stm32BootException($"MemoryMap.FlashBase + FlashSize runs past the 4 GB address space ({flash}).");
+        if ((ulong)bootloaderSize + headerSize >= flashSize)
+            throw new Stm32BootException($"MemoryMap.BootloaderSize {HexNumber.Format(bootloaderSize)} + HeaderSize {HexNumber.Format(headerSize)} " +
+                          $"leaves no room for the application image in FlashSize {HexNumber.Format(flashSize)}.");
+
+        var sram1 = Ram("SRAM1", "Sram1", sram1Base, sram1Size);
+        var sram2 = Ram("SRAM2", "Sram2", sram2Base, sram2Size);
+        foreach (var (a, b) in new[] { (sram1, flash), (sram2, flash), (sram2, sram1) })
+            if (a.Overlaps(b))
+                throw new Stm32BootException($"MemoryMap {a} overlaps {b}.");
+        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2);
+    }
+
+    private static MemoryRegion Ram(string name, string key, uint @base, uint size)
+    {
+        RequireNonZero(key + "Size", size);
+        var region = new MemoryRegion(name, @base, size);
+        if (region.End > 1UL << 32)
+            throw new Stm32BootException($"MemoryMap.{key}Base + {key}Size runs past the 4 GB address space ({region}).");
+        return region;
+    }
+
+    private static void RequirePageMultiple(string key, uint value, uint pageSize)
+    {
+        if (value % pageSize != 0)
+            throw new Stm32BootException($"MemoryMap.{key} {HexNumber.Format(value)} is not a multiple of the page size {HexNumber.Format(pageSize)}.");
+    }
+
+    private static void RequireNonZero(string key, uint value)
+    {
+        if (value == 0)
+            throw new Stm32BootException($"MemoryMap.{key} must not be 0.");
+    }
+}

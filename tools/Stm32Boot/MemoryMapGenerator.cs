@@ -1,0 +1,102 @@
+using System.Text;
+
+namespace Stm32Boot;
+
+/// <summary>
+/// Renders the build inputs that carry the settings into C and the linker: memory_map.h, build_config.h and
+/// memory.ld. Nothing in C or linker scripts repeats these numbers; they include these files instead.
+/// </summary>
+public static class MemoryMapGenerator
+{
+    public const string MemoryMapHeader = "memory_map.h";
+    public const string BuildConfigHeader = "build_config.h";
+    public const string LinkerMemory = "memory.ld";
+
+    private const string DoNotEdit = "Generated from build/settings.json by `stm32boot generate`. Do not edit: change the settings and rebuild.";
+
+    /// <summary>A generated file's name and text.</summary>
+    public sealed record GeneratedFile(string Name, string Content);
+
+    /// <summary>A file written (or left alone because its content was already right).</summary>
+    public sealed record WrittenFile(string Path, bool Changed);
+
+    public static IReadOnlyList<GeneratedFile> Render(BuildSettings settings) =>
+    [
+        new(MemoryMapHeader, RenderMemoryMap(settings.MemoryMap)),
+        new(BuildConfigHeader, RenderBuildConfig(settings)),
+        new(LinkerMemory, RenderLinkerMemory(settings.MemoryMap)),
+    ];
+
+    /// <summary>Writes the files into <paramref name="directory"/>, creating it. A file whose content is unchanged
+    /// is not touched, so its timestamp stays and an incremental build recompiles nothing.</summary>
+    public static IReadOnlyList<WrittenFile> Write(BuildSettings settings, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<WrittenFile>();
+        foreach (var file in Render(settings))
+        {
+            var path = Path.Combine(directory, file.Name);
+            var changed = !File.Exists(path) || File.ReadAllText(path) != file.Content;
+            if (changed)
+                File.WriteAllText(path, file.Content);
+            written.Add(new WrittenFile(path, changed));
+        }
+
+        return written;
+    }
+
+    private static string RenderMemoryMap(MemoryMap map)
+    {
+        var text = new StringBuilder();
+        text.Append($"/* {DoNotEdit} */\n");
+        text.Append("#ifndef MEMORY_MAP_H\n#define MEMORY_MAP_H\n\n");
+        foreach (var (name, value) in new (string, uint)[]
+                 {
+                     ("MM_FLASH_BASE", map.Flash.Base), ("MM_FLASH_SIZE", map.Flash.Size), ("MM_FLASH_PAGE_SIZE", map.PageSize),
+                     ("MM_BOOTLOADER_BASE", map.Bootloader.Base), ("MM_BOOTLOADER_SIZE", map.Bootloader.Size),
+                     ("MM_HEADER_BASE", map.Header.Base), ("MM_HEADER_SIZE", map.Header.Size),
+                     ("MM_IMAGE_BASE", map.Image.Base), ("MM_IMAGE_SIZE", map.Image.Size),
+                     ("MM_SRAM1_BASE", map.Sram1.Base), ("MM_SRAM1_SIZE", map.Sram1.Size),
+                     ("MM_SRAM2_BASE", map.Sram2.Base), ("MM_SRAM2_SIZE", map.Sram2.Size),
+                 })
+            text.Append($"#define {name,-20}{CHex(value)}\n");
+        text.Append("\n#endif /* MEMORY_MAP_H */\n");
+        return text.ToString();
+    }
+
+    private static string RenderBuildConfig(BuildSettings settings)
+    {
+        var version = settings.Version;
+        var text = new StringBuilder();
+        text.Append($"/* {DoNotEdit} */\n");
+        text.Append("#ifndef BUILD_CONFIG_H\n#define BUILD_CONFIG_H\n\n");
+        text.Append($"#define FW_VERSION_MAJOR {version.Major}u\n");
+        text.Append($"#define FW_VERSION_MINOR {version.Minor}u\n");
+        text.Append($"#define FW_VERSION_PATCH {version.Patch}u\n");
+        text.Append($"#define FW_VERSION_BUILD {version.Build}u\n");
+        text.Append($"#define FW_VERSION_STRING \"{version}\"\n");
+        text.Append($"#define BOOTLOADER_VERSION_STRING \"{settings.BootloaderVersion}\"\n");
+        text.Append($"#define BOARD_ID {CHex(settings.BoardId)}\n");
+        text.Append($"#define DOUBLE_RESET_WINDOW_MS {settings.DoubleResetWindowMs}u\n");
+        text.Append("\n#endif /* BUILD_CONFIG_H */\n");
+        return text.ToString();
+    }
+
+    private static string RenderLinkerMemory(MemoryMap map)
+    {
+        var text = new StringBuilder();
+        text.Append($"/* {DoNotEdit} */\n");
+        text.Append("MEMORY\n{\n");
+        foreach (var (name, attributes, region) in new[]
+                 {
+                     ("BOOTLOADER", "(rx)", map.Bootloader), ("APP_HEADER", "(r)", map.Header), ("APP_IMAGE", "(rx)", map.Image),
+                     ("SRAM1", "(rwx)", map.Sram1), ("SRAM2", "(rwx)", map.Sram2),
+                 })
+            text.Append($"  {name,-10} {attributes,-5} : ORIGIN = {HexNumber.Format(region.Base)}, LENGTH = {HexNumber.Format(region.Size)}\n");
+        text.Append("}\n");
+        return text.ToString();
+    }
+
+    /// <summary>Unsigned C literal, so comparisons and shifts in C stay unsigned.</summary>
+    private static string CHex(uint value) => $"0x{value:X8}u";
+}

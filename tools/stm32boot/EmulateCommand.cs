@@ -1,0 +1,77 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stm32Boot.VirtualBoard;
+using Stm32Boot.VirtualBoard.Hosting;
+
+namespace Stm32Boot.Cli;
+
+[Description("Run a firmware HEX file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port.")]
+public sealed class EmulateCommand : Command<EmulateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<FILE>")]
+        [Description("Intel HEX file to program into the board's flash (bootloader and/or application).")]
+        public required string File { get; init; }
+
+        [CommandOption("--uart <LINK>")]
+        [Description("Where USART1 goes: stdio (default), pty (prints the /dev/pts path to open, e.g. with stm32flash -m 8n1) or tcp:PORT.")]
+        [DefaultValue("stdio")]
+        public string Uart { get; init; } = "stdio";
+
+        [CommandOption("--button-held")]
+        [Description("Hold the user button B1 (PC13) down from power-on on (the bootloader then stays in update mode).")]
+        public bool ButtonHeld { get; init; }
+
+        [CommandOption("--trace")]
+        [Description("Print resets, exception entries/returns, sleep and skipped polling loops on stderr, in virtual time.")]
+        public bool Trace { get; init; }
+
+        [CommandOption("--max-time <SECONDS>")]
+        [Description("Stop after this much virtual time (default: run until Ctrl-C).")]
+        public double? MaxTime { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (MaxTime is <= 0) return ValidationResult.Error($"--max-time {MaxTime} must be a positive number of seconds.");
+            if (Uart is not ("stdio" or "pty") && !(Uart.StartsWith("tcp:", StringComparison.Ordinal) &&
+                int.TryParse(Uart.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535))
+                return ValidationResult.Error($"--uart {Uart}: use stdio, pty or tcp:PORT with PORT in 1..65535.");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        if (!System.IO.File.Exists(settings.File)) throw new Stm32BootException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
+        var status = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        using var board = new Board();
+        if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
+        board.LoadHex(settings.File);
+        if (settings.ButtonHeld) board.PressButton();
+        using IUartHostLink link = settings.Uart switch
+        {
+            "stdio" => new StdioLink(),
+            "pty" => new PtyLink(),
+            _ => new TcpLink(int.Parse(settings.Uart.AsSpan(4), CultureInfo.InvariantCulture)),
+        };
+        var button = settings.ButtonHeld ? ", B1 held" : "";
+        status.MarkupLineInterpolated($"[grey]virtual B-L475E-IOT01A:[/] {settings.File} loaded, USART1 on [bold]{link.Description}[/]{button}; Ctrl-C stops.");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        board.PowerOn();
+        try
+        {
+            new InteractiveSession(board, link).Run(settings.MaxTime is { } s ? (ulong)(s * Board.Second) : null, stop.Token);
+        }
+        catch (BoardFaultException fault)
+        {
+            Console.Error.WriteLine($"stm32boot: the firmware stopped the virtual board: {fault.Message}");
+            return ExitCode.UserError;
+        }
+        status.MarkupLineInterpolated($"[grey]stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.[/]");
+        return ExitCode.Ok;
+    }
+}

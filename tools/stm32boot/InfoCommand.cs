@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Stm32Boot.Cli;
+
+[Description("Show an image's header, the bootloader's acceptance checks, vector table and flash use; exit 1 if the bootloader would refuse it.")]
+public sealed class InfoCommand : Command<InfoCommand.Settings>
+{
+    public sealed class Settings : SettingsFileOption
+    {
+        [CommandArgument(0, "<FILE>")]
+        [Description("An ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS (e.g. application.bin@0x08020000).")]
+        public required string File { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var buildSettings = settings.LoadSettings();
+        var file = FirmwareFile.Load(settings.File);
+        var inspection = ImageInspector.Inspect(file.Image, buildSettings.MemoryMap, buildSettings.BoardId);
+
+        AnsiConsole.MarkupLineInterpolated($"[bold]{file.Path}[/] ({file.Format}, {file.Image.ByteCount} bytes)");
+        if (inspection.Header is not null)
+            AnsiConsole.Write(HeaderView.Render(inspection.Header, $"header at {HexNumber.Format(buildSettings.MemoryMap.Header.Base)}"));
+
+        var checks = new Table().Title("acceptance checks (DESIGN §5)").AddColumn("").AddColumn("check").AddColumn("detail");
+        foreach (var check in inspection.Checks)
+            checks.AddRow(check.Passed ? "[green]✓[/]" : "[red]✗[/]", Markup.Escape(check.Name), Markup.Escape(check.Detail));
+        AnsiConsole.Write(checks);
+
+        var vectors = new Table().Title($"vector table at {HexNumber.Format(buildSettings.MemoryMap.Image.Base)}")
+            .AddColumn("#").AddColumn("vector").AddColumn("value");
+        foreach (var vector in inspection.Vectors)
+            vectors.AddRow($"{vector.Index}", vector.Name, vector.Value is { } value ? HexNumber.Format(value) : "[grey]not in file[/]");
+        AnsiConsole.Write(vectors);
+
+        var regions = new Table().Title("flash use").AddColumn("region").AddColumn("range")
+            .AddColumn(new TableColumn("bytes").RightAligned()).AddColumn(new TableColumn("used").RightAligned());
+        foreach (var region in inspection.Regions)
+            regions.AddRow(region.Name, $"{HexNumber.Format(region.Base)}–{HexNumber.Format(region.Base + region.Size - 1)}",
+                $"{region.UsedBytes}", $"{region.Percent:0.0} %");
+        if (inspection.BytesOutsideFlashRegions > 0)
+            regions.AddRow("[yellow]outside[/]", "not in any flash region", $"{inspection.BytesOutsideFlashRegions}", "");
+        AnsiConsole.Write(regions);
+
+        if (inspection.Accepted)
+        {
+            AnsiConsole.MarkupLine("[green]accepted:[/] the bootloader would boot this image.");
+            return ExitCode.Ok;
+        }
+
+        var failed = inspection.Checks.Where(c => !c.Passed).Select(c => c.Name);
+        AnsiConsole.MarkupLineInterpolated($"[red]refused:[/] the bootloader would stay in update mode (failed: {string.Join(", ", failed)}).");
+        return ExitCode.UserError;
+    }
+}

@@ -1,0 +1,14 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace Stm32Boot.Cli;
+
+/// <summary>The --settings option shared by every command that needs the memory map or board id.</summary>
+public class SettingsFileOption : CommandSettings
+{
+    [CommandOption("--settings <FILE>")]
+    [Description("Settings JSON (the effective settings the build writes). Default: the build/settings.json built into stm32boot.")]
+    public string? SettingsFile { get; init; }
+
+    public BuildSettings LoadSettings() => BuildSettings.LoadOrDefault(SettingsFile);
+}
