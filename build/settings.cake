@@ -13,7 +13,8 @@ public sealed class BuildSettings
     static readonly HashSet<string> CakeArguments = new(StringComparer.OrdinalIgnoreCase) { "target", "verbosity", "v", "description", "dryrun", "tree", "exclusive", "e", "debug", "d" };
 
     readonly IConfiguration configuration;
-    BuildSettings(IConfiguration configuration) => this.configuration = configuration;
+    readonly JsonNode defaults;
+    BuildSettings(IConfiguration configuration, JsonNode defaults) => (this.configuration, this.defaults) = (configuration, defaults);
 
     public string Version => Require("Version");
     public string BoardId => Require("BoardId");
@@ -26,26 +27,32 @@ public sealed class BuildSettings
         var overrides = context.Arguments.GetArguments()
             .Where(a => !CakeArguments.Contains(a.Key))
             .ToDictionary(a => a.Key, a => (string?)a.Value.Last());
+        var file = $"{root}/build/settings.json";
         return new BuildSettings(new ConfigurationBuilder()
-            .AddJsonFile($"{root}/build/settings.json", optional: false)
+            .AddJsonFile(file, optional: false)
             .AddEnvironmentVariables("STM32BOOT_")
             .AddInMemoryCollection(overrides)
-            .Build());
+            .Build(), JsonNode.Parse(System.IO.File.ReadAllText(file))!);
     }
 
     public void WriteEffective(string path)
     {
         System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        System.IO.File.WriteAllText(path, ToJson(configuration).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        System.IO.File.WriteAllText(path, ToJson(configuration, defaults).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    static JsonObject ToJson(IConfiguration section)
+    // Configuration flattens every value to text; a value whose key is a number in build/settings.json is
+    // written back as a JSON number (an override that is not a number stays text, and the tools refuse it).
+    static JsonObject ToJson(IConfiguration section, JsonNode? defaults)
     {
         var json = new JsonObject();
         foreach (var child in section.GetChildren())
-            json[child.Key] = child.GetChildren().Any() ? ToJson(child)
-                // Configuration flattens everything to text; give decimal numbers back their JSON type.
-                : long.TryParse(child.Value, out var number) ? JsonValue.Create(number) : JsonValue.Create(child.Value);
+        {
+            var original = defaults?[child.Key];
+            json[child.Key] = child.GetChildren().Any() ? ToJson(child, original)
+                : original?.GetValueKind() == JsonValueKind.Number && long.TryParse(child.Value, out var number) ? JsonValue.Create(number)
+                : JsonValue.Create(child.Value);
+        }
         return json;
     }
 
