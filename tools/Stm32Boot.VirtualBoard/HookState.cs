@@ -27,6 +27,9 @@ internal unsafe struct HookState
     public uint BlockSize;
     /// Set by the block hook when it stopped the engine (tells a hook stop from WFI).
     public int StoppedByHook;
+    /// Where the engine stopped: the start of the block the hook did not let run. Unicorn 2.0.1 does not put
+    /// this into the PC when the block was reached through a chained (direct) branch, so the core does.
+    public uint StopAddress;
     public int MachineId;
     /// Per flash halfword: (block size << 16 | instruction count) of a block starting there; 0 = not known yet.
     public uint* FlashCounts;

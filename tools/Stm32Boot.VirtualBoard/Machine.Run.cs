@@ -124,7 +124,8 @@ public sealed unsafe partial class Machine
         if (_pendingFault is { } fault) throw Faulted(fault);
         if (error != UcError.Ok) throw Faulted(DescribeError(error));
         if (_interrupt is { } intno) HandleInterrupt(intno);
-        else if (_state->StoppedByHook == 0) HandleSelfStop();
+        else if (_state->StoppedByHook != 0) uc.Write(ArmReg.Pc, _state->StopAddress | 1);
+        else HandleSelfStop();
     }
 
     /// Unicorn returned without a hook stopping it: WFI is the only legitimate cause.
@@ -184,10 +185,11 @@ public sealed unsafe partial class Machine
                 return;
             }
             var from = _entry.Current;
+            var at = uc.Read(ArmReg.Pc);
             _entry.Enter(uc, n);
             _sleeping = false;
             _poll.Forget();
-            Trace?.Invoke($"{Stamp()} enter {ExceptionEntry.ExceptionName(n)} from {(from == 0 ? "Thread mode" : ExceptionEntry.ExceptionName(from))}");
+            Trace?.Invoke($"{Stamp()} enter {ExceptionEntry.ExceptionName(n)} from {(from == 0 ? "Thread mode" : ExceptionEntry.ExceptionName(from))} at 0x{at:X8}");
         }
     }
 
@@ -294,6 +296,7 @@ public sealed unsafe partial class Machine
         }
         _breakpointHit = address;
         _state->StoppedByHook = 1;
+        _state->StopAddress = address;
         return true;
     }
 

@@ -24,6 +24,7 @@ internal static unsafe class NativeHooks
             {
                 // Stopping here leaves this block unexecuted, so it is not counted: time stays exact.
                 s->StoppedByHook = 1;
+                s->StopAddress = (uint)address;
                 UcNative.uc_emu_stop(uc);
                 return;
             }

@@ -64,6 +64,33 @@ public sealed class ExceptionTests
     }
 
     [Fact]
+    public void An_interrupted_loop_resumes_exactly_where_it_was_interrupted()
+    {
+        // Tight loops run as chained translation blocks; the return address must be the interrupted block.
+        var fw = TestFirmware.Build("""
+            void SysTick_Handler(void) { RESULT[2]++; }
+            int main(void)
+            {
+                RESULT[3]++;                                  // runs once unless main is re-entered
+                SYST_RVR = 57; SYST_CVR = 0; SYST_CSR = 7;
+                uint32_t sum = 0;
+                for (uint32_t i = 0; i < 100000; i++) { sum += i ^ (sum >> 3); RESULT[4] = i; }
+                SYST_CSR = 0;
+                RESULT[1] = sum;
+                RESULT[0] = 0xD0DE;
+                return 0;
+            }
+            """);
+        using var m = fw.Boot();
+        RunToDone(m, 1000 * Millisecond);
+        uint sum = 0;
+        for (uint i = 0; i < 100000; i++) sum += i ^ (sum >> 3);
+        Assert.Equal(sum, Result(m, 1));
+        Assert.Equal(1u, Result(m, 3));
+        Assert.True(Result(m, 2) > 1000, $"only {Result(m, 2)} SysTick interrupts");
+    }
+
+    [Fact]
     public void SVC_is_taken_at_once_and_a_pended_PendSV_runs_after_it_returns()
     {
         var fw = TestFirmware.Build("""

@@ -71,7 +71,7 @@ public sealed class Usart : MmioPeripheral
     private uint _cr1, _cr2, _cr3, _brr, _gtpr, _rtor, _isr, _rdr, _tdr, _shifter;
     private bool _tdrFull, _shifterSendsIdle, _autoBaudDone, _receivedSinceIdle;
     private byte _lineByte;
-    private ulong _lineStartPs, _lineBitPs;
+    private ulong _lineBitPs;
 
     public Usart(IBoard board, Rcc rcc) : base(board, "USART1", BaseAddress, 0x400)
     {
@@ -381,7 +381,6 @@ public sealed class Usart : MmioPeripheral
             }
             _idleTimer.Cancel();
             _lineByte = value;
-            _lineStartPs = startPs;
             _lineBitPs = bitPs;
             var frameBits = (ulong)(2 * (1 + WordLength) + StopHalfBits);
             _rxTimer.Arm(startPs + frameBits * bitPs / 2, EndLineByte);
