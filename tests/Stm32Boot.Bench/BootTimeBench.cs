@@ -24,11 +24,7 @@ internal static class BootTimeBench
             board.LoadHex(factoryHex);
             Restamp(board, map, size);
             var resetHandler = BinaryPrimitives.ReadUInt32LittleEndian(board.Machine.ReadMemory(map.Image.Base + 4, 4)) & ~1u;
-            var trace = new List<string>();
-            board.Machine.Trace = trace.Add;
             board.PowerOn();
-            board.Machine.RunFor(4 * Board.Millisecond); board.Machine.TraceMmio = true; board.Machine.RunFor(Board.Millisecond / 20); Console.WriteLine(string.Join("\n", trace.TakeLast(40))); board.Machine.TraceMmio = false;
-            try { board.RunUntilAddress(resetHandler, 5 * Board.Second); } catch (TimeoutException) {  Console.WriteLine(board.Machine.ReadCpu()); Console.WriteLine(board.Machine.Instructions); board.Machine.RunFor(1000); Console.WriteLine(board.Machine.ReadCpu()); throw; }
             var wall = Stopwatch.StartNew();
             var cpu = board.RunUntilAddress(resetHandler, 5 * Board.Second);
             wall.Stop();

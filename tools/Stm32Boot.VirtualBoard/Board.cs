@@ -84,7 +84,7 @@ public sealed class Board : IDisposable
     /// Runs until the CPU is about to execute the instruction at address; returns its state there.
     public CpuState RunUntilAddress(uint address, ulong timeoutPs)
     {
-        Machine.AddBreakpoint(address);
+        var added = Machine.AddBreakpoint(address);
         try
         {
             var result = Machine.RunFor(timeoutPs);
@@ -94,7 +94,7 @@ public sealed class Board : IDisposable
         }
         finally
         {
-            Machine.RemoveBreakpoint(address);
+            if (added) Machine.RemoveBreakpoint(address);
         }
     }
 

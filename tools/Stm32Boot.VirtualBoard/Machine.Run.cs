@@ -23,6 +23,8 @@ public sealed unsafe partial class Machine
     private uint? _interrupt;
     private (UcMemType Type, uint Address, int Size, uint Value)? _unmapped;
     private uint? _breakpointHit;
+    /// The breakpoint the last run stopped at: resuming there must execute it rather than stop again.
+    private uint? _reportedBreakpoint;
     private uint? _skipBreakpoint;
     private uint _resetVector;
     /// The peripheral or flash address the CPU is accessing right now (inside a bus callback).
@@ -81,6 +83,7 @@ public sealed unsafe partial class Machine
             if (_breakpointHit is { } breakpoint)
             {
                 _breakpointHit = null;
+                _reportedBreakpoint = breakpoint;
                 return new RunResult(StopReason.Breakpoint, _clock.NowPs, breakpoint);
             }
             if (_clock.NowPs >= atPs) return new RunResult(StopReason.TimeLimit, _clock.NowPs);
@@ -114,7 +117,8 @@ public sealed unsafe partial class Machine
         var pc = uc.Read(ArmReg.Pc);
         if (pc == 0xFFFF_FFFE && _resetVector == 0xFFFF_FFFF)
             throw Faulted("no firmware: the reset vector at 0x00000004 is 0xFFFFFFFF (erased flash)");
-        _skipBreakpoint = _breakpoints.Contains(pc) ? pc : null;
+        _skipBreakpoint = _reportedBreakpoint == pc ? pc : null;
+        _reportedBreakpoint = null;
         _inEngine = true;
         UcError error;
         try { error = uc.Start(pc); }

@@ -137,18 +137,21 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     public const string SoftwareResetReason = "SCB_AIRCR.SYSRESETREQ";
 
     /// Breakpoint-like stop: Run returns StopReason.Breakpoint before the instruction at address executes.
-    public void AddBreakpoint(uint address)
+    /// Returns false when the breakpoint was already set. Breakpoints survive resets.
+    public bool AddBreakpoint(uint address)
     {
         address &= ~1u;
-        if (!_breakpoints.Add(address)) return;
+        if (!_breakpoints.Add(address)) return false;
         if (_engine is not null) HookBreakpoint(_engine, address);
+        return true;
     }
 
-    public void RemoveBreakpoint(uint address)
+    public bool RemoveBreakpoint(uint address)
     {
         address &= ~1u;
-        if (!_breakpoints.Remove(address)) return;
+        if (!_breakpoints.Remove(address)) return false;
         if (_engine is not null && _breakpointHooks.Remove(address, out var hook)) _engine.DeleteHook(hook);
+        return true;
     }
 
     /// Reads a 32-bit word as the CPU would: flash, SRAM, or a peripheral register (through its model, so a
@@ -156,8 +159,17 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     public uint ReadWord(uint address)
     {
         if (TryHostMemory(address, 4, out var span)) return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span);
-        if (_bus.TryFind(address, out var peripheral)) return peripheral.Read(address - peripheral.Base, 4);
-        throw new ArgumentOutOfRangeException(nameof(address), $"0x{address:X8} is neither memory nor a modelled peripheral register.");
+        if (!_bus.TryFind(address, out var peripheral))
+            throw new ArgumentOutOfRangeException(nameof(address), $"0x{address:X8} is neither memory nor a modelled peripheral register.");
+        var faultBefore = _pendingFault;
+        var value = peripheral.Read(address - peripheral.Base, 4);
+        if (_pendingFault is { } fault && !ReferenceEquals(fault, faultBefore))
+        {
+            // The host asked, not the firmware: report it to the host instead of failing the next run.
+            _pendingFault = faultBefore;
+            throw new ArgumentException($"reading 0x{address:X8}: {fault}", nameof(address));
+        }
+        return value;
     }
 
     /// Bytes of flash or SRAM at a CPU address (aliases included).
@@ -275,6 +287,8 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         _pendingPowerCut = null;
         _sleeping = false;
         _fastForward = false;
+        _breakpointHit = null;
+        _reportedBreakpoint = null;
         _poll.Forget();
         _clock.SysclkHz = VirtualClock.ResetSysclkHz;
         _clock.ClearEvents();

@@ -14,8 +14,6 @@ internal sealed unsafe class MmioBus
 
     public MmioBus(Action<string> fault) => _fault = fault;
 
-    public IReadOnlyList<IPeripheral> Peripherals => _peripherals;
-
     public void Attach(IPeripheral peripheral)
     {
         var start = peripheral.Base;

@@ -46,7 +46,6 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (!System.IO.File.Exists(settings.File)) throw new Stm32BootException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
-        var status = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         using var board = new Board();
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
         board.LoadHex(settings.File);
@@ -57,8 +56,9 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             "pty" => new PtyLink(),
             _ => new TcpLink(int.Parse(settings.Uart.AsSpan(4), CultureInfo.InvariantCulture)),
         };
+        // Status goes to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
         var button = settings.ButtonHeld ? ", B1 held" : "";
-        status.MarkupLineInterpolated($"[grey]virtual B-L475E-IOT01A:[/] {settings.File} loaded, USART1 on [bold]{link.Description}[/]{button}; Ctrl-C stops.");
+        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {settings.File} loaded, USART1 on {link.Description}{button}; Ctrl-C stops.");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();
@@ -71,7 +71,7 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             Console.Error.WriteLine($"stm32boot: the firmware stopped the virtual board: {fault.Message}");
             return ExitCode.UserError;
         }
-        status.MarkupLineInterpolated($"[grey]stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.[/]");
+        Console.Error.WriteLine($"stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.");
         return ExitCode.Ok;
     }
 }

@@ -16,5 +16,6 @@ app.Configure(config =>
     config.AddCommand<MergeCommand>("merge");
     config.AddCommand<InfoCommand>("info");
     config.AddCommand<EmulateCommand>("emulate");
+    config.AddCommand<FlashCommand>("flash");
 });
 return app.Run(args);

@@ -66,15 +66,19 @@ public sealed class ExceptionTests
     [Fact]
     public void An_interrupted_loop_resumes_exactly_where_it_was_interrupted()
     {
-        // Tight loops run as chained translation blocks; the return address must be the interrupted block.
+        // Tight loops run as chained translation blocks, and Unicorn leaves the PC at the start of the last block
+        // it entered otherwise (here: before the loop, where the peripheral write is); the return address must be
+        // the interrupted block.
         var fw = TestFirmware.Build("""
             void SysTick_Handler(void) { RESULT[2]++; }
+            __attribute__((noinline)) static void start_ticking(void) { SYST_RVR = 57; SYST_CVR = 0; SYST_CSR = 7; }
             int main(void)
             {
                 RESULT[3]++;                                  // runs once unless main is re-entered
-                SYST_RVR = 57; SYST_CVR = 0; SYST_CSR = 7;
+                start_ticking();
+                RESULT[5]++;                                  // likewise, after the return from the call
                 uint32_t sum = 0;
-                for (uint32_t i = 0; i < 100000; i++) { sum += i ^ (sum >> 3); RESULT[4] = i; }
+                for (uint32_t i = 0; i < 100000; i++) { sum += i ^ (sum >> 3); NVIC_IPR(5) = (uint8_t)i; }
                 SYST_CSR = 0;
                 RESULT[1] = sum;
                 RESULT[0] = 0xD0DE;
@@ -82,11 +86,13 @@ public sealed class ExceptionTests
             }
             """);
         using var m = fw.Boot();
+        m.AddBreakpoint(0x0801_0000); // never reached; a code hook changes how Unicorn leaves the PC at a stop
         RunToDone(m, 1000 * Millisecond);
         uint sum = 0;
         for (uint i = 0; i < 100000; i++) sum += i ^ (sum >> 3);
         Assert.Equal(sum, Result(m, 1));
         Assert.Equal(1u, Result(m, 3));
+        Assert.Equal(1u, Result(m, 5));
         Assert.True(Result(m, 2) > 1000, $"only {Result(m, 2)} SysTick interrupts");
     }
 
@@ -141,6 +147,52 @@ public sealed class ExceptionTests
         RunToDone(m);
         uint[] expected = [0x10, 0x1A, 0x11, 0x99, 0x20, 0x21, 0x3A, 0x98];
         Assert.Equal(expected, Enumerable.Range(1, expected.Length).Select(i => Result(m, i)).ToArray());
+    }
+
+    /// An interrupt line the firmware drives through a register, like a peripheral's status flag.
+    private sealed class LinePeripheral(IBoard board) : IPeripheral
+    {
+        public string Name => "LINE";
+        public uint Base => 0x4000_0800;
+        public uint Size => 0x400;
+        public uint Read(uint offset, int size) { board.Fault("LINE: read"); return 0; }
+        public void Write(uint offset, int size, uint value) => board.SetIrqLevel(3, value != 0);
+        public void Reset(ResetKind kind) { }
+    }
+
+    [Fact]
+    public void A_level_interrupt_runs_again_only_while_its_line_stays_asserted()
+    {
+        var fw = TestFirmware.Build("""
+            #define LINE REG(0x40000800)
+            volatile uint32_t runs, mode;
+            void IRQ3_Handler(void)
+            {
+                runs++;
+                if (mode == 1) LINE = 0;                       // clears the cause: runs once
+                if (mode == 2 && runs == 2) LINE = 0;          // leaves it asserted once: runs twice
+                if (mode == 3) { LINE = 1; LINE = 0; }         // re-asserted while running, then cleared: once
+            }
+            int main(void)
+            {
+                NVIC_ISER(0) = 1u << 3;
+                for (mode = 1; mode <= 3; mode++)
+                {
+                    runs = 0;
+                    LINE = 1;
+                    __asm volatile("dsb; isb; nop; nop");
+                    RESULT[mode] = runs;
+                }
+                RESULT[0] = 0xD0DE;
+                return 0;
+            }
+            """);
+        using var m = new Machine();
+        m.Attach(new LinePeripheral(m));
+        m.LoadFlash(Machine.FlashBase, fw.Image);
+        m.PowerOn();
+        RunToDone(m);
+        Assert.Equal([1u, 2u, 1u], new[] { Result(m, 1), Result(m, 2), Result(m, 3) });
     }
 
     [Fact]

@@ -65,12 +65,15 @@ internal sealed class ExceptionState
         Changed?.Invoke();
     }
 
-    /// A peripheral's interrupt line: asserting it pends the interrupt; it stays pending while asserted.
+    /// A peripheral's interrupt line, level-sensitive as STM32 peripheral interrupts are (ARMv7-M B3.4.1): an
+    /// asserted line pends the interrupt unless its handler is running; a line still asserted when the handler
+    /// returns pends it again (Deactivate). So a model may re-assert a line that is already high without making
+    /// the handler run once more after it has cleared the cause.
     public void SetLine(int irqn, bool asserted)
     {
         var n = FirstIrq + irqn;
         _lineLevel[n] = asserted;
-        if (asserted) SetPending(n, true);
+        if (asserted && !_active[n]) SetPending(n, true);
     }
 
     /// Fixed priorities of Reset/NMI/HardFault are negative; the others are the programmed byte.

@@ -1,6 +1,7 @@
 // Runs a board against a host link: the firmware executes in short slices of virtual time, host bytes are fed
-// to USART1 between slices, and virtual time is held back to wall-clock time while the firmware is idle, so
-// host timeouts (stm32flash waits 0.5 s for an answer) and LED blinking look as on the real board.
+// to USART1 between slices, and virtual time is never let run ahead of the wall clock (sleep and polling would
+// otherwise skip it in an instant), so host timeouts (stm32flash waits 0.5 s for an answer) and LED blinking look
+// as on the real board. A busy firmware may fall behind the wall clock; it is never hurried.
 using System.Diagnostics;
 
 namespace Stm32Boot.VirtualBoard.Hosting;

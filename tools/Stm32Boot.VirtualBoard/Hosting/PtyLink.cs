@@ -6,11 +6,12 @@ using System.Text;
 
 namespace Stm32Boot.VirtualBoard.Hosting;
 
-public sealed class PtyLink : IUartHostLink
+public sealed unsafe class PtyLink : IUartHostLink
 {
     private readonly int _master;
     private readonly int _slave;
     private readonly ReceiveQueue _in = new();
+    private volatile bool _closed;
 
     public PtyLink()
     {
@@ -34,8 +35,7 @@ public sealed class PtyLink : IUartHostLink
     public void Send(byte value)
     {
         // The slave stays open on our side, so a write never fails for lack of a reader; the pty buffers it.
-        Span<byte> one = [value];
-        write(_master, one, 1);
+        write(_master, &value, 1);
     }
 
     public int Receive(Span<byte> buffer) => _in.Take(buffer);
@@ -43,7 +43,7 @@ public sealed class PtyLink : IUartHostLink
     private void ReadLoop()
     {
         var buffer = new byte[256];
-        while (true)
+        while (!_closed)
         {
             var n = read(_master, buffer, buffer.Length);
             if (n > 0) _in.Add(buffer.AsSpan(0, (int)n));
@@ -54,6 +54,7 @@ public sealed class PtyLink : IUartHostLink
 
     public void Dispose()
     {
+        _closed = true;
         close(_slave);
         close(_master);
     }
@@ -63,6 +64,6 @@ public sealed class PtyLink : IUartHostLink
     [DllImport("libc", SetLastError = true)] private static extern int tcsetattr(int fd, int action, byte[] termios);
     [DllImport("libc")] private static extern void cfmakeraw(byte[] termios);
     [DllImport("libc", SetLastError = true)] private static extern nint read(int fd, byte[] buffer, nint count);
-    [DllImport("libc", SetLastError = true)] private static extern nint write(int fd, ReadOnlySpan<byte> buffer, nint count);
+    [DllImport("libc", SetLastError = true)] private static extern nint write(int fd, byte* buffer, nint count);
     [DllImport("libc")] private static extern int close(int fd);
 }

@@ -13,7 +13,8 @@ public sealed class StdioLink : IUartHostLink
             using var input = Console.OpenStandardInput();
             var buffer = new byte[256];
             int n;
-            while ((n = input.Read(buffer)) > 0) _in.Add(buffer.AsSpan(0, n));
+            try { while ((n = input.Read(buffer)) > 0) _in.Add(buffer.AsSpan(0, n)); }
+            catch (IOException) { } // standard input closed under us: nothing more to read
         }) { IsBackground = true, Name = "stdin → USART1" };
         reader.Start();
     }

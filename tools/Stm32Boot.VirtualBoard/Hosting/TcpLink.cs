@@ -11,9 +11,10 @@ public sealed class TcpLink : IUartHostLink
     private readonly ReceiveQueue _in = new();
     private volatile NetworkStream? _client;
 
+    /// port 0 takes any free port (see Port).
     public TcpLink(int port)
     {
-        if (port is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), $"TCP port {port} is not in 1..65535.");
+        if (port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), $"TCP port {port} is not in 1..65535.");
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -37,7 +38,7 @@ public sealed class TcpLink : IUartHostLink
         {
             TcpClient client;
             try { client = _listener.AcceptTcpClient(); }
-            catch (SocketException) { return; } // listener stopped
+            catch (Exception e) when (e is SocketException or InvalidOperationException or ObjectDisposedException) { return; } // listener stopped
             client.NoDelay = true;
             using var stream = client.GetStream();
             _client = stream;
@@ -47,7 +48,7 @@ public sealed class TcpLink : IUartHostLink
                 int n;
                 while ((n = stream.Read(buffer)) > 0) _in.Add(buffer.AsSpan(0, n));
             }
-            catch (IOException) { }
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { }
             _client = null;
             client.Dispose();
         }

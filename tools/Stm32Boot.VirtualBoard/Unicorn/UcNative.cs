@@ -16,9 +16,8 @@ internal static unsafe class UcNative
     // uc_ctl is variadic; fixed-argument declarations work on x86-64 System V (integers travel in registers).
     public const uint UC_CTL_CPU_MODEL_WRITE = 0x44000007;
     public const uint UC_CTL_TB_REMOVE_CACHE_WRITE = 0x48000009;
-    public const uint UC_CTL_TB_FLUSH_WRITE = 0x4000000A;
 
-    public const uint UC_PROT_READ = 1, UC_PROT_WRITE = 2, UC_PROT_EXEC = 4, UC_PROT_ALL = 7;
+    public const uint UC_PROT_READ = 1, UC_PROT_EXEC = 4, UC_PROT_ALL = 7;
 
     public const int UC_HOOK_INTR = 1 << 0;
     public const int UC_HOOK_CODE = 1 << 2;
@@ -34,7 +33,6 @@ internal static unsafe class UcNative
     [DllImport(Lib)] public static extern IntPtr uc_strerror(int code);
     [DllImport(Lib)] public static extern int uc_ctl(IntPtr uc, uint control, ulong arg1);
     [DllImport(Lib)] public static extern int uc_ctl(IntPtr uc, uint control, ulong arg1, ulong arg2);
-    [DllImport(Lib)] public static extern int uc_ctl(IntPtr uc, uint control);
     [DllImport(Lib)] public static extern int uc_mem_map_ptr(IntPtr uc, ulong address, nuint size, uint perms, void* ptr);
     [DllImport(Lib)]
     public static extern int uc_mmio_map(IntPtr uc, ulong address, nuint size,

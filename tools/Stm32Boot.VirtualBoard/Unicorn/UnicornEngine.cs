@@ -71,18 +71,9 @@ internal sealed unsafe class UnicornEngine : IDisposable
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b);
     }
 
-    public void WriteWord(uint address, uint value)
-    {
-        Span<byte> b = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-        WriteMemory(address, b);
-    }
-
     /// Drops translated code for [address, address+length) so changed bytes are decoded again.
     public void RemoveCache(uint address, uint length) =>
         Check(UcNative.uc_ctl(Handle, UcNative.UC_CTL_TB_REMOVE_CACHE_WRITE, address, (ulong)address + length), "uc_ctl(TB_REMOVE_CACHE)");
-
-    public void FlushCache() => Check(UcNative.uc_ctl(Handle, UcNative.UC_CTL_TB_FLUSH_WRITE), "uc_ctl(TB_FLUSH)");
 
     private static void Check(int err, string what)
     {

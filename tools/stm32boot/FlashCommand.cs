@@ -1,0 +1,202 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Stm32Boot.Uart;
+
+namespace Stm32Boot.Cli;
+
+[Description("Flash an image through the bootloader's UART (AN3155, as stm32flash speaks it): erase the pages it covers, " +
+             "write it with the header last, optionally verify and start it. Exit codes: 0 flashed; 1 link, device or protocol " +
+             "error, or a file the bootloader would refuse; 2 usage; 3 verify found differences.")]
+public sealed class FlashCommand : Command<FlashCommand.Settings>
+{
+    /// <summary>The exit code when --verify reads back something else than was written (the codes every command
+    /// shares are in <see cref="ExitCode"/>).</summary>
+    public const int VerifyMismatchExitCode = 3;
+
+    // The bootloader prints its "stay:" line only after the double-reset window, and its checks take well under
+    // a second; this margin also covers the application's reset.
+    private static readonly TimeSpan EnterMargin = TimeSpan.FromSeconds(3);
+
+    public sealed class Settings : SettingsFileOption
+    {
+        [CommandArgument(0, "<IMAGE>")]
+        [Description("The stamped application: HEX, ELF, or a raw binary as FILE.bin@ADDRESS (e.g. out/application.bin@0x08020000).")]
+        public required string Image { get; init; }
+
+        [CommandOption("-p|--port <PORT>")]
+        [Description("Serial device (/dev/ttyACM0, COM3, a pty /dev/pts/N) or tcp:HOST:PORT. Default: FlashPort in the settings.")]
+        public string? Port { get; init; }
+
+        [CommandOption("-b|--baud <BAUD>")]
+        [Description("Baud rate of the protocol, 9600..921600 (the bootloader detects it). Default: FlashBaud in the settings.")]
+        public int? Baud { get; init; }
+
+        [CommandOption("--parity <PARITY>")]
+        [Description("even (AN3155 on a real line) or none (for a pty, which cannot carry parity).")]
+        [DefaultValue(UartParity.Even)]
+        public UartParity Parity { get; init; } = UartParity.Even;
+
+        [CommandOption("--verify")]
+        [Description("Read every block back and compare; exit code 3 if any differs.")]
+        public bool Verify { get; init; }
+
+        [CommandOption("--go")]
+        [Description("Start the application when done (not after a failed verify).")]
+        public bool Go { get; init; }
+
+        [CommandOption("--enter <COMMAND>")]
+        [Description("First send this command to the running application's console (115200 8N1), e.g. \"update\\r\", and wait for the " +
+                     "bootloader to report update mode: no need to touch the board.")]
+        public string? Enter { get; init; }
+
+        [CommandOption("--retries <N>")]
+        [Description("How often a command is repeated, after resynchronising, when its reply is lost or garbled (0..10).")]
+        [DefaultValue(3)]
+        public int Retries { get; init; } = 3;
+
+        [CommandOption("--force")]
+        [Description("Flash even an image the bootloader would refuse at reset (see `stm32boot info`).")]
+        public bool Force { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Port is not null && !LinkAddress.TryParse(Port, out _))
+                return ValidationResult.Error($"--port '{Port}' is not {LinkAddress.Expected}.");
+            if (Baud is { } baud && !UartFraming.IsSupportedBaud(baud))
+                return ValidationResult.Error($"--baud {baud} must be from {UartFraming.MinBaud} to {UartFraming.MaxBaud}.");
+            if (Retries is < 0 or > 10)
+                return ValidationResult.Error($"--retries {Retries} must be from 0 to 10.");
+            if (Enter is not null)
+            {
+                try
+                {
+                    BootloaderEntry.ParseCommand(Enter);
+                }
+                catch (Stm32BootException e)
+                {
+                    return ValidationResult.Error(e.Message);
+                }
+            }
+
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var build = settings.LoadSettings();
+        var file = FirmwareFile.Load(settings.Image);
+        var plan = FlashPlan.Create(file.Image, build.MemoryMap, file.Path);
+        if (!settings.Force)
+            RequireBootable(file, build);
+        var address = settings.Port is null ? build.FlashPort : LinkAddress.Parse(settings.Port, "--port");
+        var framing = new UartFraming(settings.Baud ?? build.FlashBaud, settings.Parity);
+
+        using var link = SerialLink.Open(address, settings.Enter is null ? framing : UartFraming.Console);
+        if (settings.Enter is not null)
+        {
+            var window = TimeSpan.FromMilliseconds(build.DoubleResetWindowMs);
+            BootloaderEntry.Enter(link.Stream, BootloaderEntry.ParseCommand(settings.Enter), window + EnterMargin,
+                line => AnsiConsole.MarkupLineInterpolated($"[grey]console:[/] {line}"));
+            link.SetFraming(framing);
+        }
+
+        AnsiConsole.MarkupLineInterpolated(
+            $"flashing [bold]{file.Path}[/]: {plan.WriteBytes} bytes in {plan.Blocks.Count} blocks, {plan.ErasePages.Count} pages, through {link}");
+        var client = new An3155Client(link.Stream)
+        {
+            Retries = settings.Retries,
+            Retrying = e => AnsiConsole.MarkupLineInterpolated($"[yellow]retrying after:[/] {e.Message}"),
+        };
+        var options = new FlashOptions((ushort)(build.BoardId >> 16), settings.Verify, settings.Go);
+        FlashReport report;
+        try
+        {
+            report = FlashWithProgress(client, plan, options, cancellationToken);
+        }
+        catch (An3155Exception e) when (e.Command is null)
+        {
+            throw new Stm32BootException($"{link}: {e.Message} To enter update mode, hold B1 (USER) while resetting the board, " +
+                                         "or pass --enter \"update\\r\" while the application runs.");
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("stm32boot: interrupted: the board stays in update mode with an incomplete image; flash again.");
+            return ExitCode.UserError;
+        }
+
+        WriteSummary(report, link.Framing);
+        if (report.Mismatches.Count > 0)
+        {
+            Console.Error.WriteLine($"stm32boot: verify failed: {report.Mismatches.Count} blocks read back differently, the first at {report.Mismatches[0]}.");
+            return VerifyMismatchExitCode;
+        }
+
+        return ExitCode.Ok;
+    }
+
+    private static FlashReport FlashWithProgress(An3155Client client, FlashPlan plan, FlashOptions options, CancellationToken cancellationToken) =>
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var tasks = new Dictionary<FlashPhase, ProgressTask>
+                {
+                    [FlashPhase.Erase] = context.AddTask($"erase {plan.ErasePages.Count} pages", autoStart: false, maxValue: plan.EraseBytes),
+                    [FlashPhase.Write] = context.AddTask($"write {plan.WriteBytes} bytes", autoStart: false, maxValue: plan.WriteBytes),
+                };
+                if (options.Verify)
+                    tasks[FlashPhase.Verify] = context.AddTask($"verify {plan.WriteBytes} bytes", autoStart: false, maxValue: plan.WriteBytes);
+                var progress = new ProgressCallback(step =>
+                {
+                    var task = tasks[step.Phase];
+                    if (!task.IsStarted)
+                        task.StartTask();
+                    task.Value = step.Done;
+                    if (step.Done == step.Total)
+                        task.StopTask();
+                });
+                return UartFlasher.Flash(client, plan, options, progress, cancellationToken);
+            });
+
+    private static void WriteSummary(FlashReport report, UartFraming? framing)
+    {
+        string OfWire(double bytesPerSecond) => FlashReport.PercentOfWireRate(bytesPerSecond, framing) is { } percent
+            ? $"{percent:0} % of the wire rate ({framing} carries {framing!.Value.BytesPerSecond:N0} bytes/s)"
+            : "no wire rate over TCP";
+        var bootloader = report.Bootloader;
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("bootloader", Markup.Escape($"AN3155 {bootloader.VersionText}, product id 0x{bootloader.ProductId:X3}, " +
+                                                $"commands {string.Join(" ", bootloader.Commands.Select(c => c.ToString("X2")))}"));
+        grid.AddRow("erased", $"{report.ErasedPages} pages in {report.EraseTime.TotalSeconds:0.00} s");
+        grid.AddRow("wrote", Markup.Escape($"{report.WrittenBytes:N0} bytes in {report.WriteTime.TotalSeconds:0.00} s: " +
+                                           $"{report.WriteBytesPerSecond:N0} bytes/s, {OfWire(report.WriteBytesPerSecond)}"));
+        if (report.VerifiedBytes > 0)
+            grid.AddRow("verified", $"{report.VerifiedBytes:N0} bytes in {report.VerifyTime.TotalSeconds:0.00} s: " +
+                                    (report.Mismatches.Count == 0 ? "[green]all equal[/]" : $"[red]{report.Mismatches.Count} blocks differ[/]"));
+        if (report.StartedAt is { } start)
+            grid.AddRow("started", $"the application at {HexNumber.Format(start)}");
+        grid.AddRow("total", Markup.Escape($"{report.TotalTime.TotalSeconds:0.00} s: {report.EffectiveBytesPerSecond:N0} bytes/s effective, " +
+                                           $"{OfWire(report.EffectiveBytesPerSecond)}"));
+        AnsiConsole.Write(grid);
+    }
+
+    private static void RequireBootable(FirmwareFile file, BuildSettings build)
+    {
+        var inspection = ImageInspector.Inspect(file.Image, build.MemoryMap, build.BoardId);
+        if (inspection.Accepted)
+            return;
+        var failed = string.Join(", ", inspection.Checks.Where(check => !check.Passed).Select(check => check.Name));
+        throw new Stm32BootException($"'{file.Path}' would not boot: the bootloader refuses it at reset (failed: {failed}). " +
+                                     $"Run `stm32boot info {file.Path}` for details and flash the stamped application (out/application.hex), " +
+                                     "or pass --force to flash it anyway.");
+    }
+
+    /// <summary>Reports on the flashing thread: System.Progress would post to the thread pool, out of order.</summary>
+    private sealed class ProgressCallback(Action<FlashProgress> report) : IProgress<FlashProgress>
+    {
+        public void Report(FlashProgress value) => report(value);
+    }
+}
