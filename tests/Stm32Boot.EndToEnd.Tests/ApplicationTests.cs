@@ -1,0 +1,66 @@
+using Stm32Boot.VirtualBoard;
+using Xunit;
+
+namespace Stm32Boot.EndToEnd.Tests;
+
+/// <summary>The demo application as the bootloader leaves it: console, SysTick, relocated vector table.</summary>
+public class ApplicationTests
+{
+    private static Board Booted()
+    {
+        var board = VirtualBoards.With(Shipped.Factory());
+        Assert.StartsWith("boot: ", board.PowerOnAndReadVerdict());
+        board.RunUntilLine(@"^L475 application ", 100 * Board.Millisecond);
+        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
+        return board;
+    }
+
+    [Fact]
+    public void Console_answers_version_with_the_stamped_version()
+    {
+        using var board = Booted();
+        Assert.Equal([Shipped.Settings.Version.ToString()], board.Console("version"));
+    }
+
+    [Fact]
+    public void Console_info_reports_the_header_the_CRC_unit_and_the_relocated_vector_table()
+    {
+        using var board = Booted();
+        var header = ImageVariants.ReadHeader(Shipped.Factory());
+
+        var info = board.Console("info");
+
+        Assert.Contains("magic L4AP", info);
+        Assert.Contains($"fw_version {Shipped.Settings.Version}", info);
+        Assert.Contains($"image_size {header.ImageSize}", info);
+        // Recomputed by the CRC unit at run time; a mismatch would add "(header says …)".
+        Assert.Contains($"image_crc32 0x{header.ImageCrc32:X8}", info);
+        Assert.Contains($"board_id 0x{Shipped.Settings.BoardId:X8}", info);
+        Assert.Contains($"vtor 0x{Shipped.Map.Image.Base:X8}", info);
+        Assert.Contains("sysclk 80000000", info);
+    }
+
+    [Fact]
+    public void Unknown_commands_get_a_hint()
+    {
+        using var board = Booted();
+        Assert.Equal(["unknown command 'reboot' (try: version, info, update, erase-header)"], board.Console("reboot"));
+    }
+
+    [Fact]
+    public void LED2_blinks_at_1_Hz_from_the_SysTick_interrupt_of_the_relocated_vector_table()
+    {
+        using var board = Booted();
+        var start = board.NowPs;
+        board.RunFor(3 * Board.Second);
+
+        var edges = board.Led2Edges.Where(e => e.AtPs >= start).ToList();
+        Assert.InRange(edges.Count, 5, 7);
+        for (var i = 1; i < edges.Count; i++)
+        {
+            Assert.NotEqual(edges[i - 1].Level, edges[i].Level);
+            // 500 SysTick interrupts of 1 ms each, counted at 80 MHz in virtual time.
+            Assert.InRange(edges[i].AtPs - edges[i - 1].AtPs, 499 * Board.Millisecond, 501 * Board.Millisecond);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Stm32Boot.VirtualBoard;
+using Xunit;
+
+namespace Stm32Boot.EndToEnd.Tests;
+
+/// <summary>
+/// DESIGN §5 on the shipped factory image: each acceptance check violated alone keeps the bootloader in update
+/// mode and names the reason on USART1; the shipped image itself boots.
+/// </summary>
+public class BootDecisionTests
+{
+    [Fact]
+    public void The_shipped_factory_image_boots_the_application()
+    {
+        using var board = VirtualBoards.With(Shipped.Factory());
+        Assert.Equal($"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}", board.PowerOnAndReadVerdict());
+    }
+
+    public static TheoryData<string, string> BrokenImages => new()
+    {
+        { "bad magic", "bad magic" },
+        { "header CRC", "header CRC mismatch" },
+        { "wrong board", "wrong board id 0x04150002" },
+        { "oversized image", "image size out of range" },
+        { "stack pointer outside RAM", "stack pointer outside RAM" },
+        { "stack pointer not 8-byte aligned", "stack pointer outside RAM" },
+        { "reset vector outside image", "reset vector outside image" },
+        { "reset vector even", "reset vector not Thumb" },
+        { "one flipped bit in the image", "image CRC mismatch" },
+        { "erased header page", "no application header" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenImages))]
+    public void Each_violated_check_alone_keeps_the_bootloader_and_names_the_reason(string broken, string reason)
+    {
+        using var board = VirtualBoards.With(Break(broken));
+
+        Assert.Equal($"stay: {reason}", board.PowerOnAndReadVerdict());
+        // And it stays: the application never runs (its banner never appears) across a further reset.
+        board.PressResetButton();
+        Assert.Equal($"stay: {reason}", board.NextVerdict());
+        Assert.DoesNotContain(board.Uart.Lines, l => l.Text.StartsWith("L475 application"));
+    }
+
+    private static MemoryImage Break(string broken)
+    {
+        var map = Shipped.Map;
+        var vectors = Shipped.Factory();
+        return broken switch
+        {
+            "bad magic" => ImageVariants.WithHeader(h => h with { Magic = "L4AQ"u8.ToArray() }),
+            "header CRC" => ImageVariants.WithHeader(h => h with { HeaderCrc32 = h.HeaderCrc32 ^ 1 }, fixHeaderCrc: false),
+            "wrong board" => ImageVariants.WithHeader(h => h with { BoardId = 0x04150002 }),
+            "oversized image" => ImageVariants.WithHeader(h => h with { ImageSize = map.Image.Size + 8 }),
+            "stack pointer outside RAM" => ImageVariants.WithImageWord(map.Image.Base, 0x20040000),
+            "stack pointer not 8-byte aligned" => ImageVariants.WithImageWord(map.Image.Base, ImageVariants.Vector(vectors, 0) - 4),
+            "reset vector outside image" => ImageVariants.WithImageWord(map.Image.Base + 4, map.Bootloader.Base + 0x101),
+            "reset vector even" => ImageVariants.WithImageWord(map.Image.Base + 4, ImageVariants.Vector(vectors, 1) & ~1u),
+            "one flipped bit in the image" => ImageVariants.WithFlippedImageBit(map.Image.Base + 0x200, 3),
+            "erased header page" => Erased(map.Header),
+            _ => throw new ArgumentOutOfRangeException(nameof(broken), broken, null),
+        };
+    }
+
+    private static MemoryImage Erased(MemoryRegion region)
+    {
+        var image = Shipped.Factory();
+        image.Write(region.Base, Enumerable.Repeat((byte)0xFF, (int)region.Size).ToArray());
+        return image;
+    }
+}

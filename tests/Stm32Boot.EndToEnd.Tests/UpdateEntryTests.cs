@@ -1,0 +1,104 @@
+using Stm32Boot.VirtualBoard;
+using Xunit;
+
+namespace Stm32Boot.EndToEnd.Tests;
+
+/// <summary>Every way into update mode of DESIGN §5, on the shipped factory image.</summary>
+public class UpdateEntryTests
+{
+    private static readonly string Boots = $"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}";
+    private static ulong Window => Shipped.Settings.DoubleResetWindowMs * Board.Millisecond;
+
+    private static Board BootedApplication()
+    {
+        var board = VirtualBoards.With(Shipped.Factory());
+        Assert.Equal(Boots, board.PowerOnAndReadVerdict());
+        board.RunUntilLine(@"^L475 application ", 100 * Board.Millisecond);
+        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
+        return board;
+    }
+
+    [Fact]
+    public void Update_command_lands_in_the_bootloader_once_and_the_next_reset_boots_the_application()
+    {
+        using var board = BootedApplication();
+
+        board.SendToUart("update\r");
+        board.RunUntilLine(@"^entering bootloader \(backup-register request\)$", Board.Second);
+        Assert.Equal("stay: update requested by application", board.NextVerdict());
+
+        // The request was read and cleared: the next reset (past the double-reset window) boots again.
+        board.RunFor(Window + 100 * Board.Millisecond);
+        board.PressResetButton();
+        Assert.Equal(Boots, board.NextVerdict());
+    }
+
+    [Fact]
+    public void Erase_header_lands_in_the_bootloader_and_stays_there_across_resets()
+    {
+        using var board = BootedApplication();
+
+        board.SendToUart("erase-header\r");
+        Assert.Equal("stay: no application header", board.NextVerdict());
+        for (var i = 0; i < 2; i++)
+        {
+            board.RunFor(Window + 100 * Board.Millisecond);
+            board.PressResetButton();
+            Assert.Equal("stay: no application header", board.NextVerdict());
+        }
+        Assert.All(Enumerable.Range(0, (int)Shipped.Map.Header.Size / 4),
+            i => Assert.Equal(0xFFFF_FFFFu, board.Read(Shipped.Map.Header.Base + 4u * (uint)i)));
+    }
+
+    [Fact]
+    public void Button_held_at_reset_keeps_the_bootloader_and_releasing_it_boots_again()
+    {
+        using var board = VirtualBoards.With(Shipped.Factory());
+        board.PressButton();
+        Assert.Equal("stay: button held", board.PowerOnAndReadVerdict());
+
+        board.ReleaseButton();
+        board.RunFor(Window + 100 * Board.Millisecond);
+        board.PressResetButton();
+        Assert.Equal(Boots, board.NextVerdict());
+    }
+
+    [Fact]
+    public void A_second_reset_inside_the_window_keeps_the_bootloader()
+    {
+        Assert.True(Window > 0, "these tests need DoubleResetWindowMs > 0 in build/settings.json");
+        using var board = VirtualBoards.With(Shipped.Factory());
+        board.PowerOn();
+        board.RunUntilLine(VirtualBoards.Banner, 100 * Board.Millisecond);
+
+        board.RunFor(Window / 2);
+        board.PressResetButton();
+        Assert.Equal("stay: double reset", board.NextVerdict());
+
+        // The marker was consumed: a later single reset boots.
+        board.RunFor(Window + 100 * Board.Millisecond);
+        board.PressResetButton();
+        Assert.Equal(Boots, board.NextVerdict());
+    }
+
+    [Fact]
+    public void A_second_reset_after_the_window_boots_the_application()
+    {
+        using var board = VirtualBoards.With(Shipped.Factory());
+        board.PowerOn();
+        var banner = board.RunUntilLine(VirtualBoards.Banner, 100 * Board.Millisecond);
+
+        board.RunFor(banner.EndPs + Window + 50 * Board.Millisecond - board.NowPs);
+        board.PressResetButton();
+        Assert.Equal(Boots, board.NextVerdict());
+    }
+
+    [Fact]
+    public void The_boot_waits_out_the_double_reset_window_and_no_longer()
+    {
+        using var board = VirtualBoards.With(Shipped.Factory());
+        board.PowerOn();
+        var verdict = board.RunUntilLine("^boot: ", 2 * Board.Second);
+        Assert.InRange(verdict.StartPs, Window, Window + 50 * Board.Millisecond);
+    }
+}
