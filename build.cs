@@ -22,6 +22,7 @@
 #load "build/process.cake"
 #load "build/settings.cake"
 #load "build/doctor.cake"
+#load "build/test-tally.cake"
 
 using Microsoft.Extensions.Configuration;
 
@@ -96,12 +97,23 @@ Task("Test")
     .IsDependentOn("Package")
     .Does(async () =>
     {
+        var tally = new TestTally();
         await Run("cmake", new[] { "-S", $"{root}/tests/host", "-B", $"{outDir}/host-tests", "-G", "Ninja" }, "ctest");
         await Run("cmake", new[] { "--build", $"{outDir}/host-tests" }, "ctest");
-        await Run("ctest", new[] { "--test-dir", $"{outDir}/host-tests", "--output-on-failure" }, "ctest");
+        await Run("ctest", new[] { "--test-dir", $"{outDir}/host-tests", "--output-on-failure" }, "ctest", observe: tally.Observe);
+        // Every project runs even when one fails, so one run shows every failure.
+        var failedProjects = new List<string>();
         foreach (var project in TestProjects(root))
-            await Run("dotnet", new[] { "test", project, "-c", "Release", "--nologo", "--logger", "console;verbosity=normal" }, System.IO.Path.GetFileName(project),
-                new Dictionary<string, string?> { ["BOOT_OUT_DIR"] = outDir });
+        {
+            try
+            {
+                await Run("dotnet", new[] { "test", project, "-c", "Release", "--nologo", "--logger", "console;verbosity=normal" }, System.IO.Path.GetFileName(project),
+                    new Dictionary<string, string?> { ["BOOT_OUT_DIR"] = outDir }, tally.Observe);
+            }
+            catch (CakeException e) { Error("{0}", e.Message); failedProjects.Add(System.IO.Path.GetFileName(project)); }
+        }
+        Console.WriteLine(tally.ToString());
+        if (failedProjects.Count > 0) throw new CakeException($"tests failed in {string.Join(", ", failedProjects)} (see above).");
     });
 
 Task("Bench")

@@ -3,14 +3,14 @@
 // fails the task with the command line when the process fails.
 using CliWrap;
 
-async Task Run(string tool, string[] args, string prefix, IReadOnlyDictionary<string, string?>? environment = null)
+async Task Run(string tool, string[] args, string prefix, IReadOnlyDictionary<string, string?>? environment = null, Action<string>? observe = null)
 {
     var label = $"[{prefix}] ";
     var result = await Cli.Wrap(tool)
         .WithArguments(args)
         .WithWorkingDirectory(MakeAbsolute(Directory(".")).FullPath)
         .WithEnvironmentVariables(environment ?? new Dictionary<string, string?>())
-        .WithStandardOutputPipe(PipeTarget.ToDelegate(line => Information("{0}", label + line)))
+        .WithStandardOutputPipe(PipeTarget.ToDelegate(line => { observe?.Invoke(line); Information("{0}", label + line); }))
         .WithStandardErrorPipe(PipeTarget.ToDelegate(line => Warning("{0}", label + line)))
         .WithValidation(CommandResultValidation.None)
         .ExecuteAsync();
