@@ -9,7 +9,7 @@ AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified())
 AnsiConsole.Write(SpeedBench.Run());
 AnsiConsole.Write(PollingBench.Run());
 var factory = Path.Combine(outDir, "factory.hex");
-if (File.Exists(factory)) AnsiConsole.Write(BootTimeBench.Run(factory));
+if (File.Exists(factory)) AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;
 
