@@ -1,5 +1,5 @@
 // Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
-// and (once out/factory.hex exists) boot-to-application time in virtual µs for three application sizes.
+// and (once out/factory.hex exists) image sizes against their budgets and boot-to-application time in virtual µs for three application sizes.
 using Spectre.Console;
 using Stm32Boot.Bench;
 
@@ -9,7 +9,11 @@ AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified())
 AnsiConsole.Write(SpeedBench.Run());
 AnsiConsole.Write(PollingBench.Run());
 var factory = Path.Combine(outDir, "factory.hex");
-if (File.Exists(factory)) AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
+if (File.Exists(factory))
+{
+    AnsiConsole.Write(SizeBench.Run(outDir));
+    AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
+}
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;
 
