@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "boot_request.h"
-#include "build_config.h"
 #include "console.h"
 #include "cortex.h"
 #include "crc_unit.h"
@@ -44,9 +43,25 @@ static void print_u32_field(const char *label, uint32_t value)
     console_print_text_line(&line.text);
 }
 
+/* The version is the one stamped into the header in flash, not this image's compile-time constant: the header
+ * is what the bootloader checked and `stm32boot stamp --version` may have set, so both always agree. */
+static const image_header_t *installed_header(void)
+{
+    return (const image_header_t *)(uintptr_t)MM_HEADER_BASE;
+}
+
+void commands_print_version(const char *prefix)
+{
+    line_t line;
+    text_init(&line.text, line.buf, sizeof line.buf);
+    text_str(&line.text, prefix);
+    text_dotted(&line.text, installed_header()->fw_version, IMAGE_HEADER_VERSION_PARTS);
+    console_print_text_line(&line.text);
+}
+
 static void cmd_version(void)
 {
-    console_print_line(FW_VERSION_STRING);
+    commands_print_version("");
 }
 
 /* Everything comes from flash and the registers at run time, not from this image's own constants: the
@@ -54,7 +69,7 @@ static void cmd_version(void)
 static void cmd_info(void)
 {
     image_header_t header;
-    memcpy(&header, (const void *)(uintptr_t)MM_HEADER_BASE, sizeof header);
+    memcpy(&header, installed_header(), sizeof header);
     line_t line;
 
     text_t *magic = line_start(&line, "magic");

@@ -5,4 +5,7 @@
 /* Runs one input line; an empty line does nothing. */
 void commands_run(const char *line);
 
+/* Prints prefix followed by the fw_version of the header in flash, as one console line. */
+void commands_print_version(const char *prefix);
+
 #endif /* COMMANDS_H */

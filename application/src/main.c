@@ -4,7 +4,6 @@
 #include <stdint.h>
 
 #include "board.h"
-#include "build_config.h"
 #include "commands.h"
 #include "console.h"
 #include "cortex.h"
@@ -31,7 +30,7 @@ int main(void)
 
     usart1_init(BOARD_CONSOLE_BAUD);
     usart1_rx_interrupt_enable();
-    console_print_line("L475 application " FW_VERSION_STRING);
+    commands_print_version("L475 application ");
     console_print(CONSOLE_PROMPT);
 
     for (;;) {

@@ -23,6 +23,17 @@ public class ApplicationTests
     }
 
     [Fact]
+    public void Version_comes_from_the_stamped_header_so_a_restamped_application_reports_its_new_version()
+    {
+        var version = new FirmwareVersion(2, 3, 4, 5);
+        using var board = VirtualBoards.With(Shipped.FactoryWith(version));
+        Assert.Equal($"boot: application 2.3.4.5 -> 0x{Shipped.Map.Image.Base:X8}", board.PowerOnAndReadVerdict());
+        board.RunUntilLine("^L475 application 2.3.4.5$", 100 * Board.Millisecond);
+        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
+        Assert.Equal(["2.3.4.5"], board.Console("version"));
+    }
+
+    [Fact]
     public void Console_info_reports_the_header_the_CRC_unit_and_the_relocated_vector_table()
     {
         using var board = Booted();

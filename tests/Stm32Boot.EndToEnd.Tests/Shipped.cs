@@ -19,6 +19,18 @@ public static class Shipped
     /// <summary>A fresh copy of out/factory.hex, to run as shipped or to break on purpose.</summary>
     public static MemoryImage Factory() => IntelHexReader.ReadFile(File("factory.hex")).Image;
 
+    /// <summary>The linked, unstamped application ELF of the build, stamped again here with another version.</summary>
+    public static StampResult Application(FirmwareVersion version) =>
+        Stamper.Stamp(Path.Combine(OutDir, "firmware", Settings.BuildType.ToString().ToLowerInvariant(), "application.elf"), Settings, version);
+
+    /// <summary>The shipped bootloader with an application stamped as version.</summary>
+    public static MemoryImage FactoryWith(FirmwareVersion version)
+    {
+        var image = IntelHexReader.ReadFile(File("bootloader.hex")).Image;
+        foreach (var segment in Application(version).Image.Segments) image.Write(segment.Address, segment.Data);
+        return image;
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
