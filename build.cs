@@ -4,6 +4,7 @@
 //   ./build.sh                      build everything: out/factory.hex, bootloader and stamped application
 //   ./build.sh --target=Test        every test (host C, C# tools, virtual board end to end)
 //   ./build.sh --target=Bench       benchmarks: sizes, emulator speed, boot time
+//   ./build.sh --target=Flash       stamp, then flash the board in update mode through FlashPort (AN3155 over UART)
 //   ./build.sh --Version=1.2.3.4    any setting of build/settings.json, also as STM32BOOT_<Key> (':' -> '__')
 
 // Cake's #addin does not resolve dependencies: every assembly is listed. Microsoft.Extensions.* stays at 10.0.x,
@@ -91,6 +92,11 @@ Task("Package")
     .Description("The default: out/factory.hex, checked the way the bootloader will check it.")
     .IsDependentOn("Merge")
     .Does(async () => await Stm32Boot("info", $"{outDir}/factory.hex", "--settings", effectiveSettings));
+
+Task("Flash")
+    .Description("Stamp, then flash out/application.hex through FlashPort at FlashBaud (build/settings.json, or --FlashPort=...), verify it and start it.")
+    .IsDependentOn("Stamp")
+    .Does(async () => await Stm32Boot("flash", $"{outDir}/application.hex", "--settings", effectiveSettings, "--verify", "--go"));
 
 Task("Test")
     .Description("Every test: host C (CTest), C# tools (xunit), virtual board and end to end on out/factory.hex.")

@@ -98,5 +98,5 @@ int main(void)
     text_str(&line, "stay: ");
     entry_reason_write(&line, decision, inputs.image, &header);
     print_line(&line);
-    update_mode_run();
+    update_mode_run(&check_config);
 }

@@ -2,29 +2,75 @@
 
 #include <stdbool.h>
 
+#include "an3155.h"
+#include "an3155_port.h"
 #include "board.h"
 #include "cortex.h"
+#include "device_id.h"
+#include "flash.h"
+#include "flash_port.h"
+#include "flash_write_port.h"
+#include "flash_writer.h"
 #include "gpio.h"
 #include "iwdg.h"
+#include "memory_map.h"
+#include "systick.h"
+#include "usart1.h"
 
-/* 2 Hz: LED1 changes state every 250 ms. */
-#define LED1_TOGGLE_MS 250u
+_Static_assert(MM_FLASH_PAGE_SIZE == FLASH_WRITER_PAGE_SIZE, "the writer stages and rewrites whole flash pages");
+_Static_assert(FLASH_PAGE_COUNT <= FLASH_WRITER_MAX_PAGES, "the writer tracks every page of the flash");
+_Static_assert(MM_HEADER_SIZE == MM_FLASH_PAGE_SIZE && MM_IMAGE_BASE == MM_HEADER_BASE + MM_HEADER_SIZE,
+               "the writer stages exactly one header page, directly before the image");
+
+/* LED1 changes state every 250 ms (2 Hz) while waiting, every 50 ms (10 Hz) for half a second after a byte. */
+#define LED1_IDLE_TOGGLE_MS      250u
+#define LED1_TRANSFER_TOGGLE_MS  50u
+#define TRANSFER_SHOWN_MS        500u
 
 static volatile bool blinking;
+static volatile uint32_t last_byte_ms;
 
 void update_mode_tick(uint32_t now_ms)
 {
     iwdg_refresh();
-    if (blinking && now_ms % LED1_TOGGLE_MS == 0u) {
+    if (!blinking) {
+        return;
+    }
+    uint32_t period = now_ms - last_byte_ms < TRANSFER_SHOWN_MS ? LED1_TRANSFER_TOGGLE_MS : LED1_IDLE_TOGGLE_MS;
+    if (now_ms % period == 0u) {
         gpio_toggle(BOARD_LED1);
     }
 }
 
-void update_mode_run(void)
+void update_mode_run(const image_check_config_t *check)
 {
+    static flash_writer_config_t writer_config;
+    static an3155_config_t protocol_config;
+    static flash_writer_t writer;
+    static an3155_t protocol;
+
+    writer_config = (flash_writer_config_t){ .flash_base = MM_FLASH_BASE, .check = check };
+    protocol_config = (an3155_config_t){
+        .product_id = (uint16_t)device_id_read(),
+        .bank2_first_page = FLASH_PAGES_PER_BANK,
+    };
+
     gpio_config_output(BOARD_LED1, false);
+    last_byte_ms = systick_ms() - TRANSFER_SHOWN_MS;
     blinking = true;
+
+    usart1_init_autobaud_8e1();
+    flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
+    an3155_init(&protocol, &protocol_config, &an3155_usart1_port, &writer);
     for (;;) {
+        uint8_t byte;
+        while (usart1_read_byte(&byte)) {
+            last_byte_ms = systick_ms();
+            an3155_receive(&protocol, byte);
+        }
+        an3155_poll(&protocol);
+        /* Every received byte and every SysTick wakes the core: a byte that lands between the last read and
+         * the WFI waits at most one millisecond. */
         cortex_wfi();
     }
 }

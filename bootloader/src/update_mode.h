@@ -1,16 +1,19 @@
-/* Update mode: the bootloader stays. For now it only shows that it is alive and waits; the UART and USB
- * update paths come later. */
+/* Update mode: the bootloader stays and accepts a new application over USART1 (AN3155, DESIGN §6). */
 #ifndef UPDATE_MODE_H
 #define UPDATE_MODE_H
 
 #include <stdint.h>
 
+#include "image_check.h"
+
 /* The bootloader's SysTick hook, active from the first millisecond: it refreshes the IWDG on every tick
- * (the boot path waits for the double-reset window, and update mode waits for ever) and blinks LED1 once
- * update mode runs. */
+ * (the boot path waits for the double-reset window, update mode waits for the host, and flash erases take
+ * long) and drives LED1 once update mode runs. */
 void update_mode_tick(uint32_t now_ms);
 
-/* LED1 blinks at 2 Hz, the core sleeps between interrupts. Never returns. */
-__attribute__((noreturn)) void update_mode_run(void);
+/* Switches USART1 from the 115200 8N1 banner to the AN3155 line (8E1, auto-baud) and serves the protocol until
+ * a Go resets the chip. check is the boot check an update must pass before its header is committed.
+ * LED1 blinks at 2 Hz while the bootloader waits and at 10 Hz while bytes arrive. Never returns. */
+__attribute__((noreturn)) void update_mode_run(const image_check_config_t *check);
 
 #endif /* UPDATE_MODE_H */

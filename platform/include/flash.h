@@ -6,6 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memory_map.h"
+
+#define FLASH_PAGE_COUNT      (MM_FLASH_SIZE / MM_FLASH_PAGE_SIZE)
+/* The 1 MB part is always dual bank: FLASH_CR.PNB counts pages within the bank that FLASH_CR.BKER selects. */
+#define FLASH_PAGES_PER_BANK  (FLASH_PAGE_COUNT / 2u)
+
 typedef enum {
     FLASH_OK = 0,
     FLASH_ERR_RANGE,            /* page or address outside the flash array */
@@ -36,7 +42,7 @@ flash_status_t flash_erase_page(uint32_t page);
 /* Page that holds a flash address; the caller checks the address is inside the flash array. */
 uint32_t flash_page_of(uint32_t address);
 /* Programs len bytes (a multiple of 8) at a double-word aligned address, into erased flash. Needs
- * flash_unlock(). */
+ * flash_unlock(). Reads afterwards see the new bytes (the flash caches are reset). */
 flash_status_t flash_program(uint32_t address, const void *data, size_t len);
 
 #endif /* FLASH_H */

@@ -5,9 +5,6 @@
 #include "memory_map.h"
 #include "regs/flash.h"
 
-#define FLASH_PAGE_COUNT      (MM_FLASH_SIZE / MM_FLASH_PAGE_SIZE)
-/* The 1 MB part is always dual bank: FLASH_CR.PNB counts pages within the bank that FLASH_CR.BKER selects. */
-#define FLASH_PAGES_PER_BANK  (FLASH_PAGE_COUNT / 2u)
 #define FLASH_DOUBLE_WORD     8u
 
 _Static_assert(FLASH_PAGES_PER_BANK == 256u, "RM0351: 256 pages of 2 KB per bank on the 1 MB STM32L475VG");
@@ -91,7 +88,7 @@ static flash_status_t take_errors(void)
     return FLASH_OK;
 }
 
-/* The data and instruction caches may still hold the erased page's old contents; they can
+/* The data and instruction caches may still hold what the page read before an erase or a program; they can
  * only be reset while disabled. */
 static void flush_caches(void)
 {
@@ -155,5 +152,6 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
         status = take_errors();
     }
     FLASH->CR &= ~FLASH_CR_PG;
+    flush_caches();
     return status;
 }

@@ -69,6 +69,29 @@ bool usart1_read_byte(uint8_t *byte)
     return true;
 }
 
+void usart1_init_autobaud_8e1(void)
+{
+    usart1_flush();
+    /* Word length, parity and auto-baud may only change while UE = 0 (RM0351, USART registers). BRR keeps the
+     * console rate: auto-baud needs a non-zero BRR to start from. */
+    USART1->CR1 = 0u;
+    USART1->CR1 = USART_CR1_M0 | USART_CR1_PCE;
+    USART1->CR2 = USART_CR2_ABREN | USART_CR2_ABRMOD_0X7F;
+    USART1->CR1 |= USART_CR1_UE;
+    USART1->CR1 |= USART_CR1_TE | USART_CR1_RE;
+    /* A character the host sent during the banner was sampled at the console rate: drop it. */
+    USART1->RQR = USART_RQR_RXFRQ;
+    USART1->ICR = USART_ICR_ORECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_PECF;
+    rx_tail = rx_head;
+    usart1_rx_interrupt_enable();
+}
+
+void usart1_autobaud_restart(void)
+{
+    USART1->RQR = USART_RQR_ABRRQ;
+    rx_tail = rx_head;
+}
+
 void USART1_IRQHandler(void)
 {
     uint32_t isr = USART1->ISR;
@@ -77,7 +100,15 @@ void USART1_IRQHandler(void)
     if ((isr & (USART_ISR_ORE | USART_ISR_FE | USART_ISR_NF | USART_ISR_PE)) != 0u) {
         USART1->ICR = USART_ICR_ORECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_PECF;
     }
+    if ((isr & USART_ISR_ABRE) != 0u) {
+        /* The auto-baud measurement failed (noise, or a rate outside f_ck/65535 .. f_ck/16): RXNE only marks the
+         * end of the attempt, so the character is dropped and the next one is measured instead. */
+        (void)USART1->RDR;
+        USART1->RQR = USART_RQR_ABRRQ;
+        return;
+    }
     if ((isr & USART_ISR_RXNE) != 0u) {
+        /* With parity on, RDR bit 8 holds the received parity bit: the cast keeps the 8 data bits. */
         uint8_t byte = (uint8_t)USART1->RDR;
         uint32_t head = rx_head;
         /* A full buffer drops the new byte: the reader still sees a consistent, older stream. */

@@ -14,6 +14,8 @@ public static class TestSettings
           "BuildType": "Release",
           "ToolchainPrefix": "arm-none-eabi-",
           "DoubleResetWindowMs": 500,
+          "FlashPort": "/dev/ttyACM0",
+          "FlashBaud": 115200,
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

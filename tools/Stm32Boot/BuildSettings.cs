@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Stm32Boot.Uart;
 
 namespace Stm32Boot;
 
@@ -21,7 +22,7 @@ public sealed partial class BuildSettings
     public const uint MaxDoubleResetWindowMs = 60_000;
 
     private static readonly string[] TopLevelKeys =
-        ["Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "MemoryMap"];
+        ["Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud", "MemoryMap"];
 
     private static readonly string[] MemoryMapKeys =
         ["FlashBase", "FlashSize", "PageSize", "BootloaderSize", "HeaderSize", "Sram1Base", "Sram1Size", "Sram2Base", "Sram2Size"];
@@ -35,6 +36,13 @@ public sealed partial class BuildSettings
     public required BuildType BuildType { get; init; }
     public required string ToolchainPrefix { get; init; }
     public required uint DoubleResetWindowMs { get; init; }
+
+    /// <summary>Where `stm32boot flash` (and the build's Flash task) reaches the bootloader, e.g. /dev/ttyACM0 or tcp:localhost:4444.</summary>
+    public required LinkAddress FlashPort { get; init; }
+
+    /// <summary>The baud rate `stm32boot flash` talks AN3155 at.</summary>
+    public required int FlashBaud { get; init; }
+
     public required MemoryMap MemoryMap { get; init; }
 
     /// <summary>The repository's build/settings.json as it was when this library was built.</summary>
@@ -97,6 +105,15 @@ public sealed partial class BuildSettings
         if (window.ValueKind != JsonValueKind.Number || !window.TryGetUInt32(out var windowMs) || windowMs > MaxDoubleResetWindowMs)
             throw new Stm32BootException($"DoubleResetWindowMs {window.GetRawText()} must be a whole number of milliseconds from 0 (off) to {MaxDoubleResetWindowMs}.");
 
+        var flashPort = String(root, "FlashPort", "");
+        if (!LinkAddress.TryParse(flashPort, out var flashLink))
+            throw new Stm32BootException($"FlashPort '{flashPort}' is not {LinkAddress.Expected}.");
+
+        var baud = Property(root, "FlashBaud", "");
+        if (baud.ValueKind != JsonValueKind.Number || !baud.TryGetInt32(out var flashBaud) || !UartFraming.IsSupportedBaud(flashBaud))
+            throw new Stm32BootException($"FlashBaud {baud.GetRawText()} must be a whole number of bits per second from {UartFraming.MinBaud} to {UartFraming.MaxBaud} " +
+                                         "(the range the bootloader's auto-baud detects).");
+
         return new BuildSettings
         {
             SourceName = sourceName,
@@ -106,6 +123,8 @@ public sealed partial class BuildSettings
             BuildType = buildType,
             ToolchainPrefix = toolchainPrefix,
             DoubleResetWindowMs = windowMs,
+            FlashPort = flashLink,
+            FlashBaud = flashBaud,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stm32Boot.Uart;
@@ -129,7 +130,9 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         WriteSummary(report, link.Framing);
         if (report.Mismatches.Count > 0)
         {
-            Console.Error.WriteLine($"stm32boot: verify failed: {report.Mismatches.Count} blocks read back differently, the first at {report.Mismatches[0]}.");
+            Console.Error.WriteLine($"stm32boot: verify failed: {report.Mismatches.Count} of {plan.Blocks.Count} blocks read back differently, " +
+                                    $"the first at {report.Mismatches[0]}{(settings.Go ? "; the application was not started" : "")}. " +
+                                    "Flash again; if the same bytes fail, the flash is worn.");
             return VerifyMismatchExitCode;
         }
 
@@ -137,7 +140,10 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
     }
 
     private static FlashReport FlashWithProgress(An3155Client client, FlashPlan plan, FlashOptions options, CancellationToken cancellationToken) =>
-        AnsiConsole.Progress()
+        !AnsiConsole.Profile.Capabilities.Interactive
+            // A build log or a pipe shows no live bars: print a line per tenth of each phase instead.
+            ? UartFlasher.Flash(client, plan, options, new ProgressCallback(new ProgressLines().Report), cancellationToken)
+            : AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
             .Start(context =>
@@ -192,6 +198,33 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         throw new Stm32BootException($"'{file.Path}' would not boot: the bootloader refuses it at reset (failed: {failed}). " +
                                      $"Run `stm32boot info {file.Path}` for details and flash the stamped application (out/application.hex), " +
                                      "or pass --force to flash it anyway.");
+    }
+
+    /// <summary>Progress as plain lines: phase, percentage, bytes/s and the time left, every 10 %.</summary>
+    private sealed class ProgressLines
+    {
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+        private FlashPhase? phase;
+        private long printedTenths;
+
+        // A phase's first report comes after its first step: the phase began with the previous phase's last report.
+        private TimeSpan phaseStart;
+        private TimeSpan lastReport;
+
+        public void Report(FlashProgress step)
+        {
+            if (step.Phase != phase)
+                (phase, phaseStart, printedTenths) = (step.Phase, lastReport, 0);
+            lastReport = clock.Elapsed;
+            var tenths = step.Total == 0 ? 10 : step.Done * 10 / step.Total;
+            if (tenths == printedTenths)
+                return;
+            printedTenths = tenths;
+            var seconds = (lastReport - phaseStart).TotalSeconds;
+            var rate = seconds > 0 ? step.Done / seconds : 0;
+            var left = rate > 0 ? $", {(step.Total - step.Done) / rate:0} s left" : "";
+            AnsiConsole.WriteLine($"{step.Phase.ToString().ToLowerInvariant(),-6} {tenths * 10,3} %: {step.Done:N0} of {step.Total:N0} bytes, {rate:N0} bytes/s{left}");
+        }
     }
 
     /// <summary>Reports on the flashing thread: System.Progress would post to the thread pool, out of order.</summary>

@@ -39,6 +39,18 @@ REG_OFFSET_ASSERT(usart_regs_t, TDR, 0x28);
 #define USART_CR1_RE      (1u << 2)
 #define USART_CR1_TE      (1u << 3)
 #define USART_CR1_RXNEIE  (1u << 5)
+#define USART_CR1_PS      (1u << 9)    /* 0 = even parity */
+#define USART_CR1_PCE     (1u << 10)
+#define USART_CR1_M0      (1u << 12)   /* with M1 (bit 28) = 0: a 9-bit word, 8 data bits + parity */
+
+/* USART_CR2 */
+#define USART_CR2_ABREN       (1u << 20)
+#define USART_CR2_ABRMOD_Pos  21u
+#define USART_CR2_ABRMOD_0X7F (2u << USART_CR2_ABRMOD_Pos)  /* measure on a 0x7F frame */
+
+/* USART_RQR */
+#define USART_RQR_ABRRQ   (1u << 0)
+#define USART_RQR_RXFRQ   (1u << 3)
 
 /* USART_ISR */
 #define USART_ISR_PE      (1u << 0)
@@ -48,6 +60,7 @@ REG_OFFSET_ASSERT(usart_regs_t, TDR, 0x28);
 #define USART_ISR_RXNE    (1u << 5)
 #define USART_ISR_TC      (1u << 6)
 #define USART_ISR_TXE     (1u << 7)
+#define USART_ISR_ABRE    (1u << 14)
 
 /* USART_ICR */
 #define USART_ICR_PECF    (1u << 0)

@@ -1,0 +1,110 @@
+/* The UART update protocol: the subset of ST's AN3155 that the stock `stm32flash` and `stm32boot flash` use
+ * (DESIGN §6). Portable and byte-driven: the chip side feeds every received byte to an3155_receive() and calls
+ * an3155_poll() at least every few milliseconds; the port sends bytes, tells the time and resets the chip.
+ *
+ *   0x7F      sync (also measures the baud rate); any other first byte restarts the measurement
+ *   0x00      Get: protocol version 0x31 and the commands below
+ *   0x01      Get Version: 0x31 and two option bytes 0x00 0x00
+ *   0x02      Get ID: the product id (DBGMCU_IDCODE.DEV_ID, 0x415)
+ *   0x11      Read Memory, 0x31 Write Memory: only inside the application header + image region. The bootloader
+ *             is refused for reads too: its code is not the host's business, and one rule for reading and
+ *             writing means everything a host may write it can verify and nothing else is exposed.
+ *   0x21      Go: only to the header or image start, only when the image is accepted; the ACK leaves the line
+ *             completely, then the chip resets and boots the application through the normal boot decision.
+ *   0x44      Extended Erase: page list (global page numbers 0..511) inside the region; 0xFFFF erases every
+ *             application page, 0xFFFE / 0xFFFD the application pages of bank 1 / bank 2.
+ * Everything else, a bad checksum or complement, or an address or length outside the region is answered with
+ * NACK and changes nothing. RAM is never written or jumped to (stm32flash -R's stub at 0x20003100 gets NACK).
+ *
+ * Once synchronised the protocol only ever answers: a frame that stops arriving is dropped silently after
+ * AN3155_FRAME_TIMEOUT_MS and the next byte starts a new command.
+ *
+ * Timing (stm32flash gives a write block 0.5 s): a 256-byte Write Memory is 32 double words at 82 us, about
+ * 2.6 ms, plus 22 ms when it erases its page on first touch, or about 45 ms when it rewrites a page for a
+ * double word written twice, plus the image CRC (estimated at some 50 ms for the largest image) when it may
+ * complete the update. An erase is answered when done: 22 ms per page, about 10 s for 0xFFFF. */
+#ifndef AN3155_H
+#define AN3155_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flash_writer.h"
+
+#define AN3155_ACK   0x79u
+#define AN3155_NACK  0x1Fu
+#define AN3155_SYNC  0x7Fu
+#define AN3155_PROTOCOL_VERSION 0x31u
+
+#define AN3155_CMD_GET          0x00u
+#define AN3155_CMD_GET_VERSION  0x01u
+#define AN3155_CMD_GET_ID       0x02u
+#define AN3155_CMD_READ_MEMORY  0x11u
+#define AN3155_CMD_GO           0x21u
+#define AN3155_CMD_WRITE_MEMORY 0x31u
+#define AN3155_CMD_EXT_ERASE    0x44u
+
+/* Longer than the 0.5 s a host waits for a reply: stm32flash, finding the bootloader already synchronised,
+ * sends 0x7F, waits 0.5 s and sends 0x7F again, expecting the pair to be NACKed as a bad command. */
+#define AN3155_FRAME_TIMEOUT_MS 1000u
+/* The host is quiet this long between commands: the update may be complete in an order no write announced. */
+#define AN3155_IDLE_COMMIT_MS   100u
+
+#define AN3155_MAX_BLOCK 256u
+
+typedef struct an3155_port {
+    void (*send)(const struct an3155_port *port, const uint8_t *data, size_t len);
+    uint32_t (*now_ms)(const struct an3155_port *port);
+    /* Measure the baud rate again on the next character; what was received so far may be dropped. */
+    void (*restart_baud_detection)(const struct an3155_port *port);
+    /* Waits until every byte sent has left the line, then resets the chip (on the chip it does not return). */
+    void (*system_reset)(const struct an3155_port *port);
+    void *context;
+} an3155_port_t;
+
+typedef struct {
+    uint16_t product_id;        /* Get ID */
+    uint32_t bank2_first_page;  /* Extended Erase 0xFFFE / 0xFFFD */
+} an3155_config_t;
+
+typedef enum {
+    AN3155_WAIT_SYNC,
+    AN3155_WAIT_COMMAND,
+    AN3155_WAIT_COMPLEMENT,
+    AN3155_WAIT_ADDRESS,        /* 4 address bytes, big-endian, and their XOR */
+    AN3155_WAIT_READ_COUNT,     /* N - 1 and its complement */
+    AN3155_WAIT_WRITE_DATA,     /* N - 1, N bytes, XOR of all of them */
+    AN3155_WAIT_ERASE_COUNT,    /* 2 bytes: pages - 1, or a special code */
+    AN3155_WAIT_ERASE_PAGES,    /* 2 bytes per page, big-endian */
+    AN3155_WAIT_ERASE_CHECKSUM, /* XOR of every byte after the command */
+    AN3155_RESETTING,           /* Go accepted: nothing more is received */
+} an3155_state_t;
+
+typedef struct {
+    const an3155_config_t *config;
+    const an3155_port_t *port;
+    flash_writer_t *writer;
+    an3155_state_t state;
+    uint8_t command;
+    uint32_t address;
+    uint32_t last_activity_ms;
+    /* The bytes of the current phase. */
+    uint8_t rx[1u + AN3155_MAX_BLOCK + 1u];
+    uint32_t rx_len;
+    uint32_t rx_need;
+    /* Extended Erase: a page list is checked completely before any page is erased. */
+    uint16_t erase_code;
+    uint32_t erase_pages_left;
+    uint8_t erase_checksum;
+    bool erase_refused;
+    uint32_t erase_set[FLASH_WRITER_MAX_PAGES / 32u];
+} an3155_t;
+
+void an3155_init(an3155_t *protocol, const an3155_config_t *config, const an3155_port_t *port,
+                 flash_writer_t *writer);
+void an3155_receive(an3155_t *protocol, uint8_t byte);
+/* Drops a stalled frame and lets an idle host's update commit. */
+void an3155_poll(an3155_t *protocol);
+
+#endif /* AN3155_H */

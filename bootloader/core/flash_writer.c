@@ -1,0 +1,377 @@
+#include "flash_writer.h"
+
+#include <string.h>
+
+#include "crc32.h"
+
+#define DW FLASH_WRITER_DOUBLE_WORD
+#define PAGE FLASH_WRITER_PAGE_SIZE
+
+static uint32_t header_addr(const flash_writer_t *w)
+{
+    return w->config->check->header_addr;
+}
+
+static uint32_t region_end(const flash_writer_t *w)
+{
+    return w->config->check->image_addr + w->config->check->image_region_size;
+}
+
+static uint32_t page_number(const flash_writer_t *w, uint32_t addr)
+{
+    return (addr - w->config->flash_base) / PAGE;
+}
+
+static uint32_t page_address(const flash_writer_t *w, uint32_t page)
+{
+    return w->config->flash_base + page * PAGE;
+}
+
+static bool erased_since_reset(const flash_writer_t *w, uint32_t page)
+{
+    return (w->erased_since_reset[page / 32u] >> (page % 32u)) & 1u;
+}
+
+static void mark_erased(flash_writer_t *w, uint32_t page)
+{
+    w->erased_since_reset[page / 32u] |= 1u << (page % 32u);
+}
+
+static bool all_erased(const uint8_t *bytes, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (bytes[i] != 0xFFu) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The view reads the header page from RAM; image_check never spans the header page and the image in one read
+ * or CRC, but the view stays correct for any range. */
+static void view_read(const image_port_t *port, uint32_t addr, void *dst, size_t len)
+{
+    flash_writer_read(port->context, addr, dst, len);
+}
+
+static uint32_t view_crc32(const image_port_t *port, uint32_t addr, size_t len)
+{
+    const flash_writer_t *w = port->context;
+    uint32_t header = header_addr(w);
+    bool touches_header = addr < header + PAGE && addr + len > header;
+    if (!w->staged_valid || !touches_header) {
+        return w->flash->crc32(w->flash, addr, len);
+    }
+    uint8_t chunk[64];
+    uint32_t crc = 0u;
+    while (len > 0u) {
+        size_t n = len < sizeof chunk ? len : sizeof chunk;
+        flash_writer_read(w, addr, chunk, n);
+        crc = crc32_update(crc, chunk, n);
+        addr += (uint32_t)n;
+        len -= n;
+    }
+    return crc;
+}
+
+void flash_writer_init(flash_writer_t *writer, const flash_writer_config_t *config, const image_port_t *flash,
+                       const flash_write_port_t *write)
+{
+    memset(writer, 0, sizeof *writer);
+    writer->config = config;
+    writer->flash = flash;
+    writer->write = write;
+    writer->view = (image_port_t){ .read = view_read, .crc32 = view_crc32, .context = writer };
+}
+
+bool flash_writer_in_region(const flash_writer_t *writer, uint32_t addr, uint32_t len)
+{
+    uint32_t base = header_addr(writer);
+    uint32_t end = region_end(writer);
+    return len > 0u && addr >= base && addr < end && len <= end - addr;
+}
+
+bool flash_writer_page_in_region(const flash_writer_t *writer, uint32_t page)
+{
+    return page < FLASH_WRITER_MAX_PAGES && flash_writer_in_region(writer, page_address(writer, page), PAGE);
+}
+
+void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, size_t len)
+{
+    uint8_t *out = dst;
+    uint32_t header = header_addr(writer);
+    while (len > 0u) {
+        bool in_header = addr >= header && addr - header < PAGE;
+        size_t n;
+        if (in_header) {
+            n = PAGE - (addr - header);
+        } else if (addr < header) {
+            n = header - addr;
+        } else {
+            n = len;
+        }
+        n = n < len ? n : len;
+        if (in_header && writer->staged_valid) {
+            memcpy(out, writer->staged + (addr - header), n);
+        } else {
+            writer->flash->read(writer->flash, addr, out, n);
+        }
+        out += n;
+        addr += (uint32_t)n;
+        len -= n;
+    }
+}
+
+/* Erasing the header page invalidates the application in flash; every image page change is preceded by it. */
+static flash_writer_status_t invalidate_header(flash_writer_t *w)
+{
+    if (w->header_erased) {
+        return FLASH_WRITER_OK;
+    }
+    if (!image_header_page_erased(w->flash, header_addr(w), PAGE)) {
+        w->committed = false;
+        if (!w->write->erase_page(w->write, page_number(w, header_addr(w)))) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
+    }
+    w->header_erased = true;
+    return FLASH_WRITER_OK;
+}
+
+static flash_writer_status_t erase_image_page(flash_writer_t *w, uint32_t page)
+{
+    flash_writer_status_t status = invalidate_header(w);
+    if (status != FLASH_WRITER_OK) {
+        return status;
+    }
+    w->dirty = true;
+    if (!w->write->erase_page(w->write, page)) {
+        return FLASH_WRITER_FLASH_ERROR;
+    }
+    mark_erased(w, page);
+    return FLASH_WRITER_OK;
+}
+
+static void stage(flash_writer_t *w, uint32_t offset, const uint8_t *data, size_t len)
+{
+    if (!w->staged_valid) {
+        /* The first write since reset treats the header page as erased, as it does an image page. */
+        memset(w->staged, 0xFF, PAGE);
+        w->staged_valid = true;
+    }
+    if (memcmp(w->staged + offset, data, len) != 0) {
+        memcpy(w->staged + offset, data, len);
+        w->committed = false;
+        w->dirty = true;
+    }
+}
+
+/* Programs every double word of the page buffer that is not erased. */
+static flash_writer_status_t program_page_buffer(flash_writer_t *w, uint32_t page_addr)
+{
+    for (uint32_t offset = 0; offset < PAGE; offset += DW) {
+        if (!all_erased(w->page_buffer + offset, DW)
+            && !w->write->program(w->write, page_addr + offset, w->page_buffer + offset, DW)) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
+    }
+    return FLASH_WRITER_OK;
+}
+
+/* The double word at page_addr + dw as flash holds it now (current) and with the write's bytes, which cover
+ * page offsets offset..end, laid over it (merged). */
+static void merge_double_word(const flash_writer_t *w, uint32_t page_addr, uint32_t dw, uint32_t offset,
+                              uint32_t end, const uint8_t *data, uint8_t current[DW], uint8_t merged[DW])
+{
+    w->flash->read(w->flash, page_addr + dw, current, DW);
+    for (uint32_t i = 0; i < DW; i++) {
+        merged[i] = dw + i >= offset && dw + i < end ? data[dw + i - offset] : current[i];
+    }
+}
+
+/* One image page's share of a write: page offsets offset..offset+len of the page at page_addr. */
+static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_addr, uint32_t offset,
+                                              const uint8_t *data, size_t len)
+{
+    uint32_t page = page_number(w, page_addr);
+    if (!erased_since_reset(w, page)) {
+        flash_writer_status_t status = erase_image_page(w, page);
+        if (status != FLASH_WRITER_OK) {
+            return status;
+        }
+    }
+
+    /* Plan first: which double words change, and whether one of them was programmed already. */
+    uint32_t first_dw = offset - offset % DW;
+    uint32_t end = offset + (uint32_t)len;
+    uint8_t current[DW];
+    uint8_t merged[DW];
+    bool changes = false;
+    bool rewrite = false;
+    for (uint32_t dw = first_dw; dw < end; dw += DW) {
+        merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
+        if (memcmp(merged, current, DW) != 0) {
+            changes = true;
+            rewrite = rewrite || !all_erased(current, DW);
+        }
+    }
+    if (!changes) {
+        return FLASH_WRITER_OK;
+    }
+
+    flash_writer_status_t status = invalidate_header(w);
+    if (status != FLASH_WRITER_OK) {
+        return status;
+    }
+    w->dirty = true;
+    if (rewrite) {
+        w->flash->read(w->flash, page_addr, w->page_buffer, PAGE);
+        memcpy(w->page_buffer + offset, data, len);
+        if (!w->write->erase_page(w->write, page)) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
+        return program_page_buffer(w, page_addr);
+    }
+    for (uint32_t dw = first_dw; dw < end; dw += DW) {
+        merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
+        if (memcmp(merged, current, DW) != 0 && !w->write->program(w->write, page_addr + dw, merged, DW)) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
+    }
+    return FLASH_WRITER_OK;
+}
+
+/* A write that may complete the update: it touches the image header, or the last image byte the staged header
+ * names. */
+static bool may_complete_update(const flash_writer_t *w, uint32_t addr, size_t len)
+{
+    uint32_t header = header_addr(w);
+    if (addr < header + IMAGE_HEADER_SIZE && addr + len > header) {
+        return true;
+    }
+    if (!w->staged_valid) {
+        return false;
+    }
+    image_header_t staged;
+    memcpy(&staged, w->staged, sizeof staged);
+    const image_check_config_t *check = w->config->check;
+    if (staged.image_addr != check->image_addr || staged.image_size == 0u
+        || staged.image_size > check->image_region_size) {
+        return false;
+    }
+    uint32_t last = staged.image_addr + staged.image_size - 1u;
+    return addr <= last && last - addr < len;
+}
+
+flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, const void *data, size_t len)
+{
+    if (!flash_writer_in_region(writer, addr, (uint32_t)len)) {
+        return FLASH_WRITER_OUT_OF_RANGE;
+    }
+    const uint8_t *bytes = data;
+    uint32_t header = header_addr(writer);
+    uint32_t at = addr;
+    size_t left = len;
+    while (left > 0u) {
+        uint32_t page_addr = at - (at - writer->config->flash_base) % PAGE;
+        uint32_t offset = at - page_addr;
+        size_t n = PAGE - offset < left ? PAGE - offset : left;
+        if (page_addr == header) {
+            stage(writer, offset, bytes, n);
+        } else {
+            flash_writer_status_t status = write_image_page(writer, page_addr, offset, bytes, n);
+            if (status != FLASH_WRITER_OK) {
+                return status;
+            }
+        }
+        bytes += n;
+        at += (uint32_t)n;
+        left -= n;
+    }
+    if (may_complete_update(writer, addr, len)) {
+        flash_writer_status_t status = flash_writer_commit(writer);
+        if (status == FLASH_WRITER_FLASH_ERROR) {
+            return status;
+        }
+    }
+    return FLASH_WRITER_OK;
+}
+
+flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t page)
+{
+    if (!flash_writer_page_in_region(writer, page)) {
+        return FLASH_WRITER_OUT_OF_RANGE;
+    }
+    if (page_address(writer, page) != header_addr(writer)) {
+        return erase_image_page(writer, page);
+    }
+    memset(writer->staged, 0xFF, PAGE);
+    writer->staged_valid = true;
+    writer->committed = false;
+    writer->dirty = true;
+    writer->header_erased = false;
+    if (!writer->write->erase_page(writer->write, page)) {
+        return FLASH_WRITER_FLASH_ERROR;
+    }
+    writer->header_erased = true;
+    return FLASH_WRITER_OK;
+}
+
+static bool header_page_matches_staged(flash_writer_t *w)
+{
+    w->flash->read(w->flash, header_addr(w), w->page_buffer, PAGE);
+    return memcmp(w->page_buffer, w->staged, PAGE) == 0;
+}
+
+flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
+{
+    writer->dirty = false;
+    if (!writer->staged_valid) {
+        return FLASH_WRITER_NOTHING_STAGED;
+    }
+    if (writer->committed) {
+        return FLASH_WRITER_OK;
+    }
+    image_header_t header;
+    if (image_check(writer->config->check, &writer->view, &header) != IMAGE_OK) {
+        return FLASH_WRITER_IMAGE_REJECTED;
+    }
+    /* After a reset the host may stage exactly the header that is in flash: nothing to program. */
+    if (header_page_matches_staged(writer)) {
+        writer->committed = true;
+        return FLASH_WRITER_OK;
+    }
+
+    flash_writer_status_t status = invalidate_header(writer);
+    if (status != FLASH_WRITER_OK) {
+        return status;
+    }
+    uint32_t header_page = header_addr(writer);
+    writer->header_erased = false;
+    /* Double word 0 holds the magic: programmed last, it makes the header valid in one step. */
+    for (uint32_t offset = DW; offset < PAGE; offset += DW) {
+        if (!all_erased(writer->staged + offset, DW)
+            && !writer->write->program(writer->write, header_page + offset, writer->staged + offset, DW)) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
+    }
+    if (!writer->write->program(writer->write, header_page, writer->staged, DW)) {
+        return FLASH_WRITER_FLASH_ERROR;
+    }
+    if (!header_page_matches_staged(writer)) {
+        return FLASH_WRITER_FLASH_ERROR;
+    }
+    writer->committed = true;
+    return FLASH_WRITER_OK;
+}
+
+bool flash_writer_commit_pending(const flash_writer_t *writer)
+{
+    return writer->dirty && writer->staged_valid && !writer->committed;
+}
+
+image_status_t flash_writer_check_flash(const flash_writer_t *writer)
+{
+    image_header_t header;
+    return image_check(writer->config->check, writer->flash, &header);
+}

@@ -1,0 +1,97 @@
+/* The flash write planner of every update path (DESIGN §6): it turns writes and erases of any order, length and
+ * alignment inside the application header + image region into page erases and double-word programs, and keeps
+ * the header-last commit rule.
+ *
+ * - Header page: writes are staged in RAM and read back from there; the page is programmed only when the staged
+ *   header accepts the image that is in flash (image_check on flash with the staged header overlaid).
+ * - Image pages: a page is erased on its first write since reset unless the host erased it; a double word that
+ *   is written again with different bytes is rewritten through a read-modify-write of its page (flash programs a
+ *   double word only once after an erase).
+ * - Before the first image page is erased or programmed, the header page is erased in flash: the old
+ *   application is invalid from then on, so a power cut at any later flash operation leaves no header that could
+ *   accept a half-written image. The header is programmed double word 0 (the magic) last, so a cut during the
+ *   commit leaves a magic that reads 0xFFFFFFFF.
+ * - Whatever the writer was told before a reset is forgotten; it re-derives everything from flash, so an update
+ *   cut short by a power cut is simply started again. */
+#ifndef FLASH_WRITER_H
+#define FLASH_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image_check.h"
+#include "image_port.h"
+
+/* RM0351: 2 KB pages, 512 of them on the 1 MB part; a 64-bit double word is the programming unit. */
+#define FLASH_WRITER_PAGE_SIZE    2048u
+#define FLASH_WRITER_MAX_PAGES    512u
+#define FLASH_WRITER_DOUBLE_WORD  8u
+
+typedef enum {
+    FLASH_WRITER_OK = 0,
+    FLASH_WRITER_OUT_OF_RANGE,    /* not inside the application header + image region */
+    FLASH_WRITER_FLASH_ERROR,     /* an erase or program failed, or the committed header did not read back */
+    FLASH_WRITER_NOTHING_STAGED,  /* commit: no header page was written or erased since reset */
+    FLASH_WRITER_IMAGE_REJECTED,  /* commit: the staged header does not accept the image now in flash */
+} flash_writer_status_t;
+
+/* The chip's erase and program operations. Both return false when the flash reports an error. */
+typedef struct flash_write_port {
+    /* Page numbers count from the start of the flash: 0..511, bank 2 from 256 (stm32flash numbers them so). */
+    bool (*erase_page)(const struct flash_write_port *port, uint32_t page);
+    /* len is a multiple of 8, addr double-word aligned, the target erased. */
+    bool (*program)(const struct flash_write_port *port, uint32_t addr, const void *data, size_t len);
+    void *context;
+} flash_write_port_t;
+
+typedef struct {
+    uint32_t flash_base;               /* address of page 0 */
+    /* check->header_addr is the page-aligned header page, check->image_addr the page after it; the writable
+     * region ends at image_addr + image_region_size. */
+    const image_check_config_t *check;
+} flash_writer_config_t;
+
+typedef struct {
+    const flash_writer_config_t *config;
+    const image_port_t *flash;
+    const flash_write_port_t *write;
+    image_port_t view;        /* flash as the host sees it: the staged header page over the real one */
+    uint32_t erased_since_reset[FLASH_WRITER_MAX_PAGES / 32u];
+    bool staged_valid;        /* the host wrote or erased the header page since reset */
+    bool header_erased;       /* the header page in flash is known to be erased (only the writer changes it) */
+    bool committed;           /* the header page in flash equals the staged one */
+    bool dirty;               /* staged header or image changed since the last commit attempt */
+    uint8_t staged[FLASH_WRITER_PAGE_SIZE];
+    uint8_t page_buffer[FLASH_WRITER_PAGE_SIZE]; /* read-modify-write */
+} flash_writer_t;
+
+void flash_writer_init(flash_writer_t *writer, const flash_writer_config_t *config, const image_port_t *flash,
+                       const flash_write_port_t *write);
+
+/* True when [addr, addr + len) lies inside the header + image region and len > 0. */
+bool flash_writer_in_region(const flash_writer_t *writer, uint32_t addr, uint32_t len);
+bool flash_writer_page_in_region(const flash_writer_t *writer, uint32_t page);
+
+/* Reads what the host wrote: staged bytes for the header page, flash elsewhere. The range must be in region. */
+void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, size_t len);
+
+/* Writes bytes at any alignment. A write that covers a byte of the image header or the last byte of the image
+ * the staged header names may complete the update, so it attempts the commit (flash_writer_commit). */
+flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, const void *data, size_t len);
+
+/* Erases one page. The header page is erased in flash and the staged copy with it. */
+flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t page);
+
+/* The commit rule: programs the staged header page when the staged header accepts the image in flash.
+ * FLASH_WRITER_OK also when it was committed already. */
+flash_writer_status_t flash_writer_commit(flash_writer_t *writer);
+
+/* A commit attempt could succeed now: something changed since the last one and the staged page is not in flash.
+ * The protocol calls flash_writer_commit() when the host has been idle, so any write order completes. */
+bool flash_writer_commit_pending(const flash_writer_t *writer);
+
+/* The boot check on flash as it is (without the staged header). */
+image_status_t flash_writer_check_flash(const flash_writer_t *writer);
+
+#endif /* FLASH_WRITER_H */

@@ -1,0 +1,37 @@
+namespace Stm32Boot.Uart;
+
+/// <summary>What a flash run did and how long each step took.</summary>
+public sealed record FlashReport
+{
+    public required BootloaderInfo Bootloader { get; init; }
+    public required int ErasedPages { get; init; }
+    public required long WrittenBytes { get; init; }
+
+    /// <summary>Bytes read back and compared; 0 when verification was not asked for.</summary>
+    public required long VerifiedBytes { get; init; }
+
+    public required IReadOnlyList<VerifyMismatch> Mismatches { get; init; }
+
+    /// <summary>Where Go started the application, if it did.</summary>
+    public required uint? StartedAt { get; init; }
+
+    public required TimeSpan EraseTime { get; init; }
+    public required TimeSpan WriteTime { get; init; }
+    public required TimeSpan VerifyTime { get; init; }
+
+    /// <summary>From the sync byte to the last reply.</summary>
+    public required TimeSpan TotalTime { get; init; }
+
+    /// <summary>Bytes written per second while writing.</summary>
+    public double WriteBytesPerSecond => PerSecond(WrittenBytes, WriteTime);
+
+    /// <summary>Bytes written per second of the whole session: sync, probe, erase, write, verify and go.</summary>
+    public double EffectiveBytesPerSecond => PerSecond(WrittenBytes, TotalTime);
+
+    /// <summary><paramref name="bytesPerSecond"/> as a percentage of what the serial line can carry at most
+    /// (8E1: 11 bits per byte); null over TCP, which has no wire rate.</summary>
+    public static double? PercentOfWireRate(double bytesPerSecond, UartFraming? framing) =>
+        framing is { } line ? 100 * bytesPerSecond / line.BytesPerSecond : null;
+
+    private static double PerSecond(long bytes, TimeSpan time) => time > TimeSpan.Zero ? bytes / time.TotalSeconds : 0;
+}

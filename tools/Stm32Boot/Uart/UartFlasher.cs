@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Stm32Boot.Uart;
+
+/// <summary>
+/// Carries out a <see cref="FlashPlan"/> through an AN3155 bootloader: sync, probe (the device must be the one
+/// the settings are for), erase, write, optionally read back and start the application.
+/// </summary>
+public static class UartFlasher
+{
+    /// <summary>
+    /// Pages per Extended Erase. The protocol allows thousands, but one command then runs for seconds without a
+    /// sign of life; chunks keep each ACK's wait short, the progress moving, and the frame within any bootloader's
+    /// receive buffer.
+    /// </summary>
+    public const int PagesPerErase = 32;
+
+    public static FlashReport Flash(An3155Client client, FlashPlan plan, FlashOptions options,
+        IProgress<FlashProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var total = Stopwatch.StartNew();
+        client.Connect();
+        var bootloader = client.Probe();
+        RequireDevice(bootloader, options);
+
+        var phase = Stopwatch.StartNew();
+        long done = 0;
+        foreach (var pages in plan.ErasePages.Chunk(PagesPerErase))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            client.ExtendedErase(pages);
+            done += pages.Length * (long)plan.PageSize;
+            progress?.Report(new FlashProgress(FlashPhase.Erase, done, plan.EraseBytes));
+        }
+
+        var eraseTime = phase.Elapsed;
+        phase.Restart();
+        done = 0;
+        foreach (var block in plan.Blocks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            client.WriteMemory(block.Address, block.Data);
+            done += block.Data.Length;
+            progress?.Report(new FlashProgress(FlashPhase.Write, done, plan.WriteBytes));
+        }
+
+        var writeTime = phase.Elapsed;
+        phase.Restart();
+        var mismatches = new List<VerifyMismatch>();
+        done = 0;
+        if (options.Verify)
+        {
+            foreach (var block in plan.Blocks)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (Compare(block, client.ReadMemory(block.Address, block.Data.Length)) is { } mismatch)
+                    mismatches.Add(mismatch);
+                done += block.Data.Length;
+                progress?.Report(new FlashProgress(FlashPhase.Verify, done, plan.WriteBytes));
+            }
+        }
+
+        var verifyTime = phase.Elapsed;
+        uint? startedAt = null;
+        // Starting an image that read back wrong would only hide the failure behind a board that does not boot.
+        if (options.Go && mismatches.Count == 0)
+        {
+            client.Go(plan.GoAddress);
+            startedAt = plan.GoAddress;
+        }
+
+        return new FlashReport
+        {
+            Bootloader = bootloader,
+            ErasedPages = plan.ErasePages.Count,
+            WrittenBytes = plan.WriteBytes,
+            VerifiedBytes = done,
+            Mismatches = mismatches,
+            StartedAt = startedAt,
+            EraseTime = eraseTime,
+            WriteTime = writeTime,
+            VerifyTime = verifyTime,
+            TotalTime = total.Elapsed,
+        };
+    }
+
+    private static void RequireDevice(BootloaderInfo bootloader, FlashOptions options)
+    {
+        if (bootloader.ProductId != options.ProductId)
+            throw new Stm32BootException($"the bootloader reports product id 0x{bootloader.ProductId:X3}, but the settings' BoardId is for device " +
+                                         $"0x{options.ProductId:X3}: this is another kind of board, or the settings are not this board's.");
+        An3155Command[] needed = [An3155Command.ReadMemory, An3155Command.WriteMemory, An3155Command.ExtendedErase, .. options.Go ? [An3155Command.Go] : Array.Empty<An3155Command>()];
+        var missing = needed.Where(command => !bootloader.Supports(command)).ToList();
+        if (missing.Count > 0)
+            throw new Stm32BootException($"the bootloader does not offer {string.Join(", ", missing.Select(c => An3155.Describe(c)))} " +
+                                         $"(its Get lists {string.Join(" ", bootloader.Commands.Select(c => c.ToString("X2")))}), which flashing needs.");
+    }
+
+    private static VerifyMismatch? Compare(FlashBlock block, byte[] actual)
+    {
+        var first = block.Data.AsSpan().CommonPrefixLength(actual);
+        if (first == block.Data.Length)
+            return null;
+        var differing = block.Data.Zip(actual).Count(pair => pair.First != pair.Second);
+        return new VerifyMismatch(block.Address + (uint)first, block.Data[first], actual[first], differing);
+    }
+}
