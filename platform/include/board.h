@@ -18,6 +18,13 @@
 #define BOARD_SYSCLK_HZ        80000000u
 #define BOARD_FLASH_LATENCY    4u
 
+/* The 48 MHz clock of USB OTG_FS (CLK48): PLLSAI1 from the same PLL input as SYSCLK (MSI 4 MHz / PLLM), N=24
+ * (VCO 96 MHz), Q=2. USB needs it within +-0.25 %: MSI runs in PLL mode, locked to the 32.768 kHz LSE crystal,
+ * whenever CLK48 runs (rcc_clk48_start() says why this tree). */
+#define BOARD_PLLSAI1N         24u
+#define BOARD_PLLSAI1Q         2u
+#define BOARD_CLK48_HZ         48000000u
+
 /* USART1 reaches the ST-LINK virtual COM port. */
 #define BOARD_CONSOLE_BAUD     115200u
 #define BOARD_CONSOLE_TX       GPIO_PIN(B, 6)
@@ -32,6 +39,19 @@
 #define BOARD_BUTTON           GPIO_PIN(C, 13)
 #define BOARD_BUTTON_PRESSED   false
 
+/* USB OTG_FS on the micro-AB connector CN9 (UM2153): DM/DP on AF10. VBUS comes from an STMPS2141 power switch
+ * whose enable input is active low and driven by PD12 (ST's USB host example for this board switches VBUS on with
+ * PD12 low, off with PD12 high); its open-drain fault output reaches PE3 and pulls it low on over-current or
+ * thermal shutdown. Host mode is forced in the core, so the ID pin (PA10) is not read, and VBUS sensing on PA9
+ * stays off: the firmware knows VBUS from PD12 itself. */
+#define BOARD_USB_DM           GPIO_PIN(A, 11)
+#define BOARD_USB_DP           GPIO_PIN(A, 12)
+#define BOARD_USB_AF           10u
+#define BOARD_USB_VBUS_EN      GPIO_PIN(D, 12)
+#define BOARD_USB_VBUS_EN_ON   false
+#define BOARD_USB_OVERCURRENT  GPIO_PIN(E, 3)
+#define BOARD_USB_OVERCURRENT_ACTIVE false
+
 /* The clock tree must hold together (RM0351: PLL limits, flash read latency table). */
 _Static_assert(BOARD_PLLM >= 1u && BOARD_PLLM <= 8u, "PLLM must be 1..8");
 _Static_assert(BOARD_PLLN >= 8u && BOARD_PLLN <= 86u, "PLLN must be 8..86");
@@ -44,6 +64,14 @@ _Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLN >= 64000000u &&
 _Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLN / BOARD_PLLR == BOARD_SYSCLK_HZ,
                "BOARD_SYSCLK_HZ must equal MSI / PLLM * PLLN / PLLR");
 _Static_assert(BOARD_SYSCLK_HZ <= 80000000u, "voltage range 1 allows at most 80 MHz");
+_Static_assert(BOARD_PLLSAI1N >= 8u && BOARD_PLLSAI1N <= 86u, "PLLSAI1N must be 8..86");
+_Static_assert(BOARD_PLLSAI1Q == 2u || BOARD_PLLSAI1Q == 4u || BOARD_PLLSAI1Q == 6u || BOARD_PLLSAI1Q == 8u,
+               "PLLSAI1Q must be 2, 4, 6 or 8");
+_Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLSAI1N >= 64000000u &&
+               BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLSAI1N <= 344000000u, "PLLSAI1 VCO output must be 64..344 MHz");
+_Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLSAI1N / BOARD_PLLSAI1Q == BOARD_CLK48_HZ,
+               "BOARD_CLK48_HZ must equal MSI / PLLM * PLLSAI1N / PLLSAI1Q");
+_Static_assert(BOARD_CLK48_HZ == 48000000u, "USB OTG_FS needs exactly 48 MHz");
 /* Range 1 needs one wait state per started 16 MHz above the first 16 MHz. */
 _Static_assert(BOARD_FLASH_LATENCY == (BOARD_SYSCLK_HZ - 1u) / 16000000u,
                "BOARD_FLASH_LATENCY must match BOARD_SYSCLK_HZ (RM0351 Table 11, range 1)");

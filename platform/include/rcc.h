@@ -5,6 +5,7 @@
 #ifndef RCC_H
 #define RCC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "regs/rcc.h"
@@ -22,6 +23,7 @@ typedef struct {
 
 #define RCC_PERIPH_CRC        ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_CRCEN })
 #define RCC_PERIPH_GPIO(port) ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_GPIOAEN << (port) })
+#define RCC_PERIPH_OTG_FS     ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_OTGFSEN })
 #define RCC_PERIPH_PWR        ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_PWREN })
 #define RCC_PERIPH_USART1     ((rcc_periph_t){ RCC_BUS_APB2, RCC_APB2ENR_USART1EN })
 
@@ -32,9 +34,16 @@ void rcc_periph_reset_enabled(void);
 /* From the reset clock (MSI 4 MHz, PLL off) to the PLL at BOARD_SYSCLK_HZ; the flash wait states are raised
  * before the switch. */
 void rcc_sysclk_to_pll(void);
-/* Back to the exact reset clock state: MSI 4 MHz, RCC_CFGR = 0, PLL off, RCC_PLLCFGR reset value; the wait
- * states drop to 0 only after the switch. */
+/* Back to the exact reset clock state: MSI 4 MHz, RCC_CFGR = 0, PLL off, RCC_PLLCFGR reset value, and the 48 MHz
+ * clock of rcc_clk48_start() off again (RCC_CCIPR reset value, PLLSAI1 off, MSI out of PLL mode); the wait states
+ * drop to 0 only after the switch. The LSE keeps running: it belongs to the backup domain, which a reset leaves
+ * running too. */
 void rcc_sysclk_to_reset_state(void);
+
+/* One step towards the 48 MHz clock of USB OTG_FS (CLK48 = PLLSAI1 "Q", BOARD_PLLSAI1N/Q) without waiting: starts
+ * the LSE crystal (which takes up to seconds after a power-on), puts MSI into PLL mode once the LSE is ready, then
+ * starts PLLSAI1 and selects it. Call it until it returns true; it needs rcc_sysclk_to_pll() first. */
+bool rcc_clk48_start(void);
 
 /* Frequencies decoded from the RCC registers as they are now (0 for HSE: this board has no HSE crystal). */
 uint32_t rcc_sysclk_hz(void);

@@ -4,6 +4,7 @@
 
 #include "board.h"
 #include "flash.h"
+#include "regs/pwr.h"
 
 /* RCC_xxxENR is always RCC_xxxRSTR + 0x20 (RM0351 RCC register map), so one table of offsets serves both. */
 static const uint8_t rstr_offset[RCC_BUS_COUNT] = {
@@ -97,8 +98,51 @@ void rcc_sysclk_to_reset_state(void)
     }
     RCC->PLLCFGR = RCC_PLLCFGR_RESET_VALUE;
 
+    RCC->CCIPR = RCC_CCIPR_RESET_VALUE;
+    RCC->CR &= ~RCC_CR_PLLSAI1ON;
+    while ((RCC->CR & RCC_CR_PLLSAI1RDY) != 0u) {
+    }
+    RCC->PLLSAI1CFGR = RCC_PLLSAI1CFGR_RESET_VALUE;
+    RCC->CR &= ~RCC_CR_MSIPLLEN;
+
     /* Only now that the core runs at 4 MHz may the wait states drop. */
     flash_set_latency(0u);
+}
+
+/* Why this clock tree for USB: full speed needs 48 MHz within +-0.25 % (USB 2.0 §7.1.11). This board has no HSE
+ * crystal and the STM32L47x no HSI48; HSI16 (+-1 %) and a factory-trimmed MSI are both too coarse. MSI in PLL mode
+ * (RCC_CR.MSIPLLEN, RM0351 "MSI clock") is trimmed continuously by hardware against the 32.768 kHz LSE crystal and
+ * stays well inside the tolerance in every range (4 MHz becomes 122 x 32768 Hz, -0.06 %). ST's own B-L475E-IOT01A
+ * USB examples run MSI at 48 MHz (range 11) straight into CLK48, but that moves the PLL input and with it the clock
+ * tree the rest of the firmware is built on. Here MSI stays at its reset range of 4 MHz, SYSCLK stays at 80 MHz
+ * through the main PLL, and PLLSAI1, which shares the main PLL's input, makes 4 MHz x 24 / 2 = 48 MHz: only
+ * additions to the clock tree, started when USB is wanted and torn down by rcc_sysclk_to_reset_state(). */
+bool rcc_clk48_start(void)
+{
+    if ((RCC->BDCR & RCC_BDCR_LSERDY) == 0u) {
+        if ((RCC->BDCR & RCC_BDCR_LSEON) == 0u) {
+            /* RCC_BDCR is in the backup domain: after reset it ignores writes until PWR_CR1.DBP is set. */
+            rcc_periph_enable(RCC_PERIPH_PWR);
+            PWR->CR1 |= PWR_CR1_DBP;
+            while ((PWR->CR1 & PWR_CR1_DBP) == 0u) {
+            }
+            RCC->BDCR |= RCC_BDCR_LSEON;
+        }
+        return false;
+    }
+    /* RM0351 RCC_CR: MSIPLLEN only takes once LSERDY is set. */
+    RCC->CR |= RCC_CR_MSIPLLEN;
+    if ((RCC->CR & RCC_CR_PLLSAI1ON) == 0u) {
+        RCC->PLLSAI1CFGR = (BOARD_PLLSAI1N << RCC_PLLSAI1CFGR_PLLSAI1N_Pos)
+                         | ((BOARD_PLLSAI1Q / 2u - 1u) << RCC_PLLSAI1CFGR_PLLSAI1Q_Pos)
+                         | RCC_PLLSAI1CFGR_PLLSAI1QEN;
+        RCC->CR |= RCC_CR_PLLSAI1ON;
+    }
+    if ((RCC->CR & RCC_CR_PLLSAI1RDY) == 0u) {
+        return false;
+    }
+    RCC->CCIPR = (RCC->CCIPR & ~RCC_CCIPR_CLK48SEL_Msk) | (RCC_CCIPR_CLK48SEL_PLLSAI1 << RCC_CCIPR_CLK48SEL_Pos);
+    return true;
 }
 
 static uint32_t msi_hz(void)

@@ -81,4 +81,13 @@ REG_OFFSET_ASSERT(flash_regs_t, WRP2BR, 0x50);
 #define FLASH_CR_STRT          (1u << 16)
 #define FLASH_CR_LOCK          (1u << 31)
 
+/* FLASH_ECCR: ADDR_ECC is the failing double word's byte offset inside the bank BK_ECC names; ECCC and ECCD
+ * clear when written 1. */
+#define FLASH_ECCR_ADDR_ECC_Msk  0x7FFFFu
+#define FLASH_ECCR_BK_ECC        (1u << 19)
+#define FLASH_ECCR_SYSF_ECC      (1u << 20)
+#define FLASH_ECCR_ECCIE         (1u << 24)
+#define FLASH_ECCR_ECCC          (1u << 30)
+#define FLASH_ECCR_ECCD          (1u << 31)
+
 #endif /* REGS_FLASH_H */

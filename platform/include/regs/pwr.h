@@ -28,4 +28,7 @@ REG_OFFSET_ASSERT(pwr_regs_t, SCR, 0x18);
 /* PWR_CR1 */
 #define PWR_CR1_DBP (1u << 8)   /* disable backup domain write protection (RTC registers, backup registers) */
 
+/* PWR_CR2 */
+#define PWR_CR2_USV (1u << 10)  /* VDDUSB is valid: lifts the isolation of the USB transceiver supply */
+
 #endif /* REGS_PWR_H */

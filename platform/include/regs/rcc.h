@@ -78,6 +78,7 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 /* RCC_CR */
 #define RCC_CR_MSION           (1u << 0)
 #define RCC_CR_MSIRDY          (1u << 1)
+#define RCC_CR_MSIPLLEN        (1u << 2)   /* MSI in PLL mode: hardware-trimmed against the LSE */
 #define RCC_CR_MSIRGSEL        (1u << 3)
 #define RCC_CR_MSIRANGE_Pos    4u
 #define RCC_CR_MSIRANGE_Msk    (0xFu << RCC_CR_MSIRANGE_Pos)
@@ -85,6 +86,8 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 #define RCC_CR_HSIRDY          (1u << 10)
 #define RCC_CR_PLLON           (1u << 24)
 #define RCC_CR_PLLRDY          (1u << 25)
+#define RCC_CR_PLLSAI1ON       (1u << 26)
+#define RCC_CR_PLLSAI1RDY      (1u << 27)
 
 /* RCC_CSR: MSISRANGE is the MSI range used after reset while RCC_CR.MSIRGSEL = 0. */
 #define RCC_CSR_MSISRANGE_Pos  8u
@@ -121,6 +124,22 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 #define RCC_PLLCFGR_PLLR_Pos     25u         /* field = R / 2 - 1 */
 #define RCC_PLLCFGR_PLLR_Msk     (3u << RCC_PLLCFGR_PLLR_Pos)
 #define RCC_PLLCFGR_RESET_VALUE  0x00001000u /* PLLN = 16, everything else 0 */
+
+/* RCC_PLLSAI1CFGR: on the STM32L47x/L48x PLLSAI1 shares the main PLL's source and PLLM. */
+#define RCC_PLLSAI1CFGR_PLLSAI1N_Pos  8u     /* field = N */
+#define RCC_PLLSAI1CFGR_PLLSAI1QEN    (1u << 20)
+#define RCC_PLLSAI1CFGR_PLLSAI1Q_Pos  21u    /* field = Q / 2 - 1 */
+#define RCC_PLLSAI1CFGR_RESET_VALUE   0x00001000u /* PLLSAI1N = 16, everything else 0 */
+
+/* RCC_CCIPR */
+#define RCC_CCIPR_CLK48SEL_Pos     26u
+#define RCC_CCIPR_CLK48SEL_Msk     (3u << RCC_CCIPR_CLK48SEL_Pos)
+#define RCC_CCIPR_CLK48SEL_PLLSAI1 1u        /* PLL48M2CLK, the PLLSAI1 "Q" output */
+#define RCC_CCIPR_RESET_VALUE      0x00000000u
+
+/* RCC_BDCR (backup domain: writable only while PWR_CR1.DBP = 1) */
+#define RCC_BDCR_LSEON         (1u << 0)
+#define RCC_BDCR_LSERDY        (1u << 1)
 
 /* RCC_AHB1ENR / RCC_AHB1RSTR */
 #define RCC_AHB1ENR_FLASHEN    (1u << 8)
