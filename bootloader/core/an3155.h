@@ -45,9 +45,11 @@
 #define AN3155_CMD_WRITE_MEMORY 0x31u
 #define AN3155_CMD_EXT_ERASE    0x44u
 
-/* Longer than the 0.5 s a host waits for a reply: stm32flash, finding the bootloader already synchronised,
- * sends 0x7F, waits 0.5 s and sends 0x7F again, expecting the pair to be NACKed as a bad command. */
-#define AN3155_FRAME_TIMEOUT_MS 1000u
+/* Well above the longest a host waits for a reply (stm32flash 0.5 s, stm32boot flash 1 s): a host that finds the
+ * bootloader already synchronised sends 0x7F, waits for a reply that does not come and sends 0x7F again,
+ * expecting the pair to be NACKed as a bad command; had the first 0x7F been dropped, the second would start a
+ * new frame and nothing would ever answer. */
+#define AN3155_FRAME_TIMEOUT_MS 2000u
 /* The host is quiet this long between commands: the update may be complete in an order no write announced. */
 #define AN3155_IDLE_COMMIT_MS   100u
 

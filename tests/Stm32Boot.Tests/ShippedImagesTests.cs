@@ -65,6 +65,16 @@ public class ShippedImagesTests
                 Assert.Equal(segment.Data, factory.Read(segment.Address, segment.Data.Length, 0xFF));
     }
 
+    [Theory]
+    [InlineData("bootloader")]
+    [InlineData("application")]
+    public void Each_bin_is_exactly_the_flash_bytes_of_its_hex(string name)
+    {
+        var hex = IntelHexReader.ReadFile(Shipped($"{name}.hex")).Image;
+        var bin = File.ReadAllBytes(Shipped($"{name}.bin"));
+        Assert.Equal(hex.Read(hex.LowestAddress, checked((int)(hex.EndAddress - hex.LowestAddress)), 0xFF), bin);
+    }
+
     [Fact]
     public async Task Stamped_header_verifies_with_python_zlib_over_the_image_bytes()
     {

@@ -1,7 +1,9 @@
 // The B-L475E-IOT01A as a test or the emulate command sees it: the Cortex-M4 machine with the STM32L475 models
-// attached, LEDs and button wired as on the board (UM2153), USART1 transcribed, and power-cut injection.
+// attached, LEDs and button wired as on the board (UM2153), USART1 transcribed, a USB device that can be plugged
+// into CN9 and pulled out at any moment, and power-cut injection.
 using System.Text.RegularExpressions;
 using Stm32Boot.VirtualBoard.Peripherals;
+using Stm32Boot.VirtualBoard.Usb;
 
 namespace Stm32Boot.VirtualBoard;
 
@@ -14,6 +16,7 @@ public sealed class Board : IDisposable
 
     private readonly List<PinEdge> _edges = new();
     private long _cutAfterOperation;
+    private IUsbFunction? _usbDevice;
 
     public Board()
     {
@@ -98,6 +101,34 @@ public sealed class Board : IDisposable
         }
     }
 
+    /// The emulated thumb drive plugged into CN9, if one is.
+    public UsbMassStorageDrive? UsbDrive => Peripherals.OtgFs.Device as UsbMassStorageDrive;
+
+    /// Plugs an emulated USB thumb drive reading the disk image at imagePath into CN9 (USB OTG_FS, through an OTG
+    /// adapter), at any moment: before power-on it is there from the start. Returns it for its test knobs.
+    public UsbMassStorageDrive AttachUsbDrive(string imagePath, UsbDriveOptions? options = null)
+    {
+        var drive = new UsbMassStorageDrive(imagePath, options);
+        AttachUsbDevice(drive);
+        return drive;
+    }
+
+    /// Plugs any emulated USB device into CN9 (a hub, a keyboard: devices the bootloader must refuse).
+    public void AttachUsbDevice(IUsbFunction device)
+    {
+        DetachUsbDrive();
+        Peripherals.OtgFs.Attach(device);
+        _usbDevice = device;
+    }
+
+    /// Pulls the device out of CN9 at once, in the middle of a transfer if one is running.
+    public void DetachUsbDrive()
+    {
+        Peripherals.OtgFs.Detach();
+        (_usbDevice as IDisposable)?.Dispose();
+        _usbDevice = null;
+    }
+
     /// A register or memory word, read as the CPU would (see Machine.ReadWord).
     public uint Read(uint address) => Machine.ReadWord(address);
 
@@ -120,5 +151,9 @@ public sealed class Board : IDisposable
         else if (reset.Reason == Machine.NrstReason) Peripherals.Rcc.RecordResetCause(RccResetFlags.None);
     }
 
-    public void Dispose() => Machine.Dispose();
+    public void Dispose()
+    {
+        (_usbDevice as IDisposable)?.Dispose();
+        Machine.Dispose();
+    }
 }

@@ -47,6 +47,13 @@ public interface IBoard
     void InvalidateCode(uint address, uint length);
     /// SCB_AIRCR.SYSRESETREQ or IWDG expiry: a system reset at the end of the current instruction block.
     void RequestSystemReset(string reason);
+    /// The level of one source of the core's NMI (RM0351: flash ECC double error, clock security system, SRAM2
+    /// parity error). The NMI is pending while any source is asserted, so a handler that returns without clearing
+    /// its cause is entered again at once, as on silicon.
+    void SetNmiLevel(string source, bool asserted);
+    /// Route every CPU read of this flash range (both aliases, loads and instruction fetches) through
+    /// IFlashBus.ReadArray (on), or map it back as plain memory (off). Costs speed only inside the range.
+    void CheckFlashReads(uint address, uint length, bool on);
     /// The whole 1 MB flash array (index 0 = 0x08000000); mapped into the CPU at 0x0 and 0x08000000.
     byte[] Flash { get; }
 }
@@ -59,4 +66,7 @@ public interface IBoard
 public interface IFlashBus
 {
     void WriteArray(uint address, int size, uint value);
+    /// A CPU read of size bytes at address (rebased to 0x08000000) inside a range the model asked the board to
+    /// check (IBoard.CheckFlashReads); the CPU gets the array bytes, the model only reacts (ECC error detection).
+    void ReadArray(uint address, int size);
 }

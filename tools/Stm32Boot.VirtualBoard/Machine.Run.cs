@@ -114,6 +114,7 @@ public sealed unsafe partial class Machine
         _interrupt = null;
         _unmapped = null;
         ApplyInvalidations();
+        ApplyFlashChecks();
         var pc = uc.Read(ArmReg.Pc);
         if (pc == 0xFFFF_FFFE && _resetVector == 0xFFFF_FFFF)
             throw Faulted("no firmware: the reset vector at 0x00000004 is 0xFFFFFFFF (erased flash)");
@@ -125,6 +126,7 @@ public sealed unsafe partial class Machine
         finally { _inEngine = false; }
         ApplyRestores();
         ApplyInvalidations();
+        ApplyFlashChecks();
         if (_pendingFault is { } fault) throw Faulted(fault);
         if (error != UcError.Ok) throw Faulted(DescribeError(error));
         if (_interrupt is { } intno) HandleInterrupt(intno);
@@ -270,14 +272,20 @@ public sealed unsafe partial class Machine
         // raw bytes of the previous store either, so undo that one first.
         ApplyRestores();
         var offset = address >= FlashBase ? address - FlashBase : address;
+        DeliverFlashStore(address, size, value);
+        _pendingRestores.Add((offset, _flash.AsSpan((int)offset, size).ToArray()));
+        RequestStop();
+    }
+
+    private void DeliverFlashStore(uint address, int size, uint value)
+    {
+        var offset = address >= FlashBase ? address - FlashBase : address;
         _accessAddress = address;
         if (_flashBus is null)
             Fault($"CPU store of 0x{value:X8} ({size} byte(s)) into flash at 0x{FlashBase + offset:X8}, but no flash controller model is attached");
         else
             _flashBus.WriteArray(FlashBase + offset, size, value);
         _accessAddress = null;
-        _pendingRestores.Add((offset, _flash.AsSpan((int)offset, size).ToArray()));
-        RequestStop();
     }
 
     internal bool OnBreakpoint(uint address)
@@ -339,7 +347,8 @@ public sealed unsafe partial class Machine
         foreach (var (address, length) in _pendingInvalidations)
         {
             var offset = address >= FlashBase ? address - FlashBase : address;
-            if (offset < FlashSize)
+            if (offset < FlashSize && IsRedirected(offset, length)) _engine.FlushTranslations();
+            else if (offset < FlashSize)
             {
                 _engine.RemoveCache(offset, length);
                 _engine.RemoveCache(FlashBase + offset, length);

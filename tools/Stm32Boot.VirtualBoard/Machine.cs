@@ -34,6 +34,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     private readonly List<ResetRecord> _resets = new();
     private readonly SortedSet<uint> _breakpoints = new();
     private readonly Dictionary<uint, IntPtr> _breakpointHooks = new();
+    private readonly HashSet<string> _nmiSources = new();
     private IFlashBus? _flashBus;
     private UnicornEngine? _engine;
     private bool _disposed;
@@ -250,6 +251,13 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         else ApplyInvalidations();
     }
 
+    public void SetNmiLevel(string source, bool asserted)
+    {
+        if (!(asserted ? _nmiSources.Add(source) : _nmiSources.Remove(source))) return;
+        Trace?.Invoke($"{Stamp()} NMI {(asserted ? "asserted" : "released")} by {source}");
+        _exceptions.SetNmiLine(_nmiSources.Count > 0);
+    }
+
     public void RequestSystemReset(string reason)
     {
         _pendingReset ??= reason;
@@ -292,6 +300,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         _poll.Forget();
         _clock.SysclkHz = VirtualClock.ResetSysclkHz;
         _clock.ClearEvents();
+        _nmiSources.Clear();
         _exceptions.Reset();
         _entry.Reset();
         _bus.ResetAll(kind);
@@ -314,6 +323,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         _engine = uc;
         uc.MapHostMemory(0x0000_0000, FlashSize, UcNative.UC_PROT_READ | UcNative.UC_PROT_EXEC, _state->Flash);
         uc.MapHostMemory(FlashBase, FlashSize, UcNative.UC_PROT_READ | UcNative.UC_PROT_EXEC, _state->Flash);
+        RedirectCheckedFlash(uc);
         uc.MapHostMemory(Sram1Base, Sram1Size, UcNative.UC_PROT_ALL, _state->Sram1);
         uc.MapHostMemory(Sram2Base, Sram2Size, UcNative.UC_PROT_ALL, _state->Sram2);
         uc.MapHostMemory(Sram2Alias, Sram2Size, UcNative.UC_PROT_ALL, _state->Sram2);

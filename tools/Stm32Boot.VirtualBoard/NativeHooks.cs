@@ -52,6 +52,24 @@ internal static unsafe class NativeHooks
         catch (Exception e) { machine.OnCallbackException(e); }
     }
 
+    /// Reads of a checked flash range (Machine.CheckedFlash): user holds the machine id in its high half and the
+    /// range's CPU address in its low half.
+    [UnmanagedCallersOnly]
+    public static ulong OnCheckedFlashRead(IntPtr uc, ulong offset, uint size, void* user)
+    {
+        var machine = Machine.FromId((int)((long)user >> 32));
+        try { return machine.OnCheckedFlashRead((uint)(long)user + (uint)offset, (int)size); }
+        catch (Exception e) { machine.OnCallbackException(e); return 0; }
+    }
+
+    [UnmanagedCallersOnly]
+    public static void OnCheckedFlashWrite(IntPtr uc, ulong offset, uint size, ulong value, void* user)
+    {
+        var machine = Machine.FromId((int)((long)user >> 32));
+        try { machine.OnCheckedFlashWrite((uint)(long)user + (uint)offset, (int)size, (uint)value); }
+        catch (Exception e) { machine.OnCallbackException(e); }
+    }
+
     [UnmanagedCallersOnly]
     public static void OnInterrupt(IntPtr uc, uint intno, void* user)
     {

@@ -25,6 +25,10 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         [Description("Hold the user button B1 (PC13) down from power-on on (the bootloader then stays in update mode).")]
         public bool ButtonHeld { get; init; }
 
+        [CommandOption("--usb-drive <IMAGE>")]
+        [Description("Plug an emulated USB thumb drive reading this disk image (e.g. made with mkfs.vfat -C and mcopy) into CN9, the USB OTG_FS port.")]
+        public string? UsbDrive { get; init; }
+
         [CommandOption("--trace")]
         [Description("Print resets, exception entries/returns, sleep and skipped polling loops on stderr, in virtual time.")]
         public bool Trace { get; init; }
@@ -50,6 +54,11 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
         board.LoadHex(settings.File);
         if (settings.ButtonHeld) board.PressButton();
+        if (settings.UsbDrive is { } image)
+        {
+            try { board.AttachUsbDrive(image); }
+            catch (ArgumentException e) { throw new Stm32BootException($"--usb-drive: {e.Message}"); }
+        }
         using IUartHostLink link = settings.Uart switch
         {
             "stdio" => new StdioLink(),
@@ -58,7 +67,8 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         };
         // Status goes to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
         var button = settings.ButtonHeld ? ", B1 held" : "";
-        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {settings.File} loaded, USART1 on {link.Description}{button}; Ctrl-C stops.");
+        var drive = settings.UsbDrive is { } path ? $", USB drive {path} in CN9" : "";
+        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {settings.File} loaded, USART1 on {link.Description}{button}{drive}; Ctrl-C stops.");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();

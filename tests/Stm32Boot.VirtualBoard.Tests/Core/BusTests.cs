@@ -17,6 +17,10 @@ public sealed class BusTests
         public void Write(uint offset, int size, uint value) => board.Fault("unexpected FLASH register write");
         public void Reset(ResetKind kind) { }
 
+        public List<(uint Address, int Size)> Reads { get; } = new();
+
+        public void ReadArray(uint address, int size) => Reads.Add((address, size));
+
         public void WriteArray(uint address, int size, uint value)
         {
             var at = (int)(address - 0x0800_0000);
@@ -56,6 +60,52 @@ public sealed class BusTests
         Assert.Equal(0x5566_7788u, m.ReadWord(TestFirmware.ResultsBase + 8));
         Assert.Equal(0xFFFF_FFFFu, m.ReadWord(0x0808_0000));
         Assert.Equal(0xFFFF_FF0Fu, m.ReadWord(0x0804_0010));
+    }
+
+    [Fact]
+    public void Reads_of_a_checked_flash_range_reach_the_flash_model_on_both_aliases_until_it_is_unchecked()
+    {
+        var fw = TestFirmware.Build("""
+            int main(void)
+            {
+                volatile uint32_t *checked = (volatile uint32_t *)0x08040800;
+                RESULT[1] = checked[0];
+                RESULT[2] = *(volatile uint32_t *)0x00040804;              // the boot alias of the same page
+                RESULT[3] = *(volatile uint16_t *)0x08040FFE;              // its last halfword
+                RESULT[4] = *(volatile uint32_t *)0x08041000;              // the next page: not checked
+                checked[2] = 0x0F0F0F0Fu;                                  // stores still reach the model
+                RESULT[5] = checked[2];
+                RESULT[0] = 0xD0DE;
+                while (RESULT[6] == 0) {}                                  // the host unchecks the page
+                RESULT[7] = checked[0];
+                RESULT[0] = 0xD1DE;
+                return 0;
+            }
+            """);
+        using var m = new Machine();
+        var flash = new RecordingFlash(m);
+        m.Attach(flash);
+        m.LoadFlash(Machine.FlashBase, fw.Image);
+        m.LoadFlash(0x0804_0800, [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+        m.LoadFlash(0x0804_0FFE, [0xAB, 0xCD, 0x01, 0x02, 0x03, 0x04]);
+        m.CheckFlashReads(0x0804_0800, 0x800, true);
+        m.PowerOn();
+
+        m.RunFor(10 * Millisecond, () => m.ReadWord(TestFirmware.ResultsBase) == 0xD0DE);
+
+        Assert.Equal([0x4433_2211u, 0x8877_6655u, 0xCDABu, 0x0403_0201u, 0x0F0F_0F0Fu],
+            Enumerable.Range(1, 5).Select(i => m.ReadWord(TestFirmware.ResultsBase + 4u * (uint)i)));
+        Assert.Equal([(0x0804_0800u, 4), (0x0804_0804u, 4), (0x0804_0FFEu, 2), (0x0804_0808u, 4)], flash.Reads);
+        Assert.Equal((0x0804_0808u, 4, 0x0F0F_0F0Fu), flash.Writes.Select(w => (w.Address, w.Size, w.Value)).Single());
+
+        m.CheckFlashReads(0x0804_0800, 0x800, false);
+        m.WriteSram(TestFirmware.ResultsBase + 24, BitConverter.GetBytes(1u));
+        m.RunFor(10 * Millisecond, () => m.ReadWord(TestFirmware.ResultsBase) == 0xD1DE);
+
+        Assert.Equal(0x4433_2211u, m.ReadWord(TestFirmware.ResultsBase + 28));
+        Assert.Equal(4, flash.Reads.Count);
+        var odd = Assert.Throws<ArgumentOutOfRangeException>(() => m.CheckFlashReads(0x0804_0100, 0x800, true));
+        Assert.Contains("whole 1024-byte pages", odd.Message);
     }
 
     [Fact]

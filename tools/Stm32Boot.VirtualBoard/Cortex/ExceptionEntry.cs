@@ -118,7 +118,8 @@ internal sealed class ExceptionEntry
         _exceptions.Deactivate(returning);
         uc.Write(ArmReg.Ipsr, ipsr);
         uc.Write(ArmReg.Epsr, (xpsr & 0x0600_FC00) | EPSR_T); // ICI/IT bits and T
-        uc.Write(ArmReg.XpsrNzcvqg, xpsr & 0xF80F_0000);
+        // The APSR view: 2.0.1's XPSR_NZCVQG writes IPSR too, which would drop a return to Handler mode back to 0.
+        uc.Write(ArmReg.ApsrNzcvqg, xpsr & 0xF80F_0000);
         var control = uc.Read(ArmReg.Control) & ~(CONTROL_SPSEL | CONTROL_FPCA);
         if (usePsp) control |= CONTROL_SPSEL;
         if (extended) control |= CONTROL_FPCA;

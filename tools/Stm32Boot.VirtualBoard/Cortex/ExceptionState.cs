@@ -76,6 +76,15 @@ internal sealed class ExceptionState
         if (asserted && !_active[n]) SetPending(n, true);
     }
 
+    /// The core's NMI input (ARMv7-M B1.5.2: fixed priority -2, above every mask but the NMI's own activity).
+    /// Level-sensitive like the IRQ lines: pending while asserted and not being handled, pending again when the
+    /// handler returns with its source still asserted.
+    public void SetNmiLine(bool asserted)
+    {
+        _lineLevel[NMI] = asserted;
+        if (asserted && !_active[NMI]) SetPending(NMI, true);
+    }
+
     /// Fixed priorities of Reset/NMI/HardFault are negative; the others are the programmed byte.
     public int PriorityOf(int n) => n switch { 1 => -3, NMI => -2, HardFault => -1, _ => _priority[n] };
 

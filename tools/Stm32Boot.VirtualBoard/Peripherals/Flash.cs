@@ -1,7 +1,8 @@
 // Flash memory interface (RM0351 §3): the register block at 0x40022000 and the rules for writing the 1 MB array
 // (two banks of 256 pages of 2 KB). Programming and erasing change IBoard.Flash only when the operation ends, after
 // its DS10969 duration, so firmware sees BSY and a power cut can land inside an operation. An operation cut short by
-// a reset (power cut or system reset) leaves its range in neither the old nor the new state (see ApplyTorn).
+// a reset (power cut or system reset) leaves its range in neither the old nor the new state, with an ECC that no
+// longer matches (see ApplyTorn): reading it then raises the ECC double-error NMI until the page is erased.
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class Flash : MmioPeripheral, IFlashBus
@@ -48,7 +49,9 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         FLASH_CR_BKER | FLASH_CR_MER2 | FLASH_CR_STRT | FLASH_CR_FSTPG;
     private const uint FLASH_CR_RESET = FLASH_CR_LOCK | FLASH_CR_OPTLOCK;
 
-    private const uint FLASH_ECCR_ECCCIE = 1u << 24;
+    // FLASH_ECCR (RM0351 §3.7.7). ADDR_ECC is the double word's byte offset inside its bank.
+    private const uint FLASH_ECCR_ADDR_ECC = 0x7FFFFu, FLASH_ECCR_BK_ECC = 1u << 19, FLASH_ECCR_ECCIE = 1u << 24,
+        FLASH_ECCR_ECCC = 1u << 30, FLASH_ECCR_ECCD = 1u << 31;
 
     /// Factory option bytes of a dual-bank STM32L475VG (RM0351 §3.4.1): RDP level 0 (0xAA), BOR level 0,
     /// IWDG_SW = 1 (software watchdog), DUALBANK = 1, BFB2 = 0, nBOOT1 = 1, SRAM2 parity off.
@@ -77,6 +80,10 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     private (uint Offset, uint Value)? _firstWord;
     private PendingOperation? _operation;
     private FastRow? _fastRow;
+    /// Array offsets of the double words whose ECC does not match their data. Like the array, they outlive resets.
+    private readonly HashSet<uint> _eccErrors = new();
+    /// Pages (by number) whose CPU reads the board routes through ReadArray.
+    private readonly HashSet<uint> _checkedPages = new();
 
     /// An operation in flight: what it will write when it ends (null = erase to 0xFF).
     private sealed record PendingOperation(FlashOperation Info, byte[]? Content);
@@ -127,6 +134,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         _eccr = 0;
         _keyAccepted = _optKeyAccepted = _lockedUntilReset = _optLockedUntilReset = false;
         Board.SetIrqLevel(FlashIrq, false);
+        Board.SetNmiLevel(Name, false);
     }
 
     private bool Busy => _operation is not null || _fastRow is not null;
@@ -139,7 +147,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             case FLASH_KEYR or FLASH_OPTKEYR: return 0; // write-only
             case FLASH_SR: return _sr | (Busy ? FLASH_SR_BSY : 0);
             case FLASH_CR: return _cr;
-            case FLASH_ECCR: return _eccr; // no ECC error is ever detected
+            case FLASH_ECCR: return _eccr; // SYSF_ECC (bit 20) stays 0: the system memory is not modelled
             case FLASH_OPTR: return OptrFactoryValue;
             default:
                 Unmodelled(offset, offset == FLASH_PDKEYR ? "read (power-down key register)" : "read");
@@ -159,7 +167,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
                 UpdateIrq();
                 break;
             case FLASH_CR: WriteCr(Merge(_cr, value, mask) & FLASH_CR_WRITABLE); break;
-            case FLASH_ECCR: _eccr = Merge(_eccr, value, mask) & FLASH_ECCR_ECCCIE; break;
+            case FLASH_ECCR: WriteEccr(value, mask); break;
             case FLASH_OPTR:
                 // With OPTLOCK set the write is ignored, as on silicon; unlocked it would stage new option bytes.
                 if ((_cr & FLASH_CR_OPTLOCK) == 0)
@@ -170,6 +178,49 @@ public sealed class Flash : MmioPeripheral, IFlashBus
                 Unmodelled(offset, offset == FLASH_PDKEYR ? "write (power-down key register)" : "write");
                 break;
         }
+    }
+
+    /// ECCC and ECCD clear when written 1 (rc_w1); ECCIE is the only bit software sets; the rest is read-only.
+    /// Single errors are never injected, so ECCC stays 0 and ECCIE, though kept, never raises the interrupt.
+    private void WriteEccr(uint value, uint mask)
+    {
+        var written = value & mask;
+        _eccr &= ~(written & (FLASH_ECCR_ECCC | FLASH_ECCR_ECCD));
+        _eccr = (_eccr & ~(mask & FLASH_ECCR_ECCIE)) | (written & FLASH_ECCR_ECCIE);
+        Board.SetNmiLevel(Name, (_eccr & FLASH_ECCR_ECCD) != 0);
+    }
+
+    /// A CPU read of the array inside a page with ECC errors (IFlashBus). RM0351 §3.3.4: two bad bits in a double
+    /// word cannot be corrected; ECCD is set and the NMI raised, and the read returns the raw bits.
+    public void ReadArray(uint address, int size)
+    {
+        var offset = address - ArrayBase;
+        for (var doubleWord = offset & ~7u; doubleWord < offset + (uint)size; doubleWord += 8)
+        {
+            if (!_eccErrors.Contains(doubleWord)) continue;
+            // The first error is kept: while ECCC or ECCD is set, a new one does not update ADDR_ECC and BK_ECC.
+            if ((_eccr & (FLASH_ECCR_ECCC | FLASH_ECCR_ECCD)) == 0)
+                _eccr = (_eccr & FLASH_ECCR_ECCIE) | (doubleWord >= BankSize ? FLASH_ECCR_BK_ECC : 0) |
+                        (doubleWord % BankSize & FLASH_ECCR_ADDR_ECC);
+            _eccr |= FLASH_ECCR_ECCD;
+            Board.SetNmiLevel(Name, true);
+            return;
+        }
+    }
+
+    /// Whether the double word holding address has an ECC that does not match its data.
+    public bool HasEccError(uint address) => _eccErrors.Contains((address - ArrayBase) & ~7u);
+
+    /// What a power cut in the middle of programming zeros into the double word at address leaves (ApplyTorn).
+    /// Zeros are the one value RM0351 lets software program over data already there, so this tears a double word
+    /// anywhere, also inside an image loaded by a programmer where no operation could be cut.
+    public void TearDoubleWordProgram(uint address)
+    {
+        if (address < ArrayBase || address - ArrayBase >= (uint)Board.Flash.Length || address % 8 != 0)
+            throw new ArgumentOutOfRangeException(nameof(address),
+                $"0x{address:X8} is not a double-word address in the flash array 0x{ArrayBase:X8}-0x{ArrayBase + Board.Flash.Length - 1:X8}.");
+        var now = Board.Clock.NowPs;
+        ApplyTorn(new FlashOperation(FlashOperationKind.DoubleWordProgram, address, 8, now, now), new byte[8]);
     }
 
     private void WriteAcr(uint next)
@@ -465,6 +516,8 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             {
                 Board.Flash.AsSpan(start, (int)operation.Info.Length).Fill(0xFF);
                 Board.InvalidateCode(operation.Info.Address, operation.Info.Length);
+                // An erase rewrites the ECC bits with the data: a completed one leaves every double word consistent.
+                SetEccErrors((uint)start, operation.Info.Length, false);
             }
             else ProgramBytes((uint)start, operation.Content);
             _cr &= ~FLASH_CR_STRT;
@@ -491,7 +544,8 @@ public sealed class Flash : MmioPeripheral, IFlashBus
 
     /// A reset in the middle of an operation: an erase leaves every byte only partly erased (low nibble set), a
     /// program leaves only the low-nibble bits programmed. Neither the old nor the new content survives, so CRCs
-    /// over the range fail, as they would after a real interrupted operation (ECC effects are not modelled).
+    /// over the range fail, as they would after a real interrupted operation; and the ECC bits, written along with
+    /// the data, are just as partial, so every double word of the range reads with an ECC double error.
     private void ApplyTorn(FlashOperation info, byte[]? content)
     {
         var offset = info.Address - ArrayBase;
@@ -499,6 +553,25 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         for (var i = 0; i < target.Length; i++)
             target[i] = content is null ? (byte)(target[i] | 0x0F) : (byte)(target[i] & (content[i] | 0xF0));
         Board.InvalidateCode(info.Address, info.Length);
+        SetEccErrors(offset, info.Length, true);
+    }
+
+    /// Marks or clears the double words of a range, and asks the board to check reads of exactly the pages that
+    /// hold a bad one, so reads everywhere else stay at full speed.
+    private void SetEccErrors(uint offset, uint length, bool bad)
+    {
+        for (var doubleWord = offset & ~7u; doubleWord < offset + length; doubleWord += 8)
+            if (bad) _eccErrors.Add(doubleWord);
+            else _eccErrors.Remove(doubleWord);
+        for (var page = offset / PageSize; page <= (offset + length - 1) / PageSize; page++)
+        {
+            var pageStart = page * PageSize;
+            var hasErrors = bad || Enumerable.Range(0, (int)(PageSize / 8)).Any(i => _eccErrors.Contains(pageStart + 8u * (uint)i));
+            if (hasErrors == _checkedPages.Contains(page)) continue;
+            if (hasErrors) _checkedPages.Add(page);
+            else _checkedPages.Remove(page);
+            Board.CheckFlashReads(ArrayBase + pageStart, PageSize, hasErrors);
+        }
     }
 
     private void SetError(uint flags)

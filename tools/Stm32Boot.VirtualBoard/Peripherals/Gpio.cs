@@ -16,7 +16,7 @@ public sealed class Gpio : MmioPeripheral
         GPIO_IDR = 0x10, GPIO_ODR = 0x14, GPIO_BSRR = 0x18, GPIO_LCKR = 0x1C, GPIO_AFRL = 0x20, GPIO_AFRH = 0x24,
         GPIO_BRR = 0x28, GPIO_ASCR = 0x2C;
     private const uint GPIO_LCKR_LCKK = 1u << 16;
-    private const uint MODE_OUTPUT = 1, MODE_ANALOG = 3;
+    private const uint MODE_OUTPUT = 1, MODE_ALTERNATE = 2, MODE_ANALOG = 3;
     private const uint PULL_UP = 1;
 
     /// Ports bonded out on the LQFP100 package (DS10969 §4); GPIOF and GPIOG exist only on larger packages.
@@ -40,6 +40,10 @@ public sealed class Gpio : MmioPeripheral
     /// Raised when a pin in output mode changes level, or a pin starts being driven at a new level.
     public event PinChangedHandler? OutputChanged;
 
+    /// Raised after any write to a port's registers, any outside-world input change and any reset of the port, so a
+    /// model whose signals pass through pins (OTG_FS DM/DP, the VBUS switch enable) can look at them again.
+    public event Action<char>? PortChanged;
+
     /// The outside world drives the pin high or low (a pressed B1 pulls PC13 low); survives resets, like wiring.
     public void SetInput(char port, int pin, bool high)
     {
@@ -55,6 +59,17 @@ public sealed class Gpio : MmioPeripheral
     {
         CheckPin(pin);
         return PinLevel(PortOf(port), pin);
+    }
+
+    /// The alternate function (AF0..AF15 of GPIOx_AFRL/AFRH) connecting the pin to a peripheral, or null when the
+    /// pin is not in alternate-function mode (RM0351 §8.4.10).
+    public int? AlternateFunction(char port, int pin)
+    {
+        CheckPin(pin);
+        var state = PortOf(port);
+        if (Mode(state, pin) != MODE_ALTERNATE) return null;
+        var afr = pin < 8 ? state.Afrl : state.Afrh;
+        return (int)((afr >> (4 * (pin % 8))) & 0xF);
     }
 
     public override void Reset(ResetKind kind)
@@ -226,6 +241,7 @@ public sealed class Gpio : MmioPeripheral
         var edges = (levels ^ port.Levels) & (outputs | port.Outputs);
         port.Levels = levels;
         port.Outputs = outputs;
+        PortChanged?.Invoke(port.Name);
         if (edges == 0 || OutputChanged is null) return;
         for (var pin = 0; pin < 16; pin++)
             if ((edges & (1u << pin)) != 0) OutputChanged(port.Name, pin, (levels & (1u << pin)) != 0, Board.Clock.NowPs);

@@ -1,6 +1,7 @@
 // The peripheral models of the B-L475E-IOT01A, built in dependency order and wired as on the board: RCC gates and
-// clocks the others, PWR and RCC share the backup-domain protection, and the user button B1 (PC13) has an external
-// pull-up (UM2153), so the pin reads high until the button is pressed.
+// clocks the others, PWR and RCC share the backup-domain protection, the user button B1 (PC13) has an external
+// pull-up (UM2153), so the pin reads high until the button is pressed, and OTG_FS reaches CN9 through its pins and
+// the VBUS switch.
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class PeripheralSet
@@ -21,8 +22,14 @@ public sealed class PeripheralSet
         Usart1 = new Usart(board, Rcc);
         Iwdg = new Iwdg(board, Rcc);
         DbgMcu = new DbgMcu(board);
-        All = [Rcc, Pwr, Flash, Crc, RtcBackup, Gpio, Usart1, Iwdg, DbgMcu];
+        OtgFs = new OtgFs(board, Rcc, Pwr, Gpio);
+        // OTG_FS resets before GPIO: the GPIO reset switches VBUS off, which OTG_FS must meet with its own registers
+        // already at reset values (no interrupt raised from before the reset).
+        All = [Rcc, Pwr, Flash, Crc, RtcBackup, OtgFs, Gpio, Usart1, Iwdg, DbgMcu];
         Gpio.SetInput(ButtonPort, ButtonPin, high: true);
+        // The pull-ups of the VBUS switch: its enable (off while PD12 floats) and its open-drain over-current flag.
+        Gpio.SetInput(OtgFs.VbusEnablePort, OtgFs.VbusEnablePin, high: !OtgFs.VbusEnableLevel);
+        Gpio.SetInput(OtgFs.OverCurrentPort, OtgFs.OverCurrentPin, high: true);
     }
 
     public Rcc Rcc { get; }
@@ -34,6 +41,7 @@ public sealed class PeripheralSet
     public Usart Usart1 { get; }
     public Iwdg Iwdg { get; }
     public DbgMcu DbgMcu { get; }
+    public OtgFs OtgFs { get; }
 
     /// Every model, for attaching to the bus and for resets.
     public IReadOnlyList<IPeripheral> All { get; }

@@ -159,6 +159,32 @@ public sealed class Rcc : MmioPeripheral
         _ => 0, // HSI48 exists only on STM32L49x/L4Ax
     };
 
+    /// Why CLK48 cannot clock the OTG_FS PHY, or null when it can. Full speed needs 48 MHz within ±0.25 % (USB 2.0
+    /// §7.1.11); on this board only MSI in PLL mode (RCC_CR.MSIPLLEN, locked to the 32.768 kHz LSE crystal) is that
+    /// accurate — directly, or through the Q output of a PLL it feeds. HSI16 (±1 %) and a free-running MSI are not
+    /// (DS10969 §6.3.7-6.3.8), and the STM32L475 has no HSI48 (RM0351 §6.4.28).
+    public string? Clk48UsbProblem
+    {
+        get
+        {
+            var select = (_ccipr & RCC_CCIPR_CLK48SEL) >> 26;
+            if (select == 0) return "RCC_CCIPR.CLK48SEL = 00 selects HSI48, which the STM32L475 does not have";
+            var source = select switch { 1 => "PLLSAI1 Q output", 2 => "PLL Q output", _ => "MSI" };
+            var hz = Clk48Hz;
+            if (hz == 0)
+                return $"RCC_CCIPR.CLK48SEL selects the {source}, which is not running" +
+                       (select == 3 ? " (MSIRDY = 0)" : " (enable the PLL with its PLLxQEN bit and wait for its RDY flag)");
+            if (Math.Abs(hz - 48_000_000.0) > 48_000_000 * 0.0025)
+                return $"CLK48 from the {source} is {hz} Hz, not 48 MHz ±0.25 %";
+            if (select != 3 && (_pllcfgr & RCC_PLLCFGR_PLLSRC) != PLLSRC_MSI)
+                return $"CLK48 from the {source} is derived from HSI16, whose ±1 % is too coarse for USB (±0.25 %)";
+            if ((_cr & RCC_CR_MSIPLLEN) == 0)
+                return "CLK48 is derived from MSI without its PLL mode: set RCC_CR.MSIPLLEN once LSERDY = 1, so MSI " +
+                       "locks to the LSE crystal (USB needs ±0.25 %)";
+            return null;
+        }
+    }
+
     /// LSI is running: the IWDG counts only then.
     public bool LsiReady => (_csr & RCC_CSR_LSIRDY) != 0;
 
@@ -305,6 +331,8 @@ public sealed class Rcc : MmioPeripheral
         }
         // MSIRGSEL is set by software and cleared only by hardware (RM0351 §6.4.1).
         next |= old & RCC_CR_MSIRGSEL;
+        // A hardware protection keeps MSIPLLEN from being set while LSE is not ready (RM0351 §6.4.1).
+        if ((_bdcr & RCC_BDCR_LSERDY) == 0) next &= ~RCC_CR_MSIPLLEN;
         // An oscillator that feeds SYSCLK or a running PLL cannot be stopped: the clear is ignored (RM0351 §6.4.1).
         if ((next & RCC_CR_MSION) == 0 && MsiFeedsSomething()) next |= RCC_CR_MSION;
         if ((next & RCC_CR_HSION) == 0 && HsiFeedsSomething()) next |= RCC_CR_HSION;
@@ -490,6 +518,7 @@ public sealed class Rcc : MmioPeripheral
         {
             _lseTimer.Cancel();
             _bdcr = RCC_BDCR_BDRST;
+            _cr &= ~RCC_CR_MSIPLLEN; // cleared by hardware with LSERDY (RM0351 §6.4.1)
             _backupDomain.ResetDomain();
             return;
         }
@@ -503,6 +532,7 @@ public sealed class Rcc : MmioPeripheral
         {
             _lseTimer.Cancel();
             _bdcr &= ~RCC_BDCR_LSERDY;
+            _cr &= ~RCC_CR_MSIPLLEN; // cleared by hardware with LSERDY (RM0351 §6.4.1)
         }
     }
 

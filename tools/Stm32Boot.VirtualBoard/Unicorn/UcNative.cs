@@ -16,6 +16,7 @@ internal static unsafe class UcNative
     // uc_ctl is variadic; fixed-argument declarations work on x86-64 System V (integers travel in registers).
     public const uint UC_CTL_CPU_MODEL_WRITE = 0x44000007;
     public const uint UC_CTL_TB_REMOVE_CACHE_WRITE = 0x48000009;
+    public const uint UC_CTL_TB_FLUSH_WRITE = 0x4000000A;
 
     public const uint UC_PROT_READ = 1, UC_PROT_EXEC = 4, UC_PROT_ALL = 7;
 
@@ -31,9 +32,12 @@ internal static unsafe class UcNative
     [DllImport(Lib)] public static extern int uc_open(int arch, int mode, out IntPtr uc);
     [DllImport(Lib)] public static extern int uc_close(IntPtr uc);
     [DllImport(Lib)] public static extern IntPtr uc_strerror(int code);
+    [DllImport(Lib)] public static extern int uc_ctl(IntPtr uc, uint control);
     [DllImport(Lib)] public static extern int uc_ctl(IntPtr uc, uint control, ulong arg1);
     [DllImport(Lib)] public static extern int uc_ctl(IntPtr uc, uint control, ulong arg1, ulong arg2);
     [DllImport(Lib)] public static extern int uc_mem_map_ptr(IntPtr uc, ulong address, nuint size, uint perms, void* ptr);
+    [DllImport(Lib)] public static extern int uc_mem_unmap(IntPtr uc, ulong address, nuint size);
+    [DllImport(Lib)] public static extern int uc_mem_protect(IntPtr uc, ulong address, nuint size, uint perms);
     [DllImport(Lib)]
     public static extern int uc_mmio_map(IntPtr uc, ulong address, nuint size,
         delegate* unmanaged<IntPtr, ulong, uint, void*, ulong> readCb, void* userRead,
@@ -88,7 +92,7 @@ internal enum ArmReg
     Primask = 123,
     Basepri = 124,
     Faultmask = 126,
-    XpsrNzcvqg = 138,
+    ApsrNzcvqg = 129,
 }
 
 /// uc_mem_type values passed to memory hooks.

@@ -31,6 +31,13 @@ internal sealed unsafe class UnicornEngine : IDisposable
         delegate* unmanaged<IntPtr, ulong, uint, ulong, void*, void> write, void* userData) =>
         Check(UcNative.uc_mmio_map(Handle, address, size, read, userData, write, userData), $"uc_mmio_map(0x{address:X8}, 0x{size:X})");
 
+    /// Unmaps part of a region too: Unicorn splits it, and the parts left keep their host memory.
+    public void Unmap(uint address, uint size) =>
+        Check(UcNative.uc_mem_unmap(Handle, address, size), $"uc_mem_unmap(0x{address:X8}, 0x{size:X})");
+
+    public void Protect(uint address, uint size, uint perms) =>
+        Check(UcNative.uc_mem_protect(Handle, address, size, perms), $"uc_mem_protect(0x{address:X8}, 0x{size:X})");
+
     public IntPtr AddHook(int type, void* callback, void* userData, ulong begin = 1, ulong end = 0)
     {
         Check(UcNative.uc_hook_add(Handle, out var hook, type, callback, userData, begin, end), "uc_hook_add");
@@ -74,6 +81,10 @@ internal sealed unsafe class UnicornEngine : IDisposable
     /// Drops translated code for [address, address+length) so changed bytes are decoded again.
     public void RemoveCache(uint address, uint length) =>
         Check(UcNative.uc_ctl(Handle, UcNative.UC_CTL_TB_REMOVE_CACHE_WRITE, address, (ulong)address + length), "uc_ctl(TB_REMOVE_CACHE)");
+
+    /// Drops every translated block. RemoveCache does not reach code translated from an MMIO region (measured with
+    /// 2.0.1): such blocks stay cached until this flush.
+    public void FlushTranslations() => Check(UcNative.uc_ctl(Handle, UcNative.UC_CTL_TB_FLUSH_WRITE), "uc_ctl(TB_FLUSH)");
 
     private static void Check(int err, string what)
     {

@@ -1,0 +1,103 @@
+/* A read-only FAT12/FAT16/FAT32 reader (Microsoft's FAT specification, fatgen103) over 512-byte sectors, working
+ * in one caller-supplied sector buffer: every read may replace its contents.
+ *
+ * - Volume: a boot sector (VBR) at LBA 0, or the first MBR partition of type 0x01, 0x04, 0x06, 0x0B, 0x0C or
+ *   0x0E. The BPB is checked as fatgen103 describes it, and the FAT type follows from the cluster count alone.
+ * - Directories: the fixed root of FAT12/16, cluster chains otherwise; long file names (checksum-verified,
+ *   non-ASCII characters read as '?'), 8.3 names with the NT lower-case flags; names compare ignoring ASCII case.
+ * - Files: the whole cluster chain is checked when a file or directory is opened: every cluster inside the
+ *   volume, no loop, at least as many clusters as the size needs. A file is read afterwards one sector at a
+ *   time, so a corrupt chain is refused before any byte of it is used. */
+#ifndef FAT_H
+#define FAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FAT_SECTOR_SIZE 512u
+/* A long name has at most 20 directory entries of 13 characters (255 used). */
+#define FAT_NAME_MAX 260u
+
+#define FAT_ATTR_HIDDEN    0x02u
+#define FAT_ATTR_SYSTEM    0x04u
+#define FAT_ATTR_VOLUME_ID 0x08u
+#define FAT_ATTR_DIRECTORY 0x10u
+
+typedef struct fat_disk {
+    /* Reads one 512-byte sector; false when the drive failed (the caller knows why). */
+    bool (*read)(const struct fat_disk *disk, uint32_t lba, uint8_t *buf);
+    uint32_t sector_count;
+    void *context;
+} fat_disk_t;
+
+typedef enum {
+    FAT_OK = 0,
+    FAT_END,              /* no more directory entries */
+    FAT_IO_ERROR,         /* the disk's read failed */
+    FAT_NO_VOLUME,        /* neither a boot sector at LBA 0 nor a FAT partition */
+    FAT_BAD_BOOT_SECTOR,  /* a FAT boot sector whose BPB breaks fatgen103's rules or does not fit the disk */
+    FAT_NOT_FOUND,
+    FAT_LOOP,             /* a cluster chain comes back to itself */
+    FAT_BAD_CLUSTER,      /* a chain runs into a free, reserved, bad or out-of-range cluster number */
+    FAT_TRUNCATED,        /* the chain ends before the file's size */
+} fat_status_t;
+
+typedef struct {
+    const fat_disk_t *disk;
+    uint8_t *buf;
+    uint32_t buf_lba;         /* the sector buf holds, UINT32_MAX for none */
+    uint8_t type;             /* 12, 16 or 32 */
+    uint8_t sectors_per_cluster;
+    uint32_t fat_lba;         /* the FAT in use */
+    uint32_t root_lba;        /* FAT12/16: the fixed root directory */
+    uint32_t root_sectors;
+    uint32_t root_cluster;    /* FAT32 */
+    uint32_t data_lba;        /* cluster 2 */
+    uint32_t clusters;        /* valid cluster numbers are 2 .. clusters + 1 */
+} fat_t;
+
+typedef struct {
+    char name[FAT_NAME_MAX + 1u];  /* the long name when there is a valid one, else the 8.3 name */
+    uint8_t attr;
+    uint32_t cluster;
+    uint32_t size;
+} fat_entry_t;
+
+typedef struct {
+    uint32_t cluster;   /* 0: the fixed root directory of FAT12/16 */
+    uint32_t sector;    /* within the cluster (within the fixed root) */
+    uint32_t index;     /* entry within the sector */
+} fat_dir_t;
+
+typedef struct {
+    uint32_t first_cluster;
+    uint32_t size;
+    uint32_t position;
+    uint32_t cluster;
+    uint32_t sector;    /* within the cluster */
+} fat_file_t;
+
+fat_status_t fat_mount(fat_t *fs, const fat_disk_t *disk, uint8_t buf[FAT_SECTOR_SIZE]);
+
+void fat_root(const fat_t *fs, fat_dir_t *dir);
+/* Opens a subdirectory entry; its cluster chain is checked first. */
+fat_status_t fat_dir_open(fat_t *fs, fat_dir_t *dir, const fat_entry_t *entry);
+/* The next file or directory (volume labels, deleted entries and long-name parts are consumed on the way);
+ * FAT_END after the last. */
+fat_status_t fat_dir_next(fat_t *fs, fat_dir_t *dir, fat_entry_t *entry);
+
+/* Finds a file by a path of names separated by '/', from the root. */
+fat_status_t fat_find(fat_t *fs, const char *path, fat_entry_t *entry);
+
+fat_status_t fat_file_open(fat_t *fs, fat_file_t *file, const fat_entry_t *entry);
+/* The next sector of the file: *data points into the sector buffer, valid until the next call into fat;
+ * *len is 512 except for the last sector, 0 at the end of the file. */
+fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, const uint8_t **data, uint32_t *len);
+void fat_file_rewind(fat_file_t *file);
+
+/* a equals the first b_len characters of b, or all of b up to its NUL, ignoring ASCII case. */
+bool fat_name_equal(const char *a, const char *b, uint32_t b_len);
+/* "no FAT volume", "FAT chain loops", ... */
+const char *fat_status_text(fat_status_t status);
+
+#endif /* FAT_H */

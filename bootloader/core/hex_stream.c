@@ -1,0 +1,153 @@
+#include "hex_stream.h"
+
+enum {
+    STATE_LINE_START,
+    STATE_RECORD,
+    STATE_AFTER_CHECKSUM,  /* only the line end may follow */
+    STATE_AFTER_EOF,     /* only line ends may follow */
+};
+
+#define HEX_TYPE_DATA           0x00u
+#define HEX_TYPE_EOF            0x01u
+#define HEX_TYPE_SEGMENT_BASE   0x02u
+#define HEX_TYPE_START_SEGMENT  0x03u
+#define HEX_TYPE_LINEAR_BASE    0x04u
+#define HEX_TYPE_START_LINEAR   0x05u
+
+/* Byte count, two offset bytes, type and checksum around the data. */
+#define HEX_RECORD_OVERHEAD 5u
+
+void hex_stream_init(hex_stream_t *hex)
+{
+    hex->status = HEX_OK;
+    hex->line = 1u;
+    hex->base = 0u;
+    hex->digits = 0u;
+    hex->state = STATE_LINE_START;
+}
+
+static int hex_digit(uint8_t c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c |= 0x20u; /* lower case */
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+static hex_status_t complete_record(hex_stream_t *hex, hex_sink_t sink, void *ctx)
+{
+    const uint8_t *r = hex->record;
+    uint32_t count = r[0];
+    uint8_t sum = 0u;
+    for (uint32_t i = 0; i < count + HEX_RECORD_OVERHEAD; i++) {
+        sum = (uint8_t)(sum + r[i]);
+    }
+    if (sum != 0u) {
+        return HEX_BAD_CHECKSUM;
+    }
+    const uint8_t *data = r + 4;
+    uint32_t value = ((uint32_t)data[0] << 8) | data[1];
+    switch (r[3]) {
+    case HEX_TYPE_DATA:
+        if (count != 0u && sink(ctx, hex->base + (((uint32_t)r[1] << 8) | r[2]), data, count) != 0) {
+            return HEX_STOPPED;
+        }
+        return HEX_OK;
+    case HEX_TYPE_EOF:
+        hex->state = STATE_AFTER_EOF;
+        return count == 0u ? HEX_OK : HEX_BAD_RECORD;
+    case HEX_TYPE_SEGMENT_BASE:
+    case HEX_TYPE_LINEAR_BASE:
+        hex->base = value << (r[3] == HEX_TYPE_SEGMENT_BASE ? 4 : 16);
+        return count == 2u ? HEX_OK : HEX_BAD_RECORD;
+    case HEX_TYPE_START_SEGMENT:
+    case HEX_TYPE_START_LINEAR:
+        return count == 4u ? HEX_OK : HEX_BAD_RECORD;
+    default:
+        return HEX_BAD_TYPE;
+    }
+}
+
+static hex_status_t step(hex_stream_t *hex, uint8_t c, hex_sink_t sink, void *ctx)
+{
+    switch (hex->state) {
+    case STATE_RECORD: {
+        int value = hex_digit(c);
+        if (value < 0) {
+            return c == '\r' || c == '\n' ? HEX_BAD_LENGTH : HEX_BAD_DIGIT;
+        }
+        uint8_t *byte = &hex->record[hex->digits / 2u];
+        *byte = (hex->digits % 2u == 0u) ? (uint8_t)(value << 4) : (uint8_t)(*byte | value);
+        hex->digits++;
+        if (hex->digits == 2u * (hex->record[0] + HEX_RECORD_OVERHEAD)) {
+            hex->state = STATE_AFTER_CHECKSUM;
+            return complete_record(hex, sink, ctx);
+        }
+        return HEX_OK;
+    }
+    case STATE_AFTER_CHECKSUM:
+        if (c == '\r') {
+            return HEX_OK;
+        }
+        if (c == '\n') {
+            hex->state = STATE_LINE_START;
+            hex->line++;
+            return HEX_OK;
+        }
+        return HEX_BAD_LENGTH;
+    default: /* at a line start, before or after the end-of-file record */
+        if (c == '\r') {
+            return HEX_OK;
+        }
+        if (c == '\n') {
+            hex->line++;
+            return HEX_OK;
+        }
+        if (hex->state == STATE_AFTER_EOF) {
+            return HEX_AFTER_EOF;
+        }
+        if (c != ':') {
+            return HEX_NO_COLON;
+        }
+        hex->digits = 0u;
+        hex->state = STATE_RECORD;
+        return HEX_OK;
+    }
+}
+
+hex_status_t hex_stream_feed(hex_stream_t *hex, const uint8_t *data, size_t len, hex_sink_t sink, void *ctx)
+{
+    for (size_t i = 0; i < len && hex->status == HEX_OK; i++) {
+        hex->status = step(hex, data[i], sink, ctx);
+    }
+    return hex->status;
+}
+
+hex_status_t hex_stream_finish(hex_stream_t *hex)
+{
+    if (hex->status == HEX_OK && hex->state != STATE_AFTER_EOF) {
+        hex->status = hex->state == STATE_RECORD ? HEX_BAD_LENGTH : HEX_NO_EOF;
+    }
+    return hex->status;
+}
+
+const char *hex_status_text(hex_status_t status)
+{
+    switch (status) {
+    case HEX_OK: return "ok";
+    case HEX_STOPPED: return "stopped";
+    case HEX_NO_COLON: return "no ':' at line start";
+    case HEX_BAD_DIGIT: return "not a hex digit";
+    case HEX_BAD_LENGTH: return "wrong line length";
+    case HEX_BAD_CHECKSUM: return "bad checksum";
+    case HEX_BAD_TYPE: return "unknown record type";
+    case HEX_BAD_RECORD: return "bad record length";
+    case HEX_AFTER_EOF: return "data after end of file";
+    case HEX_NO_EOF: return "no end-of-file record";
+    }
+    return "?";
+}

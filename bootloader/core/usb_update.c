@@ -1,0 +1,479 @@
+#include "usb_update.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "crc32.h"
+#include "image_check.h"
+
+_Static_assert(FAT_SECTOR_SIZE == SCSI_BLOCK_SIZE, "the FAT reader reads the drive's blocks one by one");
+_Static_assert(IMAGE_HEADER_SIZE == 64u, "header_seen has one bit per header byte");
+
+#define PAGE FLASH_WRITER_PAGE_SIZE
+
+static void start_line(usb_update_t *u)
+{
+    text_init(&u->line, u->message, sizeof u->message);
+    text_str(&u->line, "usb: ");
+}
+
+static void print_line(usb_update_t *u)
+{
+    u->port->print(u->port, u->message);
+    start_line(u);
+}
+
+/* Appends to the line: %s a string, %u a decimal, %x 0x and eight hex digits, %b two hex digits, %v a version,
+ * %% a percent sign.
+ * One formatter instead of a text_* call per piece keeps the many messages small in flash. */
+static void append(usb_update_t *u, const char *format, va_list args)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (const char *f = format; *f != '\0'; f++) {
+        if (*f != '%') {
+            text_char(&u->line, *f);
+            continue;
+        }
+        switch (*++f) {
+        case 's':
+            text_str(&u->line, va_arg(args, const char *));
+            break;
+        case 'u':
+            text_u32(&u->line, va_arg(args, uint32_t));
+            break;
+        case 'x':
+            text_hex32(&u->line, va_arg(args, uint32_t));
+            break;
+        case 'b': {
+            uint32_t value = va_arg(args, uint32_t);
+            text_char(&u->line, digits[(value >> 4) & 0x0Fu]);
+            text_char(&u->line, digits[value & 0x0Fu]);
+            break;
+        }
+        case 'v':
+            text_dotted(&u->line, va_arg(args, const uint16_t *), IMAGE_HEADER_VERSION_PARTS);
+            break;
+        default: /* "%%" */
+            text_char(&u->line, *f);
+            break;
+        }
+    }
+}
+
+/* Ends the update with this result and its line. Returns false, so that a step ends the update with
+ * "return finish(...)". */
+static bool finish(usb_update_t *u, usb_update_result_t result, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    append(u, format, args);
+    va_end(args);
+    u->result = result;
+    return false;
+}
+
+/* A progress line. */
+static void say(usb_update_t *u, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    append(u, format, args);
+    va_end(args);
+    print_line(u);
+}
+
+static const image_check_config_t *check_config(const usb_update_t *u)
+{
+    return u->port->writer->config->check;
+}
+
+/* A transfer failed: most often because the drive was pulled out. */
+static bool drive_failed(usb_update_t *u, scsi_status_t status)
+{
+    const scsi_disk_t *disk = &u->disk;
+    if (status == SCSI_DISCONNECTED || !u->hcd->connected(u->hcd->ctx)) {
+        return finish(u, USB_UPDATE_DRIVE_REMOVED, "drive removed");
+    }
+    if (status == SCSI_NOT_READY) {
+        return finish(u, USB_UPDATE_DRIVE_ERROR, "drive not ready");
+    }
+    if (status == SCSI_BLOCK_SIZE_UNSUPPORTED) {
+        return finish(u, USB_UPDATE_DRIVE_UNSUPPORTED, "sector size %u not supported", disk->block_size);
+    }
+    if (status == SCSI_TOO_LARGE) {
+        return finish(u, USB_UPDATE_DRIVE_UNSUPPORTED, "drives of 2 TB and more not supported");
+    }
+    if (disk->sense_key != 0u) {
+        return finish(u, USB_UPDATE_DRIVE_ERROR, "drive error: SCSI 0x%b failed, sense %b/%b/%b", disk->opcode,
+                      disk->sense_key, disk->asc, disk->ascq);
+    }
+    const char *why = disk->transport == MSC_TRANSPORT_ERROR ? usbh_hcd_status_text(u->dev.failure)
+                      : disk->transport == MSC_PHASE_ERROR   ? "phase error"
+                                                             : "no reason given";
+    return finish(u, USB_UPDATE_DRIVE_ERROR, "drive error: SCSI 0x%b failed, %s", disk->opcode, why);
+}
+
+static bool enumerate(usb_update_t *u)
+{
+    switch (usbh_enumerate(&u->dev, u->hcd, u->sector, sizeof u->sector)) {
+    case USBH_OK:
+        break;
+    case USBH_HUB:
+        return finish(u, USB_UPDATE_HUB, "hub not supported");
+    case USBH_NOT_MASS_STORAGE:
+        return finish(u, USB_UPDATE_NOT_MASS_STORAGE, "not a mass-storage device");
+    case USBH_BAD_DESCRIPTOR:
+        return finish(u, USB_UPDATE_NOT_RECOGNISED, "device not recognised (bad descriptor)");
+    default:
+        if (u->dev.failure == HCD_DISCONNECTED || !u->hcd->connected(u->hcd->ctx)) {
+            return drive_failed(u, SCSI_DISCONNECTED);
+        }
+        return finish(u, USB_UPDATE_NOT_RECOGNISED, "device not recognised (%s)",
+                      usbh_hcd_status_text(u->dev.failure));
+    }
+    if (msc_bot_init(&u->bot, &u->dev) != MSC_OK) {
+        return drive_failed(u, SCSI_DISCONNECTED);
+    }
+    if (u->bot.max_lun > 0u) {
+        say(u, "%u LUNs, reading LUN 0", u->bot.max_lun + 1u);
+    }
+    scsi_status_t status = scsi_start(&u->disk, &u->bot, u->sector);
+    return status == SCSI_OK || drive_failed(u, status);
+}
+
+static bool disk_read(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+{
+    usb_update_t *u = disk->context;
+    u->read_status = scsi_read(&u->disk, lba, buf);
+    return u->read_status == SCSI_OK;
+}
+
+/* name: the file the error is about, NULL for the volume. */
+static bool fat_failed(usb_update_t *u, fat_status_t status, const char *name)
+{
+    if (status == FAT_IO_ERROR) {
+        return drive_failed(u, u->read_status);
+    }
+    if (status == FAT_NO_VOLUME) {
+        return finish(u, USB_UPDATE_NO_FAT_VOLUME, "no FAT volume");
+    }
+    return finish(u, USB_UPDATE_FAT_ERROR, "%s%s%s", name != NULL ? name : "", name != NULL ? ": " : "",
+                  fat_status_text(status));
+}
+
+static bool mount(usb_update_t *u)
+{
+    u->fat_disk = (fat_disk_t){ .read = disk_read, .sector_count = u->disk.blocks, .context = u };
+    fat_status_t status = fat_mount(&u->fs, &u->fat_disk, u->sector);
+    return status == FAT_OK || fat_failed(u, status, NULL);
+}
+
+static bool hex_candidate(const fat_entry_t *entry)
+{
+    const char *name = entry->name;
+    const char *extension = NULL;
+    for (const char *c = name; *c != '\0'; c++) {
+        extension = *c == '.' ? c : extension;
+    }
+    uint8_t skipped = FAT_ATTR_DIRECTORY | FAT_ATTR_HIDDEN | FAT_ATTR_SYSTEM;
+    /* macOS writes "._NAME" beside every file it copies. */
+    bool apple_double = name[0] == '.' && name[1] == '_';
+    return (entry->attr & skipped) == 0u && !apple_double && extension != NULL
+           && fat_name_equal(extension, ".hex", 4u);
+}
+
+/* The configured file in the root, else the only .hex file there. */
+static bool choose_file(usb_update_t *u)
+{
+    const char *configured = u->config->file_name;
+    char names_buf[USB_UPDATE_NAMES_SIZE];
+    text_t names;
+    text_init(&names, names_buf, sizeof names_buf);
+    uint32_t count = 0u;
+    fat_dir_t dir;
+    fat_root(&u->fs, &dir);
+    fat_dir_t first = dir;
+    fat_status_t status;
+    for (;;) {
+        /* Read again from here, the entry comes back with its long name. */
+        fat_dir_t at = dir;
+        status = fat_dir_next(&u->fs, &dir, &u->entry);
+        if (status != FAT_OK) {
+            break;
+        }
+        if ((u->entry.attr & FAT_ATTR_DIRECTORY) == 0u
+            && fat_name_equal(u->entry.name, configured, UINT32_MAX)) {
+            return true;
+        }
+        if (!hex_candidate(&u->entry)) {
+            continue;
+        }
+        if (count++ == 0u) {
+            first = at;
+        } else {
+            text_str(&names, ", ");
+        }
+        text_str(&names, u->entry.name);
+    }
+    if (status != FAT_END) {
+        return fat_failed(u, status, NULL);
+    }
+    if (count == 0u) {
+        return finish(u, USB_UPDATE_NO_HEX_FILE, "no .hex file");
+    }
+    if (count > 1u) {
+        if (names.truncated) {
+            memcpy(names_buf + names.len - 3u, "...", 3u);
+        }
+        return finish(u, USB_UPDATE_SEVERAL_HEX_FILES, "several .hex files (%s): keep one or name it %s",
+                      names_buf, configured);
+    }
+    status = fat_dir_next(&u->fs, &first, &u->entry);
+    return status == FAT_OK || fat_failed(u, status, NULL);
+}
+
+static bool open_file(usb_update_t *u)
+{
+    fat_status_t status = fat_file_open(&u->fs, &u->file, &u->entry);
+    if (status != FAT_OK) {
+        return fat_failed(u, status, u->entry.name);
+    }
+    say(u, "%s, %u bytes", u->entry.name, u->entry.size);
+    return true;
+}
+
+/* Pass 1 sink, and the first check of every record in pass 2: inside the region, the header bytes collected,
+ * the pages it touches noted. */
+static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
+{
+    usb_update_t *u = ctx;
+    const flash_writer_t *writer = u->port->writer;
+    const image_check_config_t *check = check_config(u);
+    if (!flash_writer_in_region(writer, addr, len)) {
+        uint32_t end = check->image_addr + check->image_region_size;
+        finish(u, USB_UPDATE_ADDRESS_OUTSIDE, "address %x outside the application",
+               addr >= check->header_addr && addr < end ? end : addr);
+        return 1;
+    }
+    uint32_t offset = addr - check->header_addr;
+    for (uint32_t i = 0; i < len && offset + i < IMAGE_HEADER_SIZE; i++) {
+        u->header[offset + i] = data[i];
+        u->header_seen |= (uint64_t)1u << (offset + i);
+    }
+    /* A record of at most 255 bytes touches at most two pages: its first and its last. */
+    uint32_t pages[2] = { addr, addr + len - 1u };
+    for (uint32_t i = 0; i < 2u; i++) {
+        uint32_t page = (pages[i] - writer->config->flash_base) / PAGE;
+        u->touched[page / 32u] |= 1u << (page % 32u);
+    }
+    return 0;
+}
+
+static int program_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
+{
+    usb_update_t *u = ctx;
+    if (check_record(ctx, addr, data, len) != 0) {
+        return 1;
+    }
+    if (flash_writer_write(u->port->writer, addr, data, len) != FLASH_WRITER_OK) {
+        finish(u, USB_UPDATE_FLASH_ERROR, "flash error at %x", addr);
+        return 1;
+    }
+    return 0;
+}
+
+static bool hex_failed(usb_update_t *u)
+{
+    if (u->hex.status == HEX_STOPPED) {
+        return false; /* the sink said why */
+    }
+    return finish(u, USB_UPDATE_HEX_ERROR, "%s line %u: %s", u->entry.name, u->hex.line,
+                  hex_status_text(u->hex.status));
+}
+
+static void report_progress(usb_update_t *u)
+{
+    /* 32-bit arithmetic: a 64-bit division would pull in 700 bytes of libgcc. */
+    uint32_t quarter = u->file.size / 4u;
+    uint32_t quarters = quarter == 0u ? 4u : u->file.position / quarter;
+    if (quarters > u->progress && quarters < 4u) {
+        u->progress = quarters;
+        say(u, "%u%% programmed", quarters * 25u);
+    }
+}
+
+static bool stream_file(usb_update_t *u, hex_sink_t sink, bool programming)
+{
+    fat_file_rewind(&u->file);
+    hex_stream_init(&u->hex);
+    u->progress = 0u;
+    for (;;) {
+        const uint8_t *data;
+        uint32_t len;
+        fat_status_t status = fat_file_read(&u->fs, &u->file, &data, &len);
+        if (status != FAT_OK) {
+            return fat_failed(u, status, u->entry.name);
+        }
+        if (len == 0u) {
+            break;
+        }
+        if (hex_stream_feed(&u->hex, data, len, sink, u) != HEX_OK) {
+            return hex_failed(u);
+        }
+        if (programming) {
+            report_progress(u);
+        }
+    }
+    return hex_stream_finish(&u->hex) == HEX_OK || hex_failed(u);
+}
+
+/* The image_check conditions a header can be judged by without the image. */
+static image_status_t header_status(const image_header_t *h, const image_check_config_t *check)
+{
+    static const uint8_t magic[IMAGE_HEADER_MAGIC_SIZE] = IMAGE_HEADER_MAGIC;
+    if (memcmp(h->magic, magic, sizeof magic) != 0) {
+        return IMAGE_BAD_MAGIC;
+    }
+    if (h->header_version != IMAGE_HEADER_VERSION) {
+        return IMAGE_BAD_HEADER_VERSION;
+    }
+    if (h->header_size != IMAGE_HEADER_SIZE) {
+        return IMAGE_BAD_HEADER_SIZE;
+    }
+    if (crc32_update(0u, h, IMAGE_HEADER_CRC_SPAN) != h->header_crc32) {
+        return IMAGE_HEADER_CRC_MISMATCH;
+    }
+    if (h->image_addr != check->image_addr) {
+        return IMAGE_ADDRESS_MISMATCH;
+    }
+    if (h->image_size < IMAGE_MIN_SIZE || h->image_size > check->image_region_size) {
+        return IMAGE_SIZE_OUT_OF_RANGE;
+    }
+    return IMAGE_OK;
+}
+
+static bool older(const uint16_t *version, const uint16_t *than)
+{
+    for (uint32_t i = 0; i < IMAGE_HEADER_VERSION_PARTS; i++) {
+        if (version[i] != than[i]) {
+            return version[i] < than[i];
+        }
+    }
+    return false;
+}
+
+/* After pass 1: the header the file brings against this board and the installed application. */
+static bool check_header(usb_update_t *u, image_header_t *header)
+{
+    const image_check_config_t *check = check_config(u);
+    if (u->header_seen != UINT64_MAX) {
+        return finish(u, USB_UPDATE_BAD_HEADER, "%s has no image header at %x", u->entry.name, check->header_addr);
+    }
+    memcpy(header, u->header, sizeof *header);
+    image_status_t status = header_status(header, check);
+    if (status != IMAGE_OK) {
+        return finish(u, USB_UPDATE_BAD_HEADER, "%s: image header: %s", u->entry.name, image_status_text(status));
+    }
+    if (header->board_id != check->board_id) {
+        return finish(u, USB_UPDATE_WRONG_BOARD, "wrong board id %x", header->board_id);
+    }
+    image_header_t installed;
+    if (image_check(check, u->port->writer->flash, &installed) != IMAGE_OK) {
+        return true; /* nothing accepted is installed: any version will do */
+    }
+    if (memcmp(&installed, header, sizeof installed) == 0) {
+        return finish(u, USB_UPDATE_SAME_IMAGE, "same image as installed, skipped");
+    }
+    if (!u->config->allow_downgrade && older(header->fw_version, installed.fw_version)) {
+        return finish(u, USB_UPDATE_DOWNGRADE, "version %v older than installed %v (downgrade disabled)",
+                      header->fw_version, installed.fw_version);
+    }
+    return true;
+}
+
+/* A page of the image that no record writes reads erased in the image the header's CRC was computed over. */
+static bool erase_untouched_pages(usb_update_t *u, const image_header_t *header)
+{
+    flash_writer_t *writer = u->port->writer;
+    uint32_t base = writer->config->flash_base;
+    uint32_t last = (header->image_addr + header->image_size - 1u - base) / PAGE;
+    for (uint32_t page = (header->image_addr - base) / PAGE; page <= last; page++) {
+        uint32_t addr = base + page * PAGE;
+        bool touched = (u->touched[page / 32u] >> (page % 32u)) & 1u;
+        if (!touched && !image_header_page_erased(writer->flash, addr, PAGE)
+            && flash_writer_erase_page(writer, page) != FLASH_WRITER_OK) {
+            return finish(u, USB_UPDATE_FLASH_ERROR, "flash error at %x", addr);
+        }
+    }
+    return true;
+}
+
+static void commit(usb_update_t *u, const image_header_t *header)
+{
+    flash_writer_t *writer = u->port->writer;
+    flash_writer_status_t status = flash_writer_commit(writer);
+    if (status == FLASH_WRITER_OK) {
+        finish(u, USB_UPDATE_UPDATED, "updated to %v", header->fw_version);
+    } else if (status == FLASH_WRITER_IMAGE_REJECTED) {
+        image_header_t staged;
+        finish(u, USB_UPDATE_IMAGE_REJECTED, "image rejected after programming: %s",
+               image_status_text(image_check(check_config(u), &writer->view, &staged)));
+    } else {
+        finish(u, USB_UPDATE_FLASH_ERROR, "flash error at %x", check_config(u)->header_addr);
+    }
+}
+
+static usb_update_result_t run(usb_update_t *u)
+{
+    start_line(u);
+    u->port->led(u->port, USB_LED_BUSY);
+    if (!enumerate(u) || !mount(u) || !choose_file(u) || !open_file(u)) {
+        return u->result;
+    }
+    image_header_t header;
+    u->header_seen = 0u;
+    memset(u->touched, 0, sizeof u->touched);
+    if (!stream_file(u, check_record, false) || !check_header(u, &header)) {
+        return u->result;
+    }
+    say(u, "programming %v", header.fw_version);
+    u->port->led(u->port, USB_LED_PROGRAMMING);
+    if (erase_untouched_pages(u, &header) && stream_file(u, program_record, true)) {
+        commit(u, &header);
+    }
+    return u->result;
+}
+
+usb_update_result_t usb_update_poll(usb_update_t *state, const usb_hcd_t *hcd, const usb_update_config_t *cfg,
+                                    const usb_update_port_t *port)
+{
+    state->hcd = hcd;
+    state->config = cfg;
+    state->port = port;
+    if (!state->powered) {
+        hcd->power(hcd->ctx, true);
+        state->powered = true;
+    }
+    if (!hcd->connected(hcd->ctx)) {
+        if (state->reported) {
+            state->reported = false;
+            port->led(port, USB_LED_IDLE);
+        }
+        return USB_UPDATE_NO_DRIVE;
+    }
+    if (state->reported) {
+        return USB_UPDATE_REPORTED;
+    }
+    usb_update_result_t result = run(state);
+    state->reported = true;
+    port->print(port, state->message);
+    port->led(port, result == USB_UPDATE_UPDATED      ? USB_LED_SUCCESS
+                    : result == USB_UPDATE_SAME_IMAGE ? USB_LED_IDLE
+                                                      : USB_LED_FAILURE);
+    return result;
+}
+
+const char *usb_update_message(const usb_update_t *state)
+{
+    return state->message[0] != '\0' ? state->message : "usb: no drive";
+}

@@ -1,0 +1,53 @@
+/* The USB host core (USB 2.0 chapter 9): enumerates the one device on the root port and finds its mass-storage
+ * interface. Standard requests go through usb_hcd_t; the class driver (msc_bot) uses the interface and
+ * endpoints found here.
+ *
+ * Enumeration: port reset, GET_DESCRIPTOR(device, 8 bytes) at address 0 for bDeviceClass and bMaxPacketSize0,
+ * SET_ADDRESS(1), GET_DESCRIPTOR(configuration) (as much of it as the buffer holds), SET_CONFIGURATION.
+ * Only the first configuration is used. A hub (device or interface class 0x09) is refused: the root port is all
+ * this host drives. The mass-storage interface must be SCSI transparent (subclass 0x06) over Bulk-Only
+ * (protocol 0x50) with one bulk IN and one bulk OUT endpoint. */
+#ifndef USBH_H
+#define USBH_H
+
+#include <stdint.h>
+
+#include "usb_hcd.h"
+
+#define USBH_DEVICE_ADDRESS 1u
+
+typedef enum {
+    USBH_OK = 0,
+    USBH_DISCONNECTED,
+    USBH_REQUEST_FAILED,   /* a standard request failed: dev->failure says how */
+    USBH_BAD_DESCRIPTOR,   /* a descriptor is too short, of the wrong type, or its lengths do not add up */
+    USBH_HUB,
+    USBH_NOT_MASS_STORAGE, /* no SCSI Bulk-Only mass-storage interface */
+} usbh_status_t;
+
+typedef struct {
+    const usb_hcd_t *hcd;
+    usb_speed_t speed;
+    uint8_t address;
+    uint8_t ep0_mps;
+    uint8_t interface;     /* bInterfaceNumber of the mass-storage interface */
+    uint8_t bulk_in;       /* endpoint addresses, IN with bit 7 set */
+    uint8_t bulk_out;
+    uint16_t bulk_in_mps;
+    uint16_t bulk_out_mps;
+    hcd_status_t failure;  /* the last transfer that failed */
+} usbh_device_t;
+
+/* buf receives the descriptors; size bytes of the configuration descriptor are looked at. */
+usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *buf, uint16_t size);
+
+/* A control request to the device: data and *len as usb_hcd_t.control; a failure is kept in dev->failure. */
+hcd_status_t usbh_control(usbh_device_t *dev, uint8_t request_type, uint8_t request, uint16_t value,
+                          uint16_t index, uint8_t *data, uint16_t *len);
+/* CLEAR_FEATURE(ENDPOINT_HALT): the endpoint's data toggle restarts at DATA0. */
+hcd_status_t usbh_clear_halt(usbh_device_t *dev, uint8_t ep);
+
+/* "stall", "transaction error", ... */
+const char *usbh_hcd_status_text(hcd_status_t status);
+
+#endif /* USBH_H */

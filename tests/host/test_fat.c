@@ -1,0 +1,378 @@
+/* The FAT reader on volumes mkfs.vfat and mtools made: FAT12/16/32 with and without a partition table, long
+ * names, directories, a fragmented file; every corruption refused with its own status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fat.h"
+#include "fixture_files.h"
+
+/* A disk image in memory behind fat_disk_t; reads can be made to fail from a given one on. */
+typedef struct {
+    uint8_t *bytes;
+    size_t size;
+    uint32_t reads;
+    uint32_t failures;
+    long fail_from;  /* -1: never */
+} image_disk_t;
+
+static bool image_read(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+{
+    image_disk_t *image = disk->context;
+    if (image->fail_from >= 0 && image->reads >= (uint32_t)image->fail_from) {
+        image->failures++;
+        return false;
+    }
+    image->reads++;
+    if ((uint64_t)lba * FAT_SECTOR_SIZE + FAT_SECTOR_SIZE > image->size) {
+        fprintf(stderr, "read of sector %u beyond the disk\n", (unsigned)lba);
+        abort();
+    }
+    memcpy(buf, image->bytes + (size_t)lba * FAT_SECTOR_SIZE, FAT_SECTOR_SIZE);
+    return true;
+}
+
+typedef struct {
+    image_disk_t image;
+    fat_disk_t disk;
+    fat_t fs;
+    uint8_t buf[FAT_SECTOR_SIZE];
+} volume_t;
+
+static fat_status_t mount(volume_t *v, const char *image_name)
+{
+    memset(v, 0, sizeof *v);
+    v->image.bytes = fixture_read(image_name, &v->image.size);
+    v->image.fail_from = -1;
+    v->disk = (fat_disk_t){ .read = image_read, .sector_count = (uint32_t)(v->image.size / FAT_SECTOR_SIZE),
+                            .context = &v->image };
+    return fat_mount(&v->fs, &v->disk, v->buf);
+}
+
+static void unmount(volume_t *v)
+{
+    free(v->image.bytes);
+}
+
+#define CHECK_FAT(expected, actual)                                                                          \
+    do {                                                                                                    \
+        fat_status_t actual_ = (actual);                                                                    \
+        check_eq_named(__FILE__, __LINE__, #actual, (expected), fat_status_text(expected), actual_,            \
+                       fat_status_text(actual_));                                                             \
+    } while (0)
+
+/* Reads the whole file and compares it with a fixture file. */
+static void check_file_content(volume_t *v, const char *path, const char *expected_file)
+{
+    fat_entry_t entry;
+    CHECK_FAT(FAT_OK, fat_find(&v->fs, path, &entry));
+    size_t expected_len;
+    uint8_t *expected = fixture_read(expected_file, &expected_len);
+    CHECK_EQ_U32(expected_len, entry.size);
+    fat_file_t file;
+    CHECK_FAT(FAT_OK, fat_file_open(&v->fs, &file, &entry));
+    for (int pass = 0; pass < 2; pass++) {
+        size_t at = 0u;
+        for (;;) {
+            const uint8_t *data;
+            uint32_t len;
+            fat_status_t status = fat_file_read(&v->fs, &file, &data, &len);
+            CHECK_FAT(FAT_OK, status);
+            if (status != FAT_OK || len == 0u) {
+                break;
+            }
+            CHECK_TRUE(at + len <= expected_len && memcmp(data, expected + at, len) == 0);
+            at += len;
+        }
+        CHECK_EQ_U32(expected_len, at);
+        fat_file_rewind(&file);
+    }
+    free(expected);
+}
+
+static void every_fat_type_with_and_without_partition_table(void)
+{
+    static const struct {
+        const char *image;
+        uint32_t type;
+        const char *path;
+        const char *content;
+    } volumes[] = {
+        { "fat12.img", 12, "FIRMWARE.HEX", "app16.hex" },
+        { "fat12_mbr.img", 12, "firmware.hex", "app32.hex" },
+        { "fat16.img", 16, "firmware.hex", "app255.hex" },
+        { "fat16_mbr.img", 16, "FIRMWARE.HEX", "app_shuffled.hex" },
+        { "fat32.img", 32, "FIRMWARE.HEX", "big.hex" },
+        { "fat32_mbr.img", 32, "Firmware.Hex", "app16.hex" },
+    };
+    for (size_t i = 0; i < sizeof volumes / sizeof volumes[0]; i++) {
+        volume_t v;
+        CHECK_FAT(FAT_OK, mount(&v, volumes[i].image));
+        CHECK_EQ_U32(volumes[i].type, v.fs.type);
+        check_file_content(&v, volumes[i].path, volumes[i].content);
+        check_file_content(&v, "README.TXT", "readme.txt");
+        unmount(&v);
+    }
+}
+
+/* The names of a directory, in order, joined by '|'. */
+static void list(volume_t *v, fat_dir_t *dir, char *out, size_t cap)
+{
+    fat_entry_t entry;
+    out[0] = '\0';
+    fat_status_t status;
+    while ((status = fat_dir_next(&v->fs, dir, &entry)) == FAT_OK) {
+        if (out[0] != '\0') {
+            strncat(out, "|", cap - strlen(out) - 1u);
+        }
+        strncat(out, entry.name, cap - strlen(out) - 1u);
+    }
+    CHECK_FAT(FAT_END, status);
+    /* The end stays the end. */
+    CHECK_FAT(FAT_END, fat_dir_next(&v->fs, dir, &entry));
+}
+
+static void long_names_and_directories(void)
+{
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "lfn.img"));
+    char names[512];
+    fat_dir_t dir;
+    fat_root(&v.fs, &dir);
+    list(&v, &dir, names, sizeof names);
+    CHECK_EQ_STR("README.TXT|docs|Application build 1.2.3.4 (release).hex", names);
+    check_file_content(&v, "Application build 1.2.3.4 (release).hex", "app16.hex");
+    check_file_content(&v, "APPLICATION BUILD 1.2.3.4 (RELEASE).HEX", "app16.hex");
+    check_file_content(&v, "docs/notes about the update.txt", "readme.txt");
+
+    fat_entry_t entry;
+    CHECK_FAT(FAT_OK, fat_find(&v.fs, "Application build 1.2.3.4 (release).hex", &entry));
+    CHECK_EQ_U32(0, entry.attr & FAT_ATTR_DIRECTORY);
+    /* A directory, a file used as a directory, a missing name, a name that is only a prefix. */
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "docs", &entry));
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "README.TXT/x", &entry));
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "docs/missing.txt", &entry));
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "README.TX", &entry));
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "README.TXT2", &entry));
+
+    /* "." and ".." of a subdirectory; ".." of a first-level directory is the root. */
+    CHECK_FAT(FAT_OK, fat_find(&v.fs, "docs/notes about the update.txt", &entry));
+    fat_root(&v.fs, &dir);
+    fat_status_t status;
+    do {
+        status = fat_dir_next(&v.fs, &dir, &entry);
+    } while (status == FAT_OK && strcmp(entry.name, "docs") != 0);
+    CHECK_FAT(FAT_OK, status);
+    CHECK_FAT(FAT_OK, fat_dir_open(&v.fs, &dir, &entry));
+    list(&v, &dir, names, sizeof names);
+    CHECK_EQ_STR(".|..|notes about the update.txt", names);
+    check_file_content(&v, "docs/../README.TXT", "readme.txt");
+    unmount(&v);
+}
+
+static void broken_long_name_falls_back_to_the_short_name(void)
+{
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "lfn.img"));
+    /* Change the 8.3 alias: the long name's checksum no longer matches it. */
+    uint8_t *alias = NULL;
+    for (size_t at = 0; alias == NULL && at + 11u <= v.image.size; at += 32u) {
+        alias = memcmp(v.image.bytes + at, "APPLIC~1HEX", 11u) == 0 ? v.image.bytes + at : NULL;
+    }
+    CHECK_TRUE(alias != NULL);
+    if (alias == NULL) {
+        unmount(&v);
+        return;
+    }
+    alias[7] = '2';
+    char names[512];
+    fat_dir_t dir;
+    fat_root(&v.fs, &dir);
+    list(&v, &dir, names, sizeof names);
+    CHECK_EQ_STR("README.TXT|docs|APPLIC~2.HEX", names);
+    unmount(&v);
+}
+
+static void lower_case_flags_of_short_names(void)
+{
+    /* mtools stores "firmware.hex" as the 8.3 name FIRMWARE.HEX with the NT lower-case bits, no long name. */
+    volume_t v;
+    char names[256];
+    fat_dir_t dir;
+    CHECK_FAT(FAT_OK, mount(&v, "fat12_mbr.img"));
+    fat_root(&v.fs, &dir);
+    list(&v, &dir, names, sizeof names);
+    CHECK_EQ_STR("README.TXT|firmware.hex", names);
+    unmount(&v);
+}
+
+static void nested_directories_over_several_clusters(void)
+{
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "nested.img"));
+    check_file_content(&v, "updates/stm32l475/firmware.hex", "app16.hex");
+    check_file_content(&v, "UPDATES/STM32L475/FIRMWARE.HEX", "app16.hex");
+    fat_entry_t entry;
+    CHECK_FAT(FAT_OK, fat_find(&v.fs, "updates/stm32l475/old release notes 39.txt", &entry));
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "FIRMWARE.HEX", &entry));
+    unmount(&v);
+}
+
+static void fragmented_file_is_followed_through_its_chain(void)
+{
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "fragmented.img"));
+    check_file_content(&v, "FIRMWARE.HEX", "app16.hex");
+    /* The deleted fillers are gone, the kept ones are there. */
+    fat_entry_t entry;
+    CHECK_FAT(FAT_NOT_FOUND, fat_find(&v.fs, "F00.BIN", &entry));
+    CHECK_FAT(FAT_OK, fat_find(&v.fs, "F01.BIN", &entry));
+    unmount(&v);
+}
+
+static fat_status_t open_firmware(volume_t *v)
+{
+    fat_entry_t entry;
+    fat_status_t status = fat_find(&v->fs, "FIRMWARE.HEX", &entry);
+    if (status != FAT_OK) {
+        return status;
+    }
+    fat_file_t file;
+    return fat_file_open(&v->fs, &file, &entry);
+}
+
+static void corrupt_chains_are_refused_when_opened(void)
+{
+    static const struct {
+        const char *image;
+        fat_status_t status;
+    } cases[] = {
+        { "truncated.img", FAT_TRUNCATED },
+        { "one_cluster_short.img", FAT_TRUNCATED },
+        { "loop.img", FAT_LOOP },
+        { "loop_fat32.img", FAT_LOOP },
+        { "bad_cluster.img", FAT_BAD_CLUSTER },
+        { "free_cluster.img", FAT_BAD_CLUSTER },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        volume_t v;
+        CHECK_FAT(FAT_OK, mount(&v, cases[i].image));
+        uint32_t reads_before = v.image.reads;
+        CHECK_FAT(cases[i].status, open_firmware(&v));
+        /* Only the directory and the FAT were read, no data cluster of the file. */
+        CHECK_TRUE(v.image.reads - reads_before < 10u);
+        unmount(&v);
+    }
+}
+
+static void corrupt_volumes_are_refused_when_mounted(void)
+{
+    static const struct {
+        const char *image;
+        fat_status_t status;
+    } cases[] = {
+        { "bad_bytes_per_sector.img", FAT_BAD_BOOT_SECTOR },
+        { "bad_sectors_per_cluster.img", FAT_BAD_BOOT_SECTOR },
+        { "sector_size_1024.img", FAT_BAD_BOOT_SECTOR },
+        { "fat32_root_entries.img", FAT_BAD_BOOT_SECTOR },
+        { "volume_too_big.img", FAT_BAD_BOOT_SECTOR },
+        { "root_loop.img", FAT_LOOP },
+        { "zeros.img", FAT_NO_VOLUME },
+        { "linux_partition.img", FAT_NO_VOLUME },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        volume_t v;
+        CHECK_FAT(cases[i].status, mount(&v, cases[i].image));
+        unmount(&v);
+    }
+}
+
+static void partition_types(void)
+{
+    static const struct {
+        uint8_t type;
+        fat_status_t status;
+    } cases[] = {
+        { 0x01, FAT_OK }, { 0x04, FAT_OK }, { 0x06, FAT_OK }, { 0x0B, FAT_OK }, { 0x0C, FAT_OK }, { 0x0E, FAT_OK },
+        { 0x00, FAT_NO_VOLUME }, { 0x07, FAT_NO_VOLUME }, { 0x83, FAT_NO_VOLUME }, { 0xEE, FAT_NO_VOLUME },
+    };
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "fat16_mbr.img"));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        v.image.bytes[446 + 4] = cases[i].type;
+        CHECK_FAT(cases[i].status, fat_mount(&v.fs, &v.disk, v.buf));
+    }
+    /* A partition that starts beyond the disk is not followed. */
+    v.image.bytes[446 + 4] = 0x06;
+    memcpy(v.image.bytes + 446 + 8, (const uint8_t[]){ 0x00, 0x00, 0x00, 0x10 }, 4u);
+    CHECK_FAT(FAT_NO_VOLUME, fat_mount(&v.fs, &v.disk, v.buf));
+    unmount(&v);
+}
+
+static void fat_type_follows_the_cluster_count_alone(void)
+{
+    /* A FAT12 volume whose boot sector claims "FAT16   " in its type string is still FAT12. */
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "fat12.img"));
+    memcpy(v.image.bytes + 54, "FAT16   ", 8u);
+    CHECK_FAT(FAT_OK, fat_mount(&v.fs, &v.disk, v.buf));
+    CHECK_EQ_U32(12, v.fs.type);
+    check_file_content(&v, "FIRMWARE.HEX", "app16.hex");
+    unmount(&v);
+}
+
+static void read_errors_surface_everywhere(void)
+{
+    /* Let the disk fail from every read on in turn: the failure always comes out as FAT_IO_ERROR, nothing
+     * crashes or loops, and no failure is swallowed. */
+    uint32_t failing_runs = 0u;
+    for (long fail_from = 0; fail_from < 300; fail_from += 1) {
+        volume_t v;
+        memset(&v, 0, sizeof v);
+        v.image.bytes = fixture_read("fragmented.img", &v.image.size);
+        v.image.fail_from = fail_from;
+        v.disk = (fat_disk_t){ .read = image_read, .sector_count = (uint32_t)(v.image.size / FAT_SECTOR_SIZE),
+                                .context = &v.image };
+        fat_status_t status = fat_mount(&v.fs, &v.disk, v.buf);
+        fat_entry_t entry;
+        fat_file_t file;
+        if (status == FAT_OK) {
+            status = fat_find(&v.fs, "FIRMWARE.HEX", &entry);
+        }
+        if (status == FAT_OK) {
+            status = fat_file_open(&v.fs, &file, &entry);
+        }
+        while (status == FAT_OK) {
+            const uint8_t *data;
+            uint32_t len;
+            status = fat_file_read(&v.fs, &file, &data, &len);
+            if (len == 0u) {
+                break;
+            }
+        }
+        CHECK_FAT(v.image.failures == 0u ? FAT_OK : FAT_IO_ERROR, status);
+        CHECK_TRUE(v.image.failures <= 1u);
+        failing_runs += v.image.failures;
+        unmount(&v);
+    }
+    /* The whole walk takes fewer reads than the loop tries: the last runs did not fail. */
+    CHECK_TRUE(failing_runs > 100u && failing_runs < 300u);
+}
+
+int main(int argc, char **argv)
+{
+    fixture_files_init(argc, argv);
+    RUN_TEST(every_fat_type_with_and_without_partition_table);
+    RUN_TEST(long_names_and_directories);
+    RUN_TEST(broken_long_name_falls_back_to_the_short_name);
+    RUN_TEST(lower_case_flags_of_short_names);
+    RUN_TEST(nested_directories_over_several_clusters);
+    RUN_TEST(fragmented_file_is_followed_through_its_chain);
+    RUN_TEST(corrupt_chains_are_refused_when_opened);
+    RUN_TEST(corrupt_volumes_are_refused_when_mounted);
+    RUN_TEST(partition_types);
+    RUN_TEST(fat_type_follows_the_cluster_count_alone);
+    RUN_TEST(read_errors_surface_everywhere);
+    return check_summary();
+}
