@@ -49,7 +49,7 @@ Task("Doctor")
 Task("Tools")
     .Description("Build the stm32boot tool (generate, stamp, merge, info, emulate).")
     .IsDependentOn("Doctor")
-    .Does(async () => await Run("dotnet", new[] { "build", $"{root}/tools/stm32boot", "-c", "Release", "--nologo", "-v", "quiet" }, "dotnet"));
+    .Does(async () => await Run("dotnet", new[] { "build", $"{root}/tools/Stm32Boot.Cli", "-c", "Release", "--nologo", "-v", "quiet" }, "dotnet"));
 
 Task("Configure")
     .Description("Generate memory map, linker fragment and build config from the settings; configure CMake.")
