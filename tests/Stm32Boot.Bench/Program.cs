@@ -13,6 +13,7 @@ if (File.Exists(factory))
 {
     AnsiConsole.Write(SizeBench.Run(outDir));
     AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
+    AnsiConsole.Write(UartUpdateBench.Run(outDir));
 }
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;
