@@ -9,4 +9,8 @@
 uint32_t backup_read(uint32_t index);
 void backup_write(uint32_t index, uint32_t value);
 
+/* Lifts the backup domain's write protection (PWR clock on, PWR_CR1.DBP set and read back): RTC backup
+ * registers and RCC_BDCR ignore writes until then. */
+void backup_domain_unlock(void);
+
 #endif /* BACKUP_H */

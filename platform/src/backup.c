@@ -9,7 +9,7 @@ uint32_t backup_read(uint32_t index)
     return RTC->BKPR[index];
 }
 
-void backup_write(uint32_t index, uint32_t value)
+void backup_domain_unlock(void)
 {
     if ((PWR->CR1 & PWR_CR1_DBP) == 0u) {
         rcc_periph_enable(RCC_PERIPH_PWR);
@@ -18,5 +18,10 @@ void backup_write(uint32_t index, uint32_t value)
         while ((PWR->CR1 & PWR_CR1_DBP) == 0u) {
         }
     }
+}
+
+void backup_write(uint32_t index, uint32_t value)
+{
+    backup_domain_unlock();
     RTC->BKPR[index] = value;
 }

@@ -2,9 +2,9 @@
 
 #include <stddef.h>
 
+#include "backup.h"
 #include "board.h"
 #include "flash.h"
-#include "regs/pwr.h"
 
 /* RCC_xxxENR is always RCC_xxxRSTR + 0x20 (RM0351 RCC register map), so one table of offsets serves both. */
 static const uint8_t rstr_offset[RCC_BUS_COUNT] = {
@@ -122,10 +122,7 @@ bool rcc_clk48_start(void)
     if ((RCC->BDCR & RCC_BDCR_LSERDY) == 0u) {
         if ((RCC->BDCR & RCC_BDCR_LSEON) == 0u) {
             /* RCC_BDCR is in the backup domain: after reset it ignores writes until PWR_CR1.DBP is set. */
-            rcc_periph_enable(RCC_PERIPH_PWR);
-            PWR->CR1 |= PWR_CR1_DBP;
-            while ((PWR->CR1 & PWR_CR1_DBP) == 0u) {
-            }
+            backup_domain_unlock();
             RCC->BDCR |= RCC_BDCR_LSEON;
         }
         return false;
