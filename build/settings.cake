@@ -41,20 +41,29 @@ public sealed class BuildSettings
         System.IO.File.WriteAllText(path, ToJson(configuration, defaults).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    // Configuration flattens every value to text; a value whose key is a number in build/settings.json is
-    // written back as a JSON number (an override that is not a number stays text, and the tools refuse it).
+    // Configuration flattens every value to text; a value whose key is a number or a boolean in build/settings.json
+    // is written back as a JSON number or boolean (an override that does not parse as one stays text, and the tools
+    // refuse it with the key's rule).
     static JsonObject ToJson(IConfiguration section, JsonNode? defaults)
     {
         var json = new JsonObject();
         foreach (var child in section.GetChildren())
         {
-            var original = defaults?[child.Key];
+            var original = Default(defaults, child.Key);
+            var kind = original?.GetValueKind();
             json[child.Key] = child.GetChildren().Any() ? ToJson(child, original)
-                : original?.GetValueKind() == JsonValueKind.Number && long.TryParse(child.Value, out var number) ? JsonValue.Create(number)
+                : kind == JsonValueKind.Number && long.TryParse(child.Value, out var number) ? JsonValue.Create(number)
+                : kind is JsonValueKind.True or JsonValueKind.False && bool.TryParse(child.Value, out var flag) ? JsonValue.Create(flag)
                 : JsonValue.Create(child.Value);
         }
         return json;
     }
+
+    // Keys match without regard to case, as configuration matches them (STM32BOOT_ALLOWDOWNGRADE=true is AllowDowngrade).
+    static JsonNode? Default(JsonNode? defaults, string key) =>
+        defaults is JsonObject properties
+            ? properties.FirstOrDefault(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase)).Value
+            : null;
 
     string Require(string key) => configuration[key] is { Length: > 0 } value
         ? value : throw new CakeException($"setting '{key}' is missing: add it to build/settings.json.");

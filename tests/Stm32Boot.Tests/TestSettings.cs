@@ -16,6 +16,9 @@ public static class TestSettings
           "DoubleResetWindowMs": 500,
           "FlashPort": "/dev/ttyACM0",
           "FlashBaud": 115200,
+          "UsbFirmwareName": "FIRMWARE.HEX",
+          "AllowDowngrade": false,
+          "UsbBootWindowMs": 0,
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

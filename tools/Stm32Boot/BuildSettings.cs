@@ -21,8 +21,18 @@ public sealed partial class BuildSettings
     /// <summary>Longer windows would hold every boot for more than a minute, which no caller means.</summary>
     public const uint MaxDoubleResetWindowMs = 60_000;
 
+    /// <summary>After a cold power-up the LSE crystal needs about 2 s before USB can run (CLK48 is trimmed against
+    /// it), so a shorter boot window would end before any drive could be read.</summary>
+    public const uint MinUsbBootWindowMs = 3_000;
+
+    /// <summary>As for the double-reset window: more than a minute of every boot is not what anyone means.</summary>
+    public const uint MaxUsbBootWindowMs = 60_000;
+
     private static readonly string[] TopLevelKeys =
-        ["Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud", "MemoryMap"];
+    [
+        "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "MemoryMap",
+    ];
 
     private static readonly string[] MemoryMapKeys =
         ["FlashBase", "FlashSize", "PageSize", "BootloaderSize", "HeaderSize", "Sram1Base", "Sram1Size", "Sram2Base", "Sram2Size"];
@@ -42,6 +52,16 @@ public sealed partial class BuildSettings
 
     /// <summary>The baud rate `stm32boot flash` talks AN3155 at.</summary>
     public required int FlashBaud { get; init; }
+
+    /// <summary>The file the bootloader looks for in the root directory of a USB drive (any case).</summary>
+    public required UsbFirmwareName UsbFirmwareName { get; init; }
+
+    /// <summary>Whether the bootloader programs a USB file older than the installed application.</summary>
+    public required bool AllowDowngrade { get; init; }
+
+    /// <summary>0: the USB drive is read in update mode only; otherwise every boot that would start the application
+    /// first polls USB this long.</summary>
+    public required uint UsbBootWindowMs { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -114,6 +134,19 @@ public sealed partial class BuildSettings
             throw new Stm32BootException($"FlashBaud {baud.GetRawText()} must be a whole number of bits per second from {UartFraming.MinBaud} to {UartFraming.MaxBaud} " +
                                          "(the range the bootloader's auto-baud detects).");
 
+        var allowDowngrade = Property(root, "AllowDowngrade", "");
+        if (allowDowngrade.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            throw new Stm32BootException($"AllowDowngrade {allowDowngrade.GetRawText()} must be true or false (on the command line: --AllowDowngrade=true).");
+
+        var usbWindow = Property(root, "UsbBootWindowMs", "");
+        if (usbWindow.ValueKind != JsonValueKind.Number || !usbWindow.TryGetUInt32(out var usbWindowMs) || usbWindowMs > MaxUsbBootWindowMs)
+            throw new Stm32BootException($"UsbBootWindowMs {usbWindow.GetRawText()} must be a whole number of milliseconds: 0 (the drive is read in update mode only) " +
+                                         $"or {MinUsbBootWindowMs} to {MaxUsbBootWindowMs}.");
+        if (usbWindowMs is > 0 and < MinUsbBootWindowMs)
+            throw new Stm32BootException($"UsbBootWindowMs {usbWindowMs} is too short: after a cold power-up the LSE crystal needs about 2 s before USB runs, " +
+                                         "so the window would close before a drive could be read. Use 0 (the drive is read in update mode only) " +
+                                         $"or {MinUsbBootWindowMs} to {MaxUsbBootWindowMs}.");
+
         return new BuildSettings
         {
             SourceName = sourceName,
@@ -125,6 +158,9 @@ public sealed partial class BuildSettings
             DoubleResetWindowMs = windowMs,
             FlashPort = flashLink,
             FlashBaud = flashBaud,
+            UsbFirmwareName = UsbFirmwareName.Parse(String(root, "UsbFirmwareName", ""), "UsbFirmwareName"),
+            AllowDowngrade = allowDowngrade.GetBoolean(),
+            UsbBootWindowMs = usbWindowMs,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

@@ -74,10 +74,14 @@ public static class MemoryMapGenerator
         text.Append($"#define FW_VERSION_MINOR {version.Minor}u\n");
         text.Append($"#define FW_VERSION_PATCH {version.Patch}u\n");
         text.Append($"#define FW_VERSION_BUILD {version.Build}u\n");
-        text.Append($"#define FW_VERSION_STRING \"{version}\"\n");
-        text.Append($"#define BOOTLOADER_VERSION_STRING \"{settings.BootloaderVersion}\"\n");
+        text.Append($"#define FW_VERSION_STRING {CStringLiteral(version.ToString())}\n");
+        text.Append($"#define BOOTLOADER_VERSION_STRING {CStringLiteral(settings.BootloaderVersion)}\n");
         text.Append($"#define BOARD_ID {CHex(settings.BoardId)}\n");
         text.Append($"#define DOUBLE_RESET_WINDOW_MS {settings.DoubleResetWindowMs}u\n");
+        text.Append($"#define USB_FIRMWARE_NAME {CStringLiteral(settings.UsbFirmwareName.Value)}\n");
+        // 0 or 1 rather than true/false: C code tests it with #if and != 0 without needing stdbool.h.
+        text.Append($"#define ALLOW_DOWNGRADE {(settings.AllowDowngrade ? 1 : 0)}\n");
+        text.Append($"#define USB_BOOT_WINDOW_MS {settings.UsbBootWindowMs}u\n");
         text.Append("\n#endif /* BUILD_CONFIG_H */\n");
         return text.ToString();
     }
@@ -95,6 +99,27 @@ public static class MemoryMapGenerator
             text.Append($"  {name,-10} {attributes,-5} : ORIGIN = {HexNumber.Format(region.Base)}, LENGTH = {HexNumber.Format(region.Size)}\n");
         text.Append("}\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> as a C string literal. Quotes and backslashes are escaped; '?' too, because "??x" is a
+    /// trigraph under -std=c11; anything outside printable ASCII becomes octal escapes of its UTF-8 bytes (octal,
+    /// because a hex escape would swallow a following hex digit).
+    /// </summary>
+    public static string CStringLiteral(string text)
+    {
+        var literal = new StringBuilder("\"");
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            literal.Append(b switch
+            {
+                (byte)'"' or (byte)'\\' or (byte)'?' => $"\\{(char)b}",
+                >= 0x20 and < 0x7F => ((char)b).ToString(),
+                _ => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}",
+            });
+        }
+
+        return literal.Append('"').ToString();
     }
 
     /// <summary>Unsigned C literal, so comparisons and shifts in C stay unsigned.</summary>
