@@ -98,9 +98,15 @@ Task("Flash")
     .IsDependentOn("Stamp")
     .Does(async () => await Stm32Boot("flash", $"{outDir}/application.hex", "--settings", effectiveSettings, "--verify", "--go"));
 
+Task("Variants")
+    .Description("Firmware variants the end-to-end tests run besides out/factory.hex: out/variants/NAME/factory.hex.")
+    .IsDependentOn("Package")
+    // UsbBootWindowMs is compiled in; 0 (the default) builds no window at all, so the tests need a build with one.
+    .Does(async () => await BuildVariant("usb-boot-window", "UsbBootWindowMs", 3000));
+
 Task("Test")
     .Description("Every test: host C (CTest), C# tools (xunit), virtual board and end to end on out/factory.hex.")
-    .IsDependentOn("Package")
+    .IsDependentOn("Variants")
     .Does(async () =>
     {
         var tally = new TestTally();
@@ -130,6 +136,20 @@ Task("Bench")
 RunTarget(target);
 
 Task Stm32Boot(params string[] args) => Run("dotnet", new[] { toolsDll }.Concat(args).ToArray(), "stm32boot");
+
+// The shipped settings with one key changed; the bootloader rebuilt with them, merged with the shipped application.
+async Task BuildVariant(string name, string key, int value)
+{
+    var dir = $"{outDir}/variants/{name}";
+    var variantSettings = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText(effectiveSettings))!;
+    variantSettings[key] = value;
+    System.IO.Directory.CreateDirectory(dir);
+    System.IO.File.WriteAllText($"{dir}/settings.json", variantSettings.ToJsonString());
+    await Stm32Boot("generate", "--settings", $"{dir}/settings.json", "--out", $"{dir}/gen");
+    await Run("cmake", new[] { "--preset", preset, "-B", $"{dir}/firmware", $"-DGEN_DIR={dir}/gen", $"-DTOOLCHAIN_PREFIX={settings.ToolchainPrefix}" }, "cmake");
+    await Run("cmake", new[] { "--build", $"{dir}/firmware", "--target", "bootloader" }, name);
+    await Stm32Boot("merge", $"{dir}/firmware/bootloader.hex", $"{outDir}/application.hex", "-o", $"{dir}/factory.hex", "--start-from", $"{dir}/firmware/bootloader.hex");
+}
 
 static IEnumerable<string> TestProjects(string root) =>
     System.IO.Directory.GetDirectories($"{root}/tests").Where(d => System.IO.Directory.GetFiles(d, "*.Tests.csproj").Length > 0).OrderBy(d => d);

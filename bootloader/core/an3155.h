@@ -12,7 +12,10 @@
  *   0x21      Go: only to the header or image start, only when the image is accepted; the ACK leaves the line
  *             completely, then the chip resets and boots the application through the normal boot decision.
  *   0x44      Extended Erase: page list (global page numbers 0..511) inside the region; 0xFFFF erases every
- *             application page, 0xFFFE / 0xFFFD the application pages of bank 1 / bank 2.
+ *             application page, 0xFFFE / 0xFFFD the application pages of bank 1 / bank 2. The header page is
+ *             erased before the ACK; image pages read erased from the ACK on, but each is erased in flash only when
+ *             first needed (flash_writer_erase_later): at the address of a Write Memory into it, before a read or
+ *             check of it, while the host is idle, or after Go's ACK.
  * Everything else, a bad checksum or complement, or an address or length outside the region is answered with
  * NACK and changes nothing. RAM is never written or jumped to (stm32flash -R's stub at 0x20003100 gets NACK).
  *
@@ -20,9 +23,10 @@
  * AN3155_FRAME_TIMEOUT_MS and the next byte starts a new command.
  *
  * Timing (stm32flash gives a write block 0.5 s): a 256-byte Write Memory is 32 double words at 82 us, about
- * 2.6 ms, plus 22 ms when it erases its page on first touch, or about 45 ms when it rewrites a page for a
+ * 2.6 ms after its last byte, plus 22 ms when it erases a page on first touch that the host did not erase (a
+ * page the host erased is erased while the block is on the line), or about 45 ms when it rewrites a page for a
  * double word written twice, plus the image CRC (estimated at some 50 ms for the largest image) when it may
- * complete the update. An erase is answered when done: 22 ms per page, about 10 s for 0xFFFF. */
+ * complete the update. An erase is answered after at most one erase (the header's, 22 ms). */
 #ifndef AN3155_H
 #define AN3155_H
 
@@ -50,7 +54,8 @@
  * expecting the pair to be NACKed as a bad command; had the first 0x7F been dropped, the second would start a
  * new frame and nothing would ever answer. */
 #define AN3155_FRAME_TIMEOUT_MS 2000u
-/* The host is quiet this long between commands: the update may be complete in an order no write announced. */
+/* The host is quiet this long between commands: the update may be complete in an order no write announced, and
+ * the pages it erased without writing them can be erased in flash, one per poll. */
 #define AN3155_IDLE_COMMIT_MS   100u
 
 #define AN3155_MAX_BLOCK 256u

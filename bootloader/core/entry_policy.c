@@ -22,27 +22,17 @@ entry_decision_t entry_policy_decide(const entry_inputs_t *inputs)
 
 void entry_reason_write(text_t *out, entry_decision_t decision, image_status_t image, const image_header_t *header)
 {
-    switch (decision) {
-    case ENTRY_BOOT:
+    if (decision == ENTRY_BOOT) {
         return;
-    case ENTRY_STAY_UPDATE_REQUESTED:
-        text_str(out, "update requested by application");
+    }
+    if (decision != ENTRY_STAY_IMAGE_REJECTED) {
+        text_str(out, text_pick("update requested by application\0button held\0double reset\0no application header\0",
+                                decision - ENTRY_STAY_UPDATE_REQUESTED));
         return;
-    case ENTRY_STAY_BUTTON_HELD:
-        text_str(out, "button held");
-        return;
-    case ENTRY_STAY_DOUBLE_RESET:
-        text_str(out, "double reset");
-        return;
-    case ENTRY_STAY_NO_HEADER:
-        text_str(out, "no application header");
-        return;
-    case ENTRY_STAY_IMAGE_REJECTED:
-        text_str(out, image_status_text(image));
-        if (image == IMAGE_WRONG_BOARD_ID) {
-            text_char(out, ' ');
-            text_hex32(out, header->board_id);
-        }
-        return;
+    }
+    text_str(out, image_status_text(image));
+    if (image == IMAGE_WRONG_BOARD_ID) {
+        text_char(out, ' ');
+        text_hex32(out, header->board_id);
     }
 }

@@ -1,5 +1,8 @@
 #include "fat.h"
 
+#include "byte_order.h"
+#include "text.h"
+
 #define NO_SECTOR         UINT32_MAX
 #define DIR_ENTRY_SIZE    32u
 #define ENTRIES_PER_SECTOR (FAT_SECTOR_SIZE / DIR_ENTRY_SIZE)
@@ -14,16 +17,6 @@
 #define FAT12_MAX_CLUSTERS 4084u
 #define FAT16_MAX_CLUSTERS 65524u
 #define FAT32_MAX_CLUSTERS 0x0FFFFFF5u
-
-static uint32_t le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return le16(p) | (le16(p + 2) << 16);
-}
 
 static bool load(fat_t *fs, uint32_t lba)
 {
@@ -78,6 +71,20 @@ static fat_status_t next_cluster(fat_t *fs, uint32_t cluster, uint32_t *next)
     }
     *next = value;
     return FAT_OK;
+}
+
+/* Loads the sector *sector of the cluster chain at *cluster, first moving on to the next cluster when *sector has
+ * run past the current one: directories and files are read the same way. FAT_END when the chain ended there. */
+static fat_status_t load_chain_sector(fat_t *fs, uint32_t *cluster, uint32_t *sector)
+{
+    if (*sector == fs->sectors_per_cluster) {
+        fat_status_t status = next_cluster(fs, *cluster, cluster);
+        if (status != FAT_OK) {
+            return status;
+        }
+        *sector = 0u;
+    }
+    return load(fs, cluster_lba(fs, *cluster) + *sector) ? FAT_OK : FAT_IO_ERROR;
 }
 
 /* Walks a whole chain and counts its clusters. Brent's cycle detection finds a loop within about twice the
@@ -144,9 +151,10 @@ static fat_status_t read_bpb(fat_t *fs, uint32_t lba)
     } else if (root_entries == 0u) {
         return FAT_BAD_BOOT_SECTOR;
     }
-    uint64_t entries = (uint64_t)clusters + 2u;
-    uint64_t fat_bytes = type == 12u ? (entries * 3u + 1u) / 2u : entries * (type / 8u);
-    if (fat_bytes > (uint64_t)fat_size * FAT_SECTOR_SIZE) {
+    /* At most 0x0FFFFFF7 entries of 4 bytes: 32 bits hold the FAT's size in bytes. */
+    uint32_t entries = clusters + 2u;
+    uint32_t fat_bytes = type == 12u ? (entries * 3u + 1u) / 2u : entries * (type / 8u);
+    if ((fat_bytes + FAT_SECTOR_SIZE - 1u) / FAT_SECTOR_SIZE > fat_size) {
         return FAT_BAD_BOOT_SECTOR;
     }
 
@@ -300,24 +308,17 @@ fat_status_t fat_dir_next(fat_t *fs, fat_dir_t *dir, fat_entry_t *entry)
             dir->index = 0u;
             dir->sector++;
         }
-        uint32_t lba;
+        fat_status_t status;
         if (dir->cluster == 0u) {
             if (dir->sector >= fs->root_sectors) {
                 return FAT_END;
             }
-            lba = fs->root_lba + dir->sector;
+            status = load(fs, fs->root_lba + dir->sector) ? FAT_OK : FAT_IO_ERROR;
         } else {
-            if (dir->sector == fs->sectors_per_cluster) {
-                fat_status_t status = next_cluster(fs, dir->cluster, &dir->cluster);
-                if (status != FAT_OK) {
-                    return status;
-                }
-                dir->sector = 0u;
-            }
-            lba = cluster_lba(fs, dir->cluster) + dir->sector;
+            status = load_chain_sector(fs, &dir->cluster, &dir->sector);
         }
-        if (!load(fs, lba)) {
-            return FAT_IO_ERROR;
+        if (status != FAT_OK) {
+            return status;
         }
         const uint8_t *e = fs->buf + DIR_ENTRY_SIZE * dir->index;
         if (e[0] == ENTRY_END) {
@@ -416,16 +417,10 @@ fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, const uint8_t **data, ui
     if (file->position >= file->size) {
         return FAT_OK;
     }
-    if (file->sector == fs->sectors_per_cluster) {
-        fat_status_t status = next_cluster(fs, file->cluster, &file->cluster);
-        if (status != FAT_OK) {
-            /* The chain was checked at open: the FAT changed under us. */
-            return status == FAT_END ? FAT_TRUNCATED : status;
-        }
-        file->sector = 0u;
-    }
-    if (!load(fs, cluster_lba(fs, file->cluster) + file->sector)) {
-        return FAT_IO_ERROR;
+    fat_status_t status = load_chain_sector(fs, &file->cluster, &file->sector);
+    if (status != FAT_OK) {
+        /* The chain was checked at open: FAT_END means the FAT changed under us. */
+        return status == FAT_END ? FAT_TRUNCATED : status;
     }
     file->sector++;
     uint32_t left = file->size - file->position;
@@ -437,16 +432,7 @@ fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, const uint8_t **data, ui
 
 const char *fat_status_text(fat_status_t status)
 {
-    switch (status) {
-    case FAT_OK: return "ok";
-    case FAT_END: return "end";
-    case FAT_IO_ERROR: return "read error";
-    case FAT_NO_VOLUME: return "no FAT volume";
-    case FAT_BAD_BOOT_SECTOR: return "corrupt FAT boot sector";
-    case FAT_NOT_FOUND: return "not found";
-    case FAT_LOOP: return "FAT chain loops";
-    case FAT_BAD_CLUSTER: return "cluster number out of range";
-    case FAT_TRUNCATED: return "file truncated";
-    }
-    return "?";
+    return text_pick("ok\0end\0read error\0no FAT volume\0corrupt FAT boot sector\0not found\0FAT chain loops\0"
+                     "cluster number out of range\0file truncated\0",
+                     status);
 }

@@ -27,14 +27,19 @@ static uint32_t page_address(const flash_writer_t *w, uint32_t page)
     return w->config->flash_base + page * PAGE;
 }
 
-static bool erased_since_reset(const flash_writer_t *w, uint32_t page)
+static bool page_bit(const uint32_t *bits, uint32_t page)
 {
-    return (w->erased_since_reset[page / 32u] >> (page % 32u)) & 1u;
+    return (bits[page / 32u] >> (page % 32u)) & 1u;
 }
 
-static void mark_erased(flash_writer_t *w, uint32_t page)
+/* A page is erased in flash since reset, or pending (erased only as the host sees it), or neither. */
+static void mark_page(flash_writer_t *w, uint32_t page, bool erased)
 {
-    w->erased_since_reset[page / 32u] |= 1u << (page % 32u);
+    uint32_t mask = 1u << (page % 32u);
+    uint32_t *erased_bits = &w->erased_since_reset[page / 32u];
+    uint32_t *pending_bits = &w->erase_pending[page / 32u];
+    *erased_bits = erased ? *erased_bits | mask : *erased_bits & ~mask;
+    *pending_bits = erased ? *pending_bits & ~mask : *pending_bits | mask;
 }
 
 static bool all_erased(const uint8_t *bytes, size_t len)
@@ -47,8 +52,8 @@ static bool all_erased(const uint8_t *bytes, size_t len)
     return true;
 }
 
-/* The view reads the header page from RAM; image_check never spans the header page and the image in one read
- * or CRC, but the view stays correct for any range. */
+/* The view reads the header page from RAM. image_check asks for the header inside the header page and for the
+ * image from image_addr, the page after it: a CRC range that spans both never comes, and would be taken from flash. */
 static void view_read(const image_port_t *port, uint32_t addr, void *dst, size_t len)
 {
     flash_writer_read(port->context, addr, dst, len);
@@ -57,21 +62,11 @@ static void view_read(const image_port_t *port, uint32_t addr, void *dst, size_t
 static uint32_t view_crc32(const image_port_t *port, uint32_t addr, size_t len)
 {
     const flash_writer_t *w = port->context;
-    uint32_t header = header_addr(w);
-    bool touches_header = addr < header + PAGE && addr + len > header;
-    if (!w->staged_valid || !touches_header) {
-        return w->flash->crc32(w->flash, addr, len);
+    uint32_t offset = addr - header_addr(w);
+    if (w->staged_valid && offset < PAGE && len <= PAGE - offset) {
+        return crc32_update(0u, w->staged + offset, len);
     }
-    uint8_t chunk[64];
-    uint32_t crc = 0u;
-    while (len > 0u) {
-        size_t n = len < sizeof chunk ? len : sizeof chunk;
-        flash_writer_read(w, addr, chunk, n);
-        crc = crc32_update(crc, chunk, n);
-        addr += (uint32_t)n;
-        len -= n;
-    }
-    return crc;
+    return w->flash->crc32(w->flash, addr, len);
 }
 
 void flash_writer_init(flash_writer_t *writer, const flash_writer_config_t *config, const image_port_t *flash,
@@ -138,6 +133,16 @@ static flash_writer_status_t invalidate_header(flash_writer_t *w)
     return FLASH_WRITER_OK;
 }
 
+/* The erase alone: the header was invalidated already, when the page became pending or by the caller. */
+static flash_writer_status_t erase_now(flash_writer_t *w, uint32_t page)
+{
+    if (!w->write->erase_page(w->write, page)) {
+        return FLASH_WRITER_FLASH_ERROR;
+    }
+    mark_page(w, page, true);
+    return FLASH_WRITER_OK;
+}
+
 static flash_writer_status_t erase_image_page(flash_writer_t *w, uint32_t page)
 {
     flash_writer_status_t status = invalidate_header(w);
@@ -145,11 +150,7 @@ static flash_writer_status_t erase_image_page(flash_writer_t *w, uint32_t page)
         return status;
     }
     w->dirty = true;
-    if (!w->write->erase_page(w->write, page)) {
-        return FLASH_WRITER_FLASH_ERROR;
-    }
-    mark_erased(w, page);
-    return FLASH_WRITER_OK;
+    return erase_now(w, page);
 }
 
 static void stage(flash_writer_t *w, uint32_t offset, const uint8_t *data, size_t len)
@@ -194,51 +195,73 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
                                               const uint8_t *data, size_t len)
 {
     uint32_t page = page_number(w, page_addr);
-    if (!erased_since_reset(w, page)) {
+    if (!page_bit(w->erased_since_reset, page)) {
         flash_writer_status_t status = erase_image_page(w, page);
         if (status != FLASH_WRITER_OK) {
             return status;
         }
     }
 
-    /* Plan first: which double words change, and whether one of them was programmed already. */
+    /* Pass 0 plans: which double words change, and whether one of them was programmed already (the page is then
+     * rewritten). Pass 1 programs the ones that change. */
     uint32_t first_dw = offset - offset % DW;
     uint32_t end = offset + (uint32_t)len;
     uint8_t current[DW];
     uint8_t merged[DW];
     bool changes = false;
     bool rewrite = false;
-    for (uint32_t dw = first_dw; dw < end; dw += DW) {
-        merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
-        if (memcmp(merged, current, DW) != 0) {
-            changes = true;
-            rewrite = rewrite || !all_erased(current, DW);
+    for (int pass = 0;; pass++) {
+        for (uint32_t dw = first_dw; dw < end; dw += DW) {
+            merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
+            if (memcmp(merged, current, DW) == 0) {
+                continue;
+            }
+            if (pass == 0) {
+                changes = true;
+                rewrite = rewrite || !all_erased(current, DW);
+            } else if (!w->write->program(w->write, page_addr + dw, merged, DW)) {
+                return FLASH_WRITER_FLASH_ERROR;
+            }
+        }
+        if (pass == 1 || !changes) {
+            return FLASH_WRITER_OK;
+        }
+        flash_writer_status_t status = invalidate_header(w);
+        if (status != FLASH_WRITER_OK) {
+            return status;
+        }
+        w->dirty = true;
+        if (rewrite) {
+            w->flash->read(w->flash, page_addr, w->page_buffer, PAGE);
+            memcpy(w->page_buffer + offset, data, len);
+            if (!w->write->erase_page(w->write, page)) {
+                return FLASH_WRITER_FLASH_ERROR;
+            }
+            return program_page_buffer(w, page_addr);
         }
     }
-    if (!changes) {
-        return FLASH_WRITER_OK;
-    }
+}
 
-    flash_writer_status_t status = invalidate_header(w);
-    if (status != FLASH_WRITER_OK) {
-        return status;
+/* The image size the staged header names when its image lies inside the region; 0 otherwise (also while nothing
+ * is staged: flash_writer_init() zeroes the staged page). */
+static uint32_t staged_image_size(const flash_writer_t *w)
+{
+    uint32_t image[2]; /* image_addr, image_size */
+    memcpy(image, w->staged + offsetof(image_header_t, image_addr), sizeof image);
+    const image_check_config_t *check = w->config->check;
+    if (image[0] != check->image_addr || image[1] > check->image_region_size) {
+        return 0u;
     }
-    w->dirty = true;
-    if (rewrite) {
-        w->flash->read(w->flash, page_addr, w->page_buffer, PAGE);
-        memcpy(w->page_buffer + offset, data, len);
-        if (!w->write->erase_page(w->write, page)) {
-            return FLASH_WRITER_FLASH_ERROR;
-        }
-        return program_page_buffer(w, page_addr);
-    }
-    for (uint32_t dw = first_dw; dw < end; dw += DW) {
-        merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
-        if (memcmp(merged, current, DW) != 0 && !w->write->program(w->write, page_addr + dw, merged, DW)) {
-            return FLASH_WRITER_FLASH_ERROR;
-        }
-    }
-    return FLASH_WRITER_OK;
+    return image[1];
+}
+
+/* A page of the image the staged header names is still pending. The image can then be complete only if that page
+ * is meant to read erased; the commit that finds out erases it first, which takes 22 ms a page, so only a commit
+ * nobody waits for (the idle host's, Go's) goes that way. */
+static bool image_pending(flash_writer_t *w)
+{
+    return flash_writer_erase_pending(w, w->config->check->image_addr, staged_image_size(w), 0u)
+        == FLASH_WRITER_PENDING;
 }
 
 /* A write that may complete the update: it touches the image header, or the last image byte the staged header
@@ -249,17 +272,11 @@ static bool may_complete_update(const flash_writer_t *w, uint32_t addr, size_t l
     if (addr < header + IMAGE_HEADER_SIZE && addr + len > header) {
         return true;
     }
-    if (!w->staged_valid) {
+    uint32_t size = staged_image_size(w);
+    if (size == 0u) {
         return false;
     }
-    image_header_t staged;
-    memcpy(&staged, w->staged, sizeof staged);
-    const image_check_config_t *check = w->config->check;
-    if (staged.image_addr != check->image_addr || staged.image_size == 0u
-        || staged.image_size > check->image_region_size) {
-        return false;
-    }
-    uint32_t last = staged.image_addr + staged.image_size - 1u;
+    uint32_t last = w->config->check->image_addr + size - 1u;
     return addr <= last && last - addr < len;
 }
 
@@ -288,7 +305,7 @@ flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, 
         at += (uint32_t)n;
         left -= n;
     }
-    if (may_complete_update(writer, addr, len)) {
+    if (may_complete_update(writer, addr, len) && !image_pending(writer)) {
         flash_writer_status_t status = flash_writer_commit(writer);
         if (status == FLASH_WRITER_FLASH_ERROR) {
             return status;
@@ -317,6 +334,47 @@ flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t p
     return FLASH_WRITER_OK;
 }
 
+flash_writer_status_t flash_writer_erase_later(flash_writer_t *writer, uint32_t page)
+{
+    if (!flash_writer_page_in_region(writer, page)) {
+        return FLASH_WRITER_OUT_OF_RANGE;
+    }
+    if (page_address(writer, page) == header_addr(writer)) {
+        return flash_writer_erase_page(writer, page);
+    }
+    flash_writer_status_t status = invalidate_header(writer);
+    if (status != FLASH_WRITER_OK) {
+        return status;
+    }
+    /* The header in flash is gone: a commit attempt may be due again, as after any image change. */
+    writer->dirty = true;
+    mark_page(writer, page, false);
+    return FLASH_WRITER_OK;
+}
+
+flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_t addr, uint32_t len,
+                                                 uint32_t max_pages)
+{
+    if (len == 0u) {
+        return FLASH_WRITER_OK;
+    }
+    uint32_t last = page_number(writer, addr + len - 1u);
+    for (uint32_t page = page_number(writer, addr); page <= last; page++) {
+        if (page_bit(writer->erase_pending, page)) {
+            if (max_pages-- == 0u) {
+                return FLASH_WRITER_PENDING;
+            }
+            /* Not erase_image_page(): a header committed since the page became pending names an image without
+             * it (the commit erased the pending pages of its image first), and must stay. */
+            flash_writer_status_t status = erase_now(writer, page);
+            if (status != FLASH_WRITER_OK) {
+                return status;
+            }
+        }
+    }
+    return FLASH_WRITER_OK;
+}
+
 static bool header_page_matches_staged(flash_writer_t *w)
 {
     w->flash->read(w->flash, header_addr(w), w->page_buffer, PAGE);
@@ -332,6 +390,11 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
     if (writer->committed) {
         return FLASH_WRITER_OK;
     }
+    flash_writer_status_t status = flash_writer_erase_pending(writer, writer->config->check->image_addr,
+                                                              staged_image_size(writer), FLASH_WRITER_MAX_PAGES);
+    if (status != FLASH_WRITER_OK) {
+        return status;
+    }
     image_header_t header;
     if (image_check(writer->config->check, &writer->view, &header) != IMAGE_OK) {
         return FLASH_WRITER_IMAGE_REJECTED;
@@ -342,7 +405,7 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
         return FLASH_WRITER_OK;
     }
 
-    flash_writer_status_t status = invalidate_header(writer);
+    status = invalidate_header(writer);
     if (status != FLASH_WRITER_OK) {
         return status;
     }
@@ -365,9 +428,9 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
     return FLASH_WRITER_OK;
 }
 
-bool flash_writer_commit_pending(const flash_writer_t *writer)
+bool flash_writer_commit_pending(flash_writer_t *writer)
 {
-    return writer->dirty && writer->staged_valid && !writer->committed;
+    return writer->dirty && writer->staged_valid && !writer->committed && !image_pending(writer);
 }
 
 image_status_t flash_writer_check_flash(const flash_writer_t *writer)

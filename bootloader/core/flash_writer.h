@@ -7,6 +7,10 @@
  * - Image pages: a page is erased on its first write since reset unless the host erased it; a double word that
  *   is written again with different bytes is rewritten through a read-modify-write of its page (flash programs a
  *   double word only once after an erase).
+ * - Deferred erase (flash_writer_erase_later): the page is only marked "erase pending" and erased when it is
+ *   needed — before it is written, read or checked (flash_writer_erase_pending) — so the UART protocol can let an
+ *   erase run while the next block is still on the line. A pending page has not changed in flash yet, but the
+ *   header has been erased already, so nothing of the old application can boot meanwhile.
  * - Before the first image page is erased or programmed, the header page is erased in flash: the old
  *   application is invalid from then on, so a power cut at any later flash operation leaves no header that could
  *   accept a half-written image. The header is programmed double word 0 (the magic) last, so a cut during the
@@ -34,6 +38,7 @@ typedef enum {
     FLASH_WRITER_FLASH_ERROR,     /* an erase or program failed, or the committed header did not read back */
     FLASH_WRITER_NOTHING_STAGED,  /* commit: no header page was written or erased since reset */
     FLASH_WRITER_IMAGE_REJECTED,  /* commit: the staged header does not accept the image now in flash */
+    FLASH_WRITER_PENDING,         /* erase_pending: pending pages are left in the range beyond max_pages */
 } flash_writer_status_t;
 
 /* The chip's erase and program operations. Both return false when the flash reports an error. */
@@ -58,6 +63,7 @@ typedef struct {
     const flash_write_port_t *write;
     image_port_t view;        /* flash as the host sees it: the staged header page over the real one */
     uint32_t erased_since_reset[FLASH_WRITER_MAX_PAGES / 32u];
+    uint32_t erase_pending[FLASH_WRITER_MAX_PAGES / 32u];
     bool staged_valid;        /* the host wrote or erased the header page since reset */
     bool header_erased;       /* the header page in flash is known to be erased (only the writer changes it) */
     bool committed;           /* the header page in flash equals the staged one */
@@ -73,25 +79,39 @@ void flash_writer_init(flash_writer_t *writer, const flash_writer_config_t *conf
 bool flash_writer_in_region(const flash_writer_t *writer, uint32_t addr, uint32_t len);
 bool flash_writer_page_in_region(const flash_writer_t *writer, uint32_t page);
 
-/* Reads what the host wrote: staged bytes for the header page, flash elsewhere. The range must be in region. */
+/* Reads what the host wrote: staged bytes for the header page, flash elsewhere. The range must be in region and
+ * hold no pending page (flash_writer_erase_pending first). */
 void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, size_t len);
 
 /* Writes bytes at any alignment. A write that covers a byte of the image header or the last byte of the image
- * the staged header names may complete the update, so it attempts the commit (flash_writer_commit). */
+ * the staged header names may complete the update, so it attempts the commit (flash_writer_commit), unless a page
+ * of that image is still pending: the host is waiting for this write's answer, not for those erases. */
 flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, const void *data, size_t len);
 
 /* Erases one page. The header page is erased in flash and the staged copy with it. */
 flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t page);
 
-/* The commit rule: programs the staged header page when the staged header accepts the image in flash.
- * FLASH_WRITER_OK also when it was committed already. */
+/* Erases one page as far as the host can tell: the header page at once (flash_writer_erase_page), an image page
+ * only after the header is invalidated in flash, by marking it pending. */
+flash_writer_status_t flash_writer_erase_later(flash_writer_t *writer, uint32_t page);
+
+/* Erases the pending pages that hold a byte of [addr, addr + len), lowest first, at most max_pages of them
+ * (FLASH_WRITER_PENDING: more are left). A page whose erase fails stays pending. */
+flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_t addr, uint32_t len,
+                                                 uint32_t max_pages);
+
+/* The commit rule: programs the staged header page when the staged header accepts the image in flash (the
+ * pending pages inside the image the staged header names are erased first). FLASH_WRITER_OK also when it was
+ * committed already. */
 flash_writer_status_t flash_writer_commit(flash_writer_t *writer);
 
-/* A commit attempt could succeed now: something changed since the last one and the staged page is not in flash.
- * The protocol calls flash_writer_commit() when the host has been idle, so any write order completes. */
-bool flash_writer_commit_pending(const flash_writer_t *writer);
+/* A commit attempt could succeed now: something changed since the last one, the staged page is not in flash, and
+ * no page of the image it names is still pending (erasing those one at a time comes first). The protocol calls
+ * flash_writer_commit() when the host has been idle, so any write order completes. */
+bool flash_writer_commit_pending(flash_writer_t *writer);
 
-/* The boot check on flash as it is (without the staged header). */
+/* The boot check on flash as it is (without the staged header). Pending pages are never inside the image of a
+ * header in flash: marking one erases the header, and a commit erases those of its image first. */
 image_status_t flash_writer_check_flash(const flash_writer_t *writer);
 
 #endif /* FLASH_WRITER_H */

@@ -1,5 +1,8 @@
 #include "hex_stream.h"
 
+#include "byte_order.h"
+#include "text.h"
+
 enum {
     STATE_LINE_START,
     STATE_RECORD,
@@ -50,10 +53,10 @@ static hex_status_t complete_record(hex_stream_t *hex, hex_sink_t sink, void *ct
         return HEX_BAD_CHECKSUM;
     }
     const uint8_t *data = r + 4;
-    uint32_t value = ((uint32_t)data[0] << 8) | data[1];
+    uint32_t value = be16(data);
     switch (r[3]) {
     case HEX_TYPE_DATA:
-        if (count != 0u && sink(ctx, hex->base + (((uint32_t)r[1] << 8) | r[2]), data, count) != 0) {
+        if (count != 0u && sink(ctx, hex->base + be16(r + 1), data, count) != 0) {
             return HEX_STOPPED;
         }
         return HEX_OK;
@@ -80,8 +83,9 @@ static hex_status_t step(hex_stream_t *hex, uint8_t c, hex_sink_t sink, void *ct
         if (value < 0) {
             return c == '\r' || c == '\n' ? HEX_BAD_LENGTH : HEX_BAD_DIGIT;
         }
+        /* Two digits shift through the byte: after the second, the first one's nibble is all that is left above. */
         uint8_t *byte = &hex->record[hex->digits / 2u];
-        *byte = (hex->digits % 2u == 0u) ? (uint8_t)(value << 4) : (uint8_t)(*byte | value);
+        *byte = (uint8_t)((*byte << 4) | value);
         hex->digits++;
         if (hex->digits == 2u * (hex->record[0] + HEX_RECORD_OVERHEAD)) {
             hex->state = STATE_AFTER_CHECKSUM;
@@ -137,17 +141,7 @@ hex_status_t hex_stream_finish(hex_stream_t *hex)
 
 const char *hex_status_text(hex_status_t status)
 {
-    switch (status) {
-    case HEX_OK: return "ok";
-    case HEX_STOPPED: return "stopped";
-    case HEX_NO_COLON: return "no ':' at line start";
-    case HEX_BAD_DIGIT: return "not a hex digit";
-    case HEX_BAD_LENGTH: return "wrong line length";
-    case HEX_BAD_CHECKSUM: return "bad checksum";
-    case HEX_BAD_TYPE: return "unknown record type";
-    case HEX_BAD_RECORD: return "bad record length";
-    case HEX_AFTER_EOF: return "data after end of file";
-    case HEX_NO_EOF: return "no end-of-file record";
-    }
-    return "?";
+    return text_pick("ok\0stopped\0no ':' at line start\0not a hex digit\0wrong line length\0bad checksum\0"
+                     "unknown record type\0bad record length\0data after end of file\0no end-of-file record\0",
+                     status);
 }

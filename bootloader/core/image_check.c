@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "text.h"
+
 static bool in_ram(const image_check_config_t *config, uint32_t sp)
 {
     for (uint32_t i = 0; i < IMAGE_CHECK_RAM_REGIONS; i++) {
@@ -14,11 +16,11 @@ static bool in_ram(const image_check_config_t *config, uint32_t sp)
     return false;
 }
 
-image_status_t image_check(const image_check_config_t *config, const image_port_t *port, image_header_t *header)
+image_status_t image_header_check(const image_check_config_t *config, const image_header_t *header,
+                                  uint32_t header_crc32)
 {
     static const uint8_t magic[IMAGE_HEADER_MAGIC_SIZE] = IMAGE_HEADER_MAGIC;
 
-    port->read(port, config->header_addr, header, sizeof *header);
     if (memcmp(header->magic, magic, sizeof magic) != 0) {
         return IMAGE_BAD_MAGIC;
     }
@@ -28,7 +30,7 @@ image_status_t image_check(const image_check_config_t *config, const image_port_
     if (header->header_size != IMAGE_HEADER_SIZE) {
         return IMAGE_BAD_HEADER_SIZE;
     }
-    if (port->crc32(port, config->header_addr, IMAGE_HEADER_CRC_SPAN) != header->header_crc32) {
+    if (header_crc32 != header->header_crc32) {
         return IMAGE_HEADER_CRC_MISMATCH;
     }
     if (header->image_addr != config->image_addr) {
@@ -39,6 +41,17 @@ image_status_t image_check(const image_check_config_t *config, const image_port_
     }
     if (header->board_id != config->board_id) {
         return IMAGE_WRONG_BOARD_ID;
+    }
+    return IMAGE_OK;
+}
+
+image_status_t image_check(const image_check_config_t *config, const image_port_t *port, image_header_t *header)
+{
+    port->read(port, config->header_addr, header, sizeof *header);
+    image_status_t status = image_header_check(config, header,
+                                               port->crc32(port, config->header_addr, IMAGE_HEADER_CRC_SPAN));
+    if (status != IMAGE_OK) {
+        return status;
     }
 
     uint32_t vectors[2]; /* initial MSP, reset vector */
@@ -62,21 +75,10 @@ image_status_t image_check(const image_check_config_t *config, const image_port_
 
 const char *image_status_text(image_status_t status)
 {
-    switch (status) {
-    case IMAGE_OK: return "ok";
-    case IMAGE_BAD_MAGIC: return "bad magic";
-    case IMAGE_BAD_HEADER_VERSION: return "bad header version";
-    case IMAGE_BAD_HEADER_SIZE: return "bad header size";
-    case IMAGE_HEADER_CRC_MISMATCH: return "header CRC mismatch";
-    case IMAGE_ADDRESS_MISMATCH: return "image address mismatch";
-    case IMAGE_SIZE_OUT_OF_RANGE: return "image size out of range";
-    case IMAGE_WRONG_BOARD_ID: return "wrong board id";
-    case IMAGE_STACK_POINTER_OUTSIDE_RAM: return "stack pointer outside RAM";
-    case IMAGE_RESET_VECTOR_OUTSIDE_IMAGE: return "reset vector outside image";
-    case IMAGE_RESET_VECTOR_NOT_THUMB: return "reset vector not Thumb";
-    case IMAGE_CRC_MISMATCH: return "image CRC mismatch";
-    }
-    return "unknown image status";
+    return text_pick("ok\0bad magic\0bad header version\0bad header size\0header CRC mismatch\0"
+                     "image address mismatch\0image size out of range\0wrong board id\0stack pointer outside RAM\0"
+                     "reset vector outside image\0reset vector not Thumb\0image CRC mismatch\0",
+                     status);
 }
 
 bool image_header_page_erased(const image_port_t *port, uint32_t page_addr, uint32_t page_size)

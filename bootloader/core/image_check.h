@@ -46,6 +46,12 @@ typedef struct {
  * the header, the first two vectors and the image CRC. */
 image_status_t image_check(const image_check_config_t *config, const image_port_t *port, image_header_t *header);
 
+/* The conditions a header is judged by on its own, magic to board id, in image_check's order. header_crc32 is
+ * the CRC-32 of the header's first IMAGE_HEADER_CRC_SPAN bytes as the caller computed it: image_check with the
+ * port over flash, the USB update over the header bytes it collected from the file. */
+image_status_t image_header_check(const image_check_config_t *config, const image_header_t *header,
+                                  uint32_t header_crc32);
+
 /* The fixed reason text for a status, e.g. "header CRC mismatch" ("ok" for IMAGE_OK). */
 const char *image_status_text(image_status_t status);
 

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "byte_order.h"
+
 #define CBW_SIGNATURE           0x43425355u /* "USBC" */
 #define CSW_SIGNATURE           0x53425355u /* "USBS" */
 #define CBW_SIZE                31u
@@ -15,25 +17,13 @@
 #define REQ_BULK_ONLY_RESET     0xFFu
 #define REQ_GET_MAX_LUN         0xFEu
 
-static void put_le32(uint8_t *p, uint32_t value)
-{
-    for (uint32_t i = 0; i < 4u; i++) {
-        p[i] = (uint8_t)(value >> (8u * i));
-    }
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 msc_status_t msc_bot_init(msc_bot_t *bot, usbh_device_t *dev)
 {
     *bot = (msc_bot_t){ .dev = dev };
     uint8_t max_lun = 0u;
     uint16_t len = 1u;
-    hcd_status_t status = usbh_control(dev, REQUEST_TYPE_CLASS_IN, REQ_GET_MAX_LUN, 0u, dev->interface, &max_lun,
-                                       &len);
+    hcd_status_t status = usbh_control(dev, USBH_REQUEST(REQUEST_TYPE_CLASS_IN, REQ_GET_MAX_LUN, 0u), dev->interface,
+                                       &max_lun, &len);
     if (status == HCD_DISCONNECTED) {
         return MSC_DISCONNECTED;
     }
@@ -46,9 +36,8 @@ static hcd_status_t bulk(msc_bot_t *bot, bool in, uint8_t *data, uint32_t len, u
 {
     usbh_device_t *dev = bot->dev;
     const usb_hcd_t *hcd = dev->hcd;
-    hcd_status_t status = hcd->bulk(hcd->ctx, dev->address, in ? dev->bulk_in : dev->bulk_out,
-                                    in ? dev->bulk_in_mps : dev->bulk_out_mps,
-                                    in ? &bot->toggle_in : &bot->toggle_out, data, len, actual, MSC_BOT_TIMEOUT_MS);
+    hcd_status_t status = hcd->bulk(hcd->ctx, dev->address, dev->bulk[in], dev->bulk_mps[in], &bot->toggle[in], data,
+                                    len, actual, MSC_BOT_TIMEOUT_MS);
     if (status != HCD_OK) {
         dev->failure = status;
     }
@@ -57,8 +46,8 @@ static hcd_status_t bulk(msc_bot_t *bot, bool in, uint8_t *data, uint32_t len, u
 
 static hcd_status_t clear_halt(msc_bot_t *bot, bool in)
 {
-    *(in ? &bot->toggle_in : &bot->toggle_out) = 0u;
-    return usbh_clear_halt(bot->dev, in ? bot->dev->bulk_in : bot->dev->bulk_out);
+    bot->toggle[in] = 0u;
+    return usbh_clear_halt(bot->dev, bot->dev->bulk[in]);
 }
 
 /* BOT 5.3.4. The failure that led here stays the one reported. */
@@ -66,9 +55,8 @@ static msc_status_t reset_recovery(msc_bot_t *bot, msc_status_t result)
 {
     usbh_device_t *dev = bot->dev;
     hcd_status_t failure = dev->failure;
-    uint16_t len = 0u;
-    hcd_status_t status = usbh_control(dev, REQUEST_TYPE_CLASS_OUT, REQ_BULK_ONLY_RESET, 0u, dev->interface, NULL,
-                                       &len);
+    hcd_status_t status = usbh_control(dev, USBH_REQUEST(REQUEST_TYPE_CLASS_OUT, REQ_BULK_ONLY_RESET, 0u),
+                                       dev->interface, NULL, NULL);
     if (status != HCD_DISCONNECTED) {
         status = clear_halt(bot, true);
     }
@@ -125,8 +113,8 @@ msc_status_t msc_bot_command(msc_bot_t *bot, const uint8_t *cdb, uint8_t cdb_len
     if (status != HCD_OK) {
         return transfer_failed(bot, status);
     }
-    bot->residue = get_le32(wrapper + 8);
-    bool valid = actual == CSW_SIZE && get_le32(wrapper) == CSW_SIGNATURE && get_le32(wrapper + 4) == bot->tag;
+    bot->residue = le32(wrapper + 8);
+    bool valid = actual == CSW_SIZE && le32(wrapper) == CSW_SIGNATURE && le32(wrapper + 4) == bot->tag;
     if (!valid || wrapper[12] > CSW_STATUS_FAILED || bot->residue > len) {
         return reset_recovery(bot, MSC_PHASE_ERROR);
     }

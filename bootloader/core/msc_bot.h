@@ -27,8 +27,7 @@ typedef enum {
 typedef struct {
     usbh_device_t *dev;
     uint32_t tag;
-    uint8_t toggle_in;
-    uint8_t toggle_out;
+    uint8_t toggle[2];    /* DATA0/DATA1 of the bulk endpoints, [USBH_OUT] and [USBH_IN] */
     uint8_t max_lun;
     uint32_t actual;      /* data-stage bytes transferred by the last command */
     uint32_t residue;     /* dCSWDataResidue of the last command */

@@ -3,33 +3,49 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "byte_order.h"
+
 #define INQUIRY_SIZE         36u
 #define SENSE_SIZE           18u
 #define CAPACITY_SIZE        8u
 #define SENSE_MIN_SIZE       14u  /* through the additional sense code qualifier */
 
-static uint32_t be32(const uint8_t *p)
+/* SPC: opcodes below 0x20 (group 0) have 6-byte CDBs, 0x20 to 0x5F (group 1) 10-byte ones. */
+#define SCSI_GROUP_1         0x20u
+
+/* One command, its CDB made from opcode, lba and len. Group 0 here: INQUIRY, TEST UNIT READY and REQUEST SENSE, len
+ * their allocation length; group 1: READ CAPACITY(10) and READ(10), with the LBA and len in blocks (READ
+ * CAPACITY(10) has no transfer length: its 8 bytes make 0 blocks). */
+static msc_status_t command(msc_bot_t *bot, uint8_t opcode, uint32_t lba, uint8_t *data, uint32_t len)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    uint8_t cdb[10] = { opcode };
+    uint8_t cdb_len = 6u;
+    if (opcode < SCSI_GROUP_1) {
+        cdb[4] = (uint8_t)len;
+    } else {
+        cdb_len = 10u;
+        put_be32(cdb + 2, lba);
+        cdb[8] = (uint8_t)(len / SCSI_BLOCK_SIZE);
+    }
+    return msc_bot_command(bot, cdb, cdb_len, true, data, len);
 }
 
-/* One attempt of a command that reads at least min_len bytes into data (len at most). A command that fails
- * leaves its opcode and its sense (REQUEST SENSE right after, as SPC asks) in disk. */
-static scsi_status_t run(scsi_disk_t *disk, const uint8_t *cdb, uint8_t cdb_len, uint8_t *data, uint32_t len,
-                         uint32_t min_len)
+/* One attempt of a command that reads len bytes at most into data: the group 1 commands here are of no use without
+ * all of them, INQUIRY and TEST UNIT READY need none. A command that fails leaves its opcode and its sense (REQUEST
+ * SENSE right after, as SPC asks) in disk. */
+static scsi_status_t run(scsi_disk_t *disk, uint8_t opcode, uint32_t lba, uint8_t *data, uint32_t len)
 {
     msc_bot_t *bot = disk->bot;
-    msc_status_t status = msc_bot_command(bot, cdb, cdb_len, true, data, len);
-    bool short_data = status == MSC_OK && bot->actual < min_len;
-    disk->opcode = cdb[0];
+    msc_status_t status = command(bot, opcode, lba, data, len);
+    bool short_data = status == MSC_OK && opcode >= SCSI_GROUP_1 && bot->actual < len;
+    disk->opcode = opcode;
     disk->transport = status;
     disk->sense_key = 0u;
     disk->asc = 0u;
     disk->ascq = 0u;
     if (status == MSC_FAILED) {
-        static const uint8_t request_sense[6] = { SCSI_REQUEST_SENSE, 0, 0, 0, SENSE_SIZE, 0 };
         uint8_t sense[SENSE_SIZE];
-        msc_status_t sensed = msc_bot_command(bot, request_sense, sizeof request_sense, true, sense, sizeof sense);
+        msc_status_t sensed = command(bot, SCSI_REQUEST_SENSE, 0u, sense, sizeof sense);
         if (sensed == MSC_DISCONNECTED) {
             status = sensed;
         } else if (sensed == MSC_OK && bot->actual >= SENSE_MIN_SIZE) {
@@ -44,23 +60,21 @@ static scsi_status_t run(scsi_disk_t *disk, const uint8_t *cdb, uint8_t cdb_len,
     return status == MSC_OK && !short_data ? SCSI_OK : SCSI_FAILED;
 }
 
-static scsi_status_t run_with_retries(scsi_disk_t *disk, const uint8_t *cdb, uint8_t cdb_len, uint8_t *data,
-                                      uint32_t len, uint32_t min_len)
+static scsi_status_t run_with_retries(scsi_disk_t *disk, uint8_t opcode, uint32_t lba, uint8_t *data, uint32_t len)
 {
     scsi_status_t status = SCSI_FAILED;
     for (uint32_t attempt = 0; attempt < SCSI_ATTEMPTS && status == SCSI_FAILED; attempt++) {
-        status = run(disk, cdb, cdb_len, data, len, min_len);
+        status = run(disk, opcode, lba, data, len);
     }
     return status;
 }
 
 static scsi_status_t wait_until_ready(scsi_disk_t *disk)
 {
-    static const uint8_t test_unit_ready[6] = { SCSI_TEST_UNIT_READY, 0, 0, 0, 0, 0 };
     const usb_hcd_t *hcd = disk->bot->dev->hcd;
     uint32_t start = hcd->millis(hcd->ctx);
     for (;;) {
-        scsi_status_t status = run(disk, test_unit_ready, sizeof test_unit_ready, NULL, 0u, 0u);
+        scsi_status_t status = run(disk, SCSI_TEST_UNIT_READY, 0u, NULL, 0u);
         if (status != SCSI_FAILED) {
             return status;
         }
@@ -74,16 +88,14 @@ static scsi_status_t wait_until_ready(scsi_disk_t *disk)
 scsi_status_t scsi_start(scsi_disk_t *disk, msc_bot_t *bot, uint8_t *buf)
 {
     *disk = (scsi_disk_t){ .bot = bot };
-    static const uint8_t inquiry[6] = { SCSI_INQUIRY, 0, 0, 0, INQUIRY_SIZE, 0 };
-    scsi_status_t status = run_with_retries(disk, inquiry, sizeof inquiry, buf, INQUIRY_SIZE, 0u);
+    scsi_status_t status = run_with_retries(disk, SCSI_INQUIRY, 0u, buf, INQUIRY_SIZE);
     if (status == SCSI_OK) {
         status = wait_until_ready(disk);
     }
     if (status != SCSI_OK) {
         return status;
     }
-    static const uint8_t read_capacity[10] = { SCSI_READ_CAPACITY_10, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-    status = run_with_retries(disk, read_capacity, sizeof read_capacity, buf, CAPACITY_SIZE, CAPACITY_SIZE);
+    status = run_with_retries(disk, SCSI_READ_CAPACITY_10, 0u, buf, CAPACITY_SIZE);
     if (status != SCSI_OK) {
         return status;
     }
@@ -101,9 +113,5 @@ scsi_status_t scsi_start(scsi_disk_t *disk, msc_bot_t *bot, uint8_t *buf)
 
 scsi_status_t scsi_read(scsi_disk_t *disk, uint32_t lba, uint8_t *buf)
 {
-    const uint8_t read10[10] = {
-        SCSI_READ_10, 0, (uint8_t)(lba >> 24), (uint8_t)(lba >> 16), (uint8_t)(lba >> 8), (uint8_t)lba,
-        0, 0, 1, 0, /* one block */
-    };
-    return run_with_retries(disk, read10, sizeof read10, buf, SCSI_BLOCK_SIZE, SCSI_BLOCK_SIZE);
+    return run_with_retries(disk, SCSI_READ_10, lba, buf, SCSI_BLOCK_SIZE);
 }

@@ -7,7 +7,7 @@
 #include "image_check.h"
 
 _Static_assert(FAT_SECTOR_SIZE == SCSI_BLOCK_SIZE, "the FAT reader reads the drive's blocks one by one");
-_Static_assert(IMAGE_HEADER_SIZE == 64u, "header_seen has one bit per header byte");
+_Static_assert(IMAGE_HEADER_SIZE == 64u, "header_seen: two words, one bit per header byte");
 
 #define PAGE FLASH_WRITER_PAGE_SIZE
 
@@ -28,7 +28,6 @@ static void print_line(usb_update_t *u)
  * One formatter instead of a text_* call per piece keeps the many messages small in flash. */
 static void append(usb_update_t *u, const char *format, va_list args)
 {
-    static const char digits[] = "0123456789ABCDEF";
     for (const char *f = format; *f != '\0'; f++) {
         if (*f != '%') {
             text_char(&u->line, *f);
@@ -44,12 +43,9 @@ static void append(usb_update_t *u, const char *format, va_list args)
         case 'x':
             text_hex32(&u->line, va_arg(args, uint32_t));
             break;
-        case 'b': {
-            uint32_t value = va_arg(args, uint32_t);
-            text_char(&u->line, digits[(value >> 4) & 0x0Fu]);
-            text_char(&u->line, digits[value & 0x0Fu]);
+        case 'b':
+            text_hex(&u->line, va_arg(args, uint32_t), 2u);
             break;
-        }
         case 'v':
             text_dotted(&u->line, va_arg(args, const uint16_t *), IMAGE_HEADER_VERSION_PARTS);
             break;
@@ -60,15 +56,60 @@ static void append(usb_update_t *u, const char *format, va_list args)
     }
 }
 
-/* Ends the update with this result and its line. Returns false, so that a step ends the update with
- * "return finish(...)". */
-static bool finish(usb_update_t *u, usb_update_result_t result, const char *format, ...)
+/* Every outcome line (after "usb: ") with the result it reports, in one table: a step names its outcome by index,
+ * a byte where a result and a format string cost eight at every call, and a reader finds all a user can be told in
+ * one place. Formats as append(); a format may leave arguments unused. */
+#define OUTCOMES(X)                                                                                                 \
+    X(OUT_DRIVE_REMOVED, DRIVE_REMOVED, "drive removed")                                                           \
+    X(OUT_NOT_READY, DRIVE_ERROR, "drive not ready")                                                               \
+    X(OUT_SECTOR_SIZE, DRIVE_UNSUPPORTED, "sector size %u not supported")                                          \
+    X(OUT_TOO_LARGE, DRIVE_UNSUPPORTED, "drives of 2 TB and more not supported")                                   \
+    X(OUT_SCSI_FAILED, DRIVE_ERROR, "drive error: SCSI 0x%b failed, ")                                             \
+    X(OUT_SENSE, DRIVE_ERROR, "sense %b/%b/%b")                                                                    \
+    X(OUT_REASON, DRIVE_ERROR, "%s")                                                                               \
+    X(OUT_NOT_RECOGNISED, NOT_RECOGNISED, "device not recognised (%s)")                                            \
+    X(OUT_HUB, HUB, "hub not supported")                                                                           \
+    X(OUT_NOT_MASS_STORAGE, NOT_MASS_STORAGE, "not a mass-storage device")                                         \
+    X(OUT_NO_FAT_VOLUME, NO_FAT_VOLUME, "no FAT volume")                                                           \
+    X(OUT_FILE, FAT_ERROR, "%s: ")                                                                                 \
+    X(OUT_FAT_ERROR, FAT_ERROR, "%s")                                                                              \
+    X(OUT_NO_HEX_FILE, NO_HEX_FILE, "no .hex file")                                                                \
+    X(OUT_SEVERAL_HEX_FILES, SEVERAL_HEX_FILES, "several .hex files (%s): keep one or name it %s")                 \
+    X(OUT_HEX_ERROR, HEX_ERROR, "%s line %u: %s")                                                                  \
+    X(OUT_ADDRESS_OUTSIDE, ADDRESS_OUTSIDE, "address %x outside the application")                                  \
+    X(OUT_NO_HEADER, BAD_HEADER, "%s has no image header at %x")                                                   \
+    X(OUT_BAD_HEADER, BAD_HEADER, "%s: image header: %s")                                                          \
+    X(OUT_WRONG_BOARD, WRONG_BOARD, "wrong board id %x")                                                           \
+    X(OUT_SAME_IMAGE, SAME_IMAGE, "same image as installed, skipped")                                              \
+    X(OUT_DOWNGRADE, DOWNGRADE, "version %v older than installed %v (downgrade disabled)")                         \
+    X(OUT_FLASH_ERROR, FLASH_ERROR, "flash error at %x")                                                           \
+    X(OUT_UPDATED, UPDATED, "updated to %v")                                                                       \
+    X(OUT_IMAGE_REJECTED, IMAGE_REJECTED, "image rejected after programming: %s")
+
+#define OUTCOME_ID(id, result, text) id,
+#define OUTCOME_RESULT(id, result, text) USB_UPDATE_##result,
+#define OUTCOME_TEXT(id, result, text) text "\0"
+
+enum { OUTCOMES(OUTCOME_ID) };
+
+/* drive_failed and enumerate map consecutive statuses onto consecutive outcomes. */
+_Static_assert(SCSI_BLOCK_SIZE_UNSUPPORTED == SCSI_NOT_READY + 1 && SCSI_TOO_LARGE == SCSI_NOT_READY + 2
+               && OUT_SECTOR_SIZE == OUT_NOT_READY + 1 && OUT_TOO_LARGE == OUT_NOT_READY + 2,
+               "SCSI statuses and outcomes in the same order");
+_Static_assert(USBH_HUB == USBH_BAD_DESCRIPTOR + 1 && USBH_NOT_MASS_STORAGE == USBH_BAD_DESCRIPTOR + 2
+               && OUT_HUB == OUT_NOT_RECOGNISED + 1 && OUT_NOT_MASS_STORAGE == OUT_NOT_RECOGNISED + 2,
+               "usbh statuses and outcomes in the same order");
+
+/* Ends the update with this outcome: its result, and its text on the line. Returns false, so that a step ends the
+ * update with "return finish(...)". */
+static bool finish(usb_update_t *u, uint32_t outcome, ...)
 {
+    static const uint8_t results[] = { OUTCOMES(OUTCOME_RESULT) };
     va_list args;
-    va_start(args, format);
-    append(u, format, args);
+    va_start(args, outcome);
+    append(u, text_pick(OUTCOMES(OUTCOME_TEXT), outcome), args);
     va_end(args);
-    u->result = result;
+    u->result = results[outcome];
     return false;
 }
 
@@ -82,54 +123,37 @@ static void say(usb_update_t *u, const char *format, ...)
     print_line(u);
 }
 
-static const image_check_config_t *check_config(const usb_update_t *u)
-{
-    return u->port->writer->config->check;
-}
-
 /* A transfer failed: most often because the drive was pulled out. */
 static bool drive_failed(usb_update_t *u, scsi_status_t status)
 {
     const scsi_disk_t *disk = &u->disk;
     if (status == SCSI_DISCONNECTED || !u->hcd->connected(u->hcd->ctx)) {
-        return finish(u, USB_UPDATE_DRIVE_REMOVED, "drive removed");
+        return finish(u, OUT_DRIVE_REMOVED);
     }
-    if (status == SCSI_NOT_READY) {
-        return finish(u, USB_UPDATE_DRIVE_ERROR, "drive not ready");
+    if (status != SCSI_FAILED) {
+        return finish(u, OUT_NOT_READY + (status - SCSI_NOT_READY), disk->block_size);
     }
-    if (status == SCSI_BLOCK_SIZE_UNSUPPORTED) {
-        return finish(u, USB_UPDATE_DRIVE_UNSUPPORTED, "sector size %u not supported", disk->block_size);
-    }
-    if (status == SCSI_TOO_LARGE) {
-        return finish(u, USB_UPDATE_DRIVE_UNSUPPORTED, "drives of 2 TB and more not supported");
-    }
+    finish(u, OUT_SCSI_FAILED, disk->opcode);
     if (disk->sense_key != 0u) {
-        return finish(u, USB_UPDATE_DRIVE_ERROR, "drive error: SCSI 0x%b failed, sense %b/%b/%b", disk->opcode,
-                      disk->sense_key, disk->asc, disk->ascq);
+        return finish(u, OUT_SENSE, disk->sense_key, disk->asc, disk->ascq);
     }
     const char *why = disk->transport == MSC_TRANSPORT_ERROR ? usbh_hcd_status_text(u->dev.failure)
                       : disk->transport == MSC_PHASE_ERROR   ? "phase error"
                                                              : "no reason given";
-    return finish(u, USB_UPDATE_DRIVE_ERROR, "drive error: SCSI 0x%b failed, %s", disk->opcode, why);
+    return finish(u, OUT_REASON, why);
 }
 
 static bool enumerate(usb_update_t *u)
 {
-    switch (usbh_enumerate(&u->dev, u->hcd, u->sector, sizeof u->sector)) {
-    case USBH_OK:
-        break;
-    case USBH_HUB:
-        return finish(u, USB_UPDATE_HUB, "hub not supported");
-    case USBH_NOT_MASS_STORAGE:
-        return finish(u, USB_UPDATE_NOT_MASS_STORAGE, "not a mass-storage device");
-    case USBH_BAD_DESCRIPTOR:
-        return finish(u, USB_UPDATE_NOT_RECOGNISED, "device not recognised (bad descriptor)");
-    default:
+    usbh_status_t found = usbh_enumerate(&u->dev, u->hcd, u->sector, sizeof u->sector);
+    if (found >= USBH_BAD_DESCRIPTOR) {
+        return finish(u, OUT_NOT_RECOGNISED + (found - USBH_BAD_DESCRIPTOR), "bad descriptor");
+    }
+    if (found != USBH_OK) {
         if (u->dev.failure == HCD_DISCONNECTED || !u->hcd->connected(u->hcd->ctx)) {
-            return drive_failed(u, SCSI_DISCONNECTED);
+            return finish(u, OUT_DRIVE_REMOVED);
         }
-        return finish(u, USB_UPDATE_NOT_RECOGNISED, "device not recognised (%s)",
-                      usbh_hcd_status_text(u->dev.failure));
+        return finish(u, OUT_NOT_RECOGNISED, usbh_hcd_status_text(u->dev.failure));
     }
     if (msc_bot_init(&u->bot, &u->dev) != MSC_OK) {
         return drive_failed(u, SCSI_DISCONNECTED);
@@ -155,10 +179,12 @@ static bool fat_failed(usb_update_t *u, fat_status_t status, const char *name)
         return drive_failed(u, u->read_status);
     }
     if (status == FAT_NO_VOLUME) {
-        return finish(u, USB_UPDATE_NO_FAT_VOLUME, "no FAT volume");
+        return finish(u, OUT_NO_FAT_VOLUME);
     }
-    return finish(u, USB_UPDATE_FAT_ERROR, "%s%s%s", name != NULL ? name : "", name != NULL ? ": " : "",
-                  fat_status_text(status));
+    if (name != NULL) {
+        finish(u, OUT_FILE, name);
+    }
+    return finish(u, OUT_FAT_ERROR, fat_status_text(status));
 }
 
 static bool mount(usb_update_t *u)
@@ -192,44 +218,41 @@ static bool choose_file(usb_update_t *u)
     uint32_t count = 0u;
     fat_dir_t dir;
     fat_root(&u->fs, &dir);
-    fat_dir_t first = dir;
     fat_status_t status;
+    fat_entry_t *entry = &u->scanned;
     for (;;) {
-        /* Read again from here, the entry comes back with its long name. */
-        fat_dir_t at = dir;
-        status = fat_dir_next(&u->fs, &dir, &u->entry);
+        status = fat_dir_next(&u->fs, &dir, entry);
         if (status != FAT_OK) {
             break;
         }
-        if ((u->entry.attr & FAT_ATTR_DIRECTORY) == 0u
-            && fat_name_equal(u->entry.name, configured, UINT32_MAX)) {
+        if ((entry->attr & FAT_ATTR_DIRECTORY) == 0u && fat_name_equal(entry->name, configured, UINT32_MAX)) {
+            u->entry = *entry;
             return true;
         }
-        if (!hex_candidate(&u->entry)) {
+        if (!hex_candidate(entry)) {
             continue;
         }
         if (count++ == 0u) {
-            first = at;
+            /* The first .hex file stays in u->entry while the scan goes on. */
+            u->entry = *entry;
         } else {
             text_str(&names, ", ");
         }
-        text_str(&names, u->entry.name);
+        text_str(&names, entry->name);
     }
     if (status != FAT_END) {
         return fat_failed(u, status, NULL);
     }
     if (count == 0u) {
-        return finish(u, USB_UPDATE_NO_HEX_FILE, "no .hex file");
+        return finish(u, OUT_NO_HEX_FILE);
     }
     if (count > 1u) {
         if (names.truncated) {
             memcpy(names_buf + names.len - 3u, "...", 3u);
         }
-        return finish(u, USB_UPDATE_SEVERAL_HEX_FILES, "several .hex files (%s): keep one or name it %s",
-                      names_buf, configured);
+        return finish(u, OUT_SEVERAL_HEX_FILES, names_buf, configured);
     }
-    status = fat_dir_next(&u->fs, &first, &u->entry);
-    return status == FAT_OK || fat_failed(u, status, NULL);
+    return true;
 }
 
 static bool open_file(usb_update_t *u)
@@ -242,30 +265,32 @@ static bool open_file(usb_update_t *u)
     return true;
 }
 
+static void set_bit(uint32_t *bits, uint32_t n)
+{
+    bits[n / 32u] |= 1u << (n % 32u);
+}
+
 /* Pass 1 sink, and the first check of every record in pass 2: inside the region, the header bytes collected,
  * the pages it touches noted. */
 static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
 {
     usb_update_t *u = ctx;
     const flash_writer_t *writer = u->port->writer;
-    const image_check_config_t *check = check_config(u);
+    const image_check_config_t *check = u->check;
     if (!flash_writer_in_region(writer, addr, len)) {
         uint32_t end = check->image_addr + check->image_region_size;
-        finish(u, USB_UPDATE_ADDRESS_OUTSIDE, "address %x outside the application",
-               addr >= check->header_addr && addr < end ? end : addr);
+        finish(u, OUT_ADDRESS_OUTSIDE, addr >= check->header_addr && addr < end ? end : addr);
         return 1;
     }
     uint32_t offset = addr - check->header_addr;
+    uint8_t *header = (uint8_t *)&u->header;
     for (uint32_t i = 0; i < len && offset + i < IMAGE_HEADER_SIZE; i++) {
-        u->header[offset + i] = data[i];
-        u->header_seen |= (uint64_t)1u << (offset + i);
+        header[offset + i] = data[i];
+        set_bit(u->header_seen, offset + i);
     }
     /* A record of at most 255 bytes touches at most two pages: its first and its last. */
-    uint32_t pages[2] = { addr, addr + len - 1u };
-    for (uint32_t i = 0; i < 2u; i++) {
-        uint32_t page = (pages[i] - writer->config->flash_base) / PAGE;
-        u->touched[page / 32u] |= 1u << (page % 32u);
-    }
+    set_bit(u->touched, (addr - writer->config->flash_base) / PAGE);
+    set_bit(u->touched, (addr + len - 1u - writer->config->flash_base) / PAGE);
     return 0;
 }
 
@@ -276,7 +301,7 @@ static int program_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_
         return 1;
     }
     if (flash_writer_write(u->port->writer, addr, data, len) != FLASH_WRITER_OK) {
-        finish(u, USB_UPDATE_FLASH_ERROR, "flash error at %x", addr);
+        finish(u, OUT_FLASH_ERROR, addr);
         return 1;
     }
     return 0;
@@ -287,8 +312,7 @@ static bool hex_failed(usb_update_t *u)
     if (u->hex.status == HEX_STOPPED) {
         return false; /* the sink said why */
     }
-    return finish(u, USB_UPDATE_HEX_ERROR, "%s line %u: %s", u->entry.name, u->hex.line,
-                  hex_status_text(u->hex.status));
+    return finish(u, OUT_HEX_ERROR, u->entry.name, u->hex.line, hex_status_text(u->hex.status));
 }
 
 static void report_progress(usb_update_t *u)
@@ -327,31 +351,6 @@ static bool stream_file(usb_update_t *u, hex_sink_t sink, bool programming)
     return hex_stream_finish(&u->hex) == HEX_OK || hex_failed(u);
 }
 
-/* The image_check conditions a header can be judged by without the image. */
-static image_status_t header_status(const image_header_t *h, const image_check_config_t *check)
-{
-    static const uint8_t magic[IMAGE_HEADER_MAGIC_SIZE] = IMAGE_HEADER_MAGIC;
-    if (memcmp(h->magic, magic, sizeof magic) != 0) {
-        return IMAGE_BAD_MAGIC;
-    }
-    if (h->header_version != IMAGE_HEADER_VERSION) {
-        return IMAGE_BAD_HEADER_VERSION;
-    }
-    if (h->header_size != IMAGE_HEADER_SIZE) {
-        return IMAGE_BAD_HEADER_SIZE;
-    }
-    if (crc32_update(0u, h, IMAGE_HEADER_CRC_SPAN) != h->header_crc32) {
-        return IMAGE_HEADER_CRC_MISMATCH;
-    }
-    if (h->image_addr != check->image_addr) {
-        return IMAGE_ADDRESS_MISMATCH;
-    }
-    if (h->image_size < IMAGE_MIN_SIZE || h->image_size > check->image_region_size) {
-        return IMAGE_SIZE_OUT_OF_RANGE;
-    }
-    return IMAGE_OK;
-}
-
 static bool older(const uint16_t *version, const uint16_t *than)
 {
     for (uint32_t i = 0; i < IMAGE_HEADER_VERSION_PARTS; i++) {
@@ -363,30 +362,29 @@ static bool older(const uint16_t *version, const uint16_t *than)
 }
 
 /* After pass 1: the header the file brings against this board and the installed application. */
-static bool check_header(usb_update_t *u, image_header_t *header)
+static bool check_header(usb_update_t *u)
 {
-    const image_check_config_t *check = check_config(u);
-    if (u->header_seen != UINT64_MAX) {
-        return finish(u, USB_UPDATE_BAD_HEADER, "%s has no image header at %x", u->entry.name, check->header_addr);
+    const image_check_config_t *check = u->check;
+    const image_header_t *header = &u->header;
+    if ((u->header_seen[0] & u->header_seen[1]) != UINT32_MAX) {
+        return finish(u, OUT_NO_HEADER, u->entry.name, check->header_addr);
     }
-    memcpy(header, u->header, sizeof *header);
-    image_status_t status = header_status(header, check);
+    image_status_t status = image_header_check(check, header, crc32_update(0u, header, IMAGE_HEADER_CRC_SPAN));
+    if (status == IMAGE_WRONG_BOARD_ID) {
+        return finish(u, OUT_WRONG_BOARD, header->board_id);
+    }
     if (status != IMAGE_OK) {
-        return finish(u, USB_UPDATE_BAD_HEADER, "%s: image header: %s", u->entry.name, image_status_text(status));
-    }
-    if (header->board_id != check->board_id) {
-        return finish(u, USB_UPDATE_WRONG_BOARD, "wrong board id %x", header->board_id);
+        return finish(u, OUT_BAD_HEADER, u->entry.name, image_status_text(status));
     }
     image_header_t installed;
     if (image_check(check, u->port->writer->flash, &installed) != IMAGE_OK) {
         return true; /* nothing accepted is installed: any version will do */
     }
     if (memcmp(&installed, header, sizeof installed) == 0) {
-        return finish(u, USB_UPDATE_SAME_IMAGE, "same image as installed, skipped");
+        return finish(u, OUT_SAME_IMAGE);
     }
     if (!u->config->allow_downgrade && older(header->fw_version, installed.fw_version)) {
-        return finish(u, USB_UPDATE_DOWNGRADE, "version %v older than installed %v (downgrade disabled)",
-                      header->fw_version, installed.fw_version);
+        return finish(u, OUT_DOWNGRADE, header->fw_version, installed.fw_version);
     }
     return true;
 }
@@ -402,7 +400,7 @@ static bool erase_untouched_pages(usb_update_t *u, const image_header_t *header)
         bool touched = (u->touched[page / 32u] >> (page % 32u)) & 1u;
         if (!touched && !image_header_page_erased(writer->flash, addr, PAGE)
             && flash_writer_erase_page(writer, page) != FLASH_WRITER_OK) {
-            return finish(u, USB_UPDATE_FLASH_ERROR, "flash error at %x", addr);
+            return finish(u, OUT_FLASH_ERROR, addr);
         }
     }
     return true;
@@ -413,13 +411,12 @@ static void commit(usb_update_t *u, const image_header_t *header)
     flash_writer_t *writer = u->port->writer;
     flash_writer_status_t status = flash_writer_commit(writer);
     if (status == FLASH_WRITER_OK) {
-        finish(u, USB_UPDATE_UPDATED, "updated to %v", header->fw_version);
+        finish(u, OUT_UPDATED, header->fw_version);
     } else if (status == FLASH_WRITER_IMAGE_REJECTED) {
         image_header_t staged;
-        finish(u, USB_UPDATE_IMAGE_REJECTED, "image rejected after programming: %s",
-               image_status_text(image_check(check_config(u), &writer->view, &staged)));
+        finish(u, OUT_IMAGE_REJECTED, image_status_text(image_check(u->check, &writer->view, &staged)));
     } else {
-        finish(u, USB_UPDATE_FLASH_ERROR, "flash error at %x", check_config(u)->header_addr);
+        finish(u, OUT_FLASH_ERROR, u->check->header_addr);
     }
 }
 
@@ -430,16 +427,15 @@ static usb_update_result_t run(usb_update_t *u)
     if (!enumerate(u) || !mount(u) || !choose_file(u) || !open_file(u)) {
         return u->result;
     }
-    image_header_t header;
-    u->header_seen = 0u;
+    memset(u->header_seen, 0, sizeof u->header_seen);
     memset(u->touched, 0, sizeof u->touched);
-    if (!stream_file(u, check_record, false) || !check_header(u, &header)) {
+    if (!stream_file(u, check_record, false) || !check_header(u)) {
         return u->result;
     }
-    say(u, "programming %v", header.fw_version);
+    say(u, "programming %v", u->header.fw_version);
     u->port->led(u->port, USB_LED_PROGRAMMING);
-    if (erase_untouched_pages(u, &header) && stream_file(u, program_record, true)) {
-        commit(u, &header);
+    if (erase_untouched_pages(u, &u->header) && stream_file(u, program_record, true)) {
+        commit(u, &u->header);
     }
     return u->result;
 }
@@ -450,6 +446,7 @@ usb_update_result_t usb_update_poll(usb_update_t *state, const usb_hcd_t *hcd, c
     state->hcd = hcd;
     state->config = cfg;
     state->port = port;
+    state->check = port->writer->config->check;
     if (!state->powered) {
         hcd->power(hcd->ctx, true);
         state->powered = true;

@@ -101,6 +101,7 @@ typedef struct {
     const usb_hcd_t *hcd;
     const usb_update_config_t *config;
     const usb_update_port_t *port;
+    const image_check_config_t *check;   /* port->writer's: the memory map and board id */
     usbh_device_t dev;
     msc_bot_t bot;
     scsi_disk_t disk;
@@ -108,10 +109,11 @@ typedef struct {
     fat_disk_t fat_disk;
     fat_t fs;
     fat_entry_t entry;          /* the chosen file */
+    fat_entry_t scanned;        /* choose_file: the root directory entry being looked at */
     fat_file_t file;
     hex_stream_t hex;
-    uint8_t header[IMAGE_HEADER_SIZE];   /* pass 1: the image header bytes found in the file */
-    uint64_t header_seen;                /* bit i: header byte i was in the file */
+    image_header_t header;               /* pass 1: the image header bytes found in the file */
+    uint32_t header_seen[IMAGE_HEADER_SIZE / 32u]; /* bit i: header byte i was in the file */
     uint32_t touched[FLASH_WRITER_MAX_PAGES / 32u]; /* pass 1: pages that records write */
     uint32_t progress;                   /* pass 2: quarters of the file reported */
     text_t line;

@@ -3,6 +3,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "byte_order.h"
+#include "text.h"
+
+#define REQUEST_TYPE_OUT         0x00u
 #define REQUEST_TYPE_IN          0x80u
 #define REQUEST_TYPE_ENDPOINT    0x02u
 #define REQ_CLEAR_FEATURE        0x01u
@@ -30,18 +34,15 @@
 #define RESET_RECOVERY_MS        10u
 #define SET_ADDRESS_RECOVERY_MS  2u
 
-static uint16_t le16(const uint8_t *p)
+hcd_status_t usbh_control(usbh_device_t *dev, uint32_t request, uint16_t index, uint8_t *data, uint16_t *len)
 {
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-hcd_status_t usbh_control(usbh_device_t *dev, uint8_t request_type, uint8_t request, uint16_t value,
-                          uint16_t index, uint8_t *data, uint16_t *len)
-{
-    const uint8_t setup[8] = {
-        request_type, request, (uint8_t)value, (uint8_t)(value >> 8),
-        (uint8_t)index, (uint8_t)(index >> 8), (uint8_t)*len, (uint8_t)(*len >> 8),
-    };
+    uint16_t none = 0u;
+    if (len == NULL) {
+        len = &none;
+    }
+    uint8_t setup[8];
+    put_le32(setup, request);
+    put_le32(setup + 4, index | ((uint32_t)*len << 16));
     const usb_hcd_t *hcd = dev->hcd;
     hcd_status_t status = hcd->control(hcd->ctx, dev->address, dev->ep0_mps, dev->speed, setup, data, len);
     if (status != HCD_OK) {
@@ -52,14 +53,14 @@ hcd_status_t usbh_control(usbh_device_t *dev, uint8_t request_type, uint8_t requ
 
 hcd_status_t usbh_clear_halt(usbh_device_t *dev, uint8_t ep)
 {
-    uint16_t len = 0u;
-    return usbh_control(dev, REQUEST_TYPE_ENDPOINT, REQ_CLEAR_FEATURE, FEATURE_ENDPOINT_HALT, ep, NULL, &len);
+    return usbh_control(dev, USBH_REQUEST(REQUEST_TYPE_ENDPOINT, REQ_CLEAR_FEATURE, FEATURE_ENDPOINT_HALT), ep, NULL,
+                        NULL);
 }
 
 /* Reads up to *len bytes of a descriptor; false when the request failed. */
 static bool get_descriptor(usbh_device_t *dev, uint8_t type, uint8_t *buf, uint16_t *len)
 {
-    return usbh_control(dev, REQUEST_TYPE_IN, REQ_GET_DESCRIPTOR, (uint16_t)(type << 8), 0u, buf, len) == HCD_OK;
+    return usbh_control(dev, USBH_REQUEST(REQUEST_TYPE_IN, REQ_GET_DESCRIPTOR, type << 8), 0u, buf, len) == HCD_OK;
 }
 
 static usbh_status_t request_failed(const usbh_device_t *dev)
@@ -93,20 +94,16 @@ static usbh_status_t find_mass_storage(usbh_device_t *dev, const uint8_t *config
             }
         } else if (d[1] == DESC_ENDPOINT && d[0] >= ENDPOINT_DESC_SIZE && in_interface
                    && (d[3] & 0x03u) == ENDPOINT_TYPE_BULK) {
-            uint16_t mps = le16(d + 4) & 0x7FFu;
-            if (d[2] & 0x80u) {
-                dev->bulk_in = d[2];
-                dev->bulk_in_mps = mps;
-            } else {
-                dev->bulk_out = d[2];
-                dev->bulk_out_mps = mps;
-            }
+            uint32_t in = d[2] >> 7;
+            dev->bulk[in] = d[2];
+            dev->bulk_mps[in] = (uint16_t)(le16(d + 4) & 0x7FFu);
         }
     }
     if (!found) {
         return USBH_NOT_MASS_STORAGE;
     }
-    return dev->bulk_in != 0u && dev->bulk_out != 0u && dev->bulk_in_mps != 0u && dev->bulk_out_mps != 0u
+    return dev->bulk[USBH_IN] != 0u && dev->bulk[USBH_OUT] != 0u && dev->bulk_mps[USBH_IN] != 0u
+                   && dev->bulk_mps[USBH_OUT] != 0u
                ? USBH_OK
                : USBH_BAD_DESCRIPTOR;
 }
@@ -136,36 +133,32 @@ usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *
     }
     dev->ep0_mps = mps;
 
-    len = 0u;
-    if (usbh_control(dev, 0x00u, REQ_SET_ADDRESS, USBH_DEVICE_ADDRESS, 0u, NULL, &len) != HCD_OK) {
+    if (usbh_control(dev, USBH_REQUEST(REQUEST_TYPE_OUT, REQ_SET_ADDRESS, USBH_DEVICE_ADDRESS), 0u, NULL, NULL)
+        != HCD_OK) {
         return request_failed(dev);
     }
     dev->address = USBH_DEVICE_ADDRESS;
     hcd->delay_ms(hcd->ctx, SET_ADDRESS_RECOVERY_MS);
 
-    len = CONFIG_DESC_SIZE;
+    /* One request for as much as the buffer holds: a device answers with wTotalLength bytes at most, ending early
+     * with a short packet (USB 2.0 §9.3.5), so the usual 9-byte read of wTotalLength first is not needed. */
+    len = size;
     if (!get_descriptor(dev, DESC_CONFIGURATION, buf, &len)) {
         return request_failed(dev);
     }
-    uint16_t total = le16(buf + 2);
+    uint16_t total = (uint16_t)le16(buf + 2);
     if (len < CONFIG_DESC_SIZE || buf[1] != DESC_CONFIGURATION || total < CONFIG_DESC_SIZE) {
         return USBH_BAD_DESCRIPTOR;
     }
-    len = total < size ? total : size;
-    if (!get_descriptor(dev, DESC_CONFIGURATION, buf, &len)) {
-        return request_failed(dev);
-    }
-    if (len < CONFIG_DESC_SIZE) {
-        return USBH_BAD_DESCRIPTOR;
-    }
+    len = total < len ? total : len;
     uint8_t configuration = buf[5];
     usbh_status_t found = find_mass_storage(dev, buf, len);
     if (found != USBH_OK) {
         return found;
     }
 
-    len = 0u;
-    if (usbh_control(dev, 0x00u, REQ_SET_CONFIGURATION, configuration, 0u, NULL, &len) != HCD_OK) {
+    if (usbh_control(dev, USBH_REQUEST(REQUEST_TYPE_OUT, REQ_SET_CONFIGURATION, configuration), 0u, NULL, NULL)
+        != HCD_OK) {
         return request_failed(dev);
     }
     return USBH_OK;
@@ -173,15 +166,6 @@ usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *
 
 const char *usbh_hcd_status_text(hcd_status_t status)
 {
-    switch (status) {
-    case HCD_OK: return "ok";
-    case HCD_NAK_TIMEOUT: return "NAK timeout";
-    case HCD_STALL: return "stall";
-    case HCD_XACT_ERROR: return "transaction error";
-    case HCD_BABBLE: return "babble";
-    case HCD_TOGGLE_ERROR: return "data toggle error";
-    case HCD_DISCONNECTED: return "disconnected";
-    case HCD_TIMEOUT: return "timeout";
-    }
-    return "?";
+    return text_pick("ok\0NAK timeout\0stall\0transaction error\0babble\0data toggle error\0disconnected\0timeout\0",
+                     status);
 }

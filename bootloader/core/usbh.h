@@ -3,7 +3,8 @@
  * endpoints found here.
  *
  * Enumeration: port reset, GET_DESCRIPTOR(device, 8 bytes) at address 0 for bDeviceClass and bMaxPacketSize0,
- * SET_ADDRESS(1), GET_DESCRIPTOR(configuration) (as much of it as the buffer holds), SET_CONFIGURATION.
+ * SET_ADDRESS(1), GET_DESCRIPTOR(configuration) (one request for as much of it as the buffer holds),
+ * SET_CONFIGURATION.
  * Only the first configuration is used. A hub (device or interface class 0x09) is refused: the root port is all
  * this host drives. The mass-storage interface must be SCSI transparent (subclass 0x06) over Bulk-Only
  * (protocol 0x50) with one bulk IN and one bulk OUT endpoint. */
@@ -15,6 +16,10 @@
 #include "usb_hcd.h"
 
 #define USBH_DEVICE_ADDRESS 1u
+
+/* Index of the bulk endpoints in usbh_device_t: a direction bit, as bit 7 of an endpoint address. */
+#define USBH_OUT 0u
+#define USBH_IN  1u
 
 typedef enum {
     USBH_OK = 0,
@@ -31,19 +36,22 @@ typedef struct {
     uint8_t address;
     uint8_t ep0_mps;
     uint8_t interface;     /* bInterfaceNumber of the mass-storage interface */
-    uint8_t bulk_in;       /* endpoint addresses, IN with bit 7 set */
-    uint8_t bulk_out;
-    uint16_t bulk_in_mps;
-    uint16_t bulk_out_mps;
+    uint8_t bulk[2];       /* [USBH_OUT], [USBH_IN]: endpoint addresses, IN with bit 7 set */
+    uint16_t bulk_mps[2];
     hcd_status_t failure;  /* the last transfer that failed */
 } usbh_device_t;
 
 /* buf receives the descriptors; size bytes of the configuration descriptor are looked at. */
 usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *buf, uint16_t size);
 
-/* A control request to the device: data and *len as usb_hcd_t.control; a failure is kept in dev->failure. */
-hcd_status_t usbh_control(usbh_device_t *dev, uint8_t request_type, uint8_t request, uint16_t value,
-                          uint16_t index, uint8_t *data, uint16_t *len);
+/* The first four bytes of a SETUP packet as one number: bmRequestType, bRequest and wValue, little-endian as on
+ * the wire. */
+#define USBH_REQUEST(request_type, request, value) \
+    ((uint32_t)(request_type) | ((uint32_t)(request) << 8) | ((uint32_t)(value) << 16))
+
+/* A control request (USBH_REQUEST) to the device: data and *len as usb_hcd_t.control, len NULL for a request
+ * without a DATA stage; a failure is kept in dev->failure. */
+hcd_status_t usbh_control(usbh_device_t *dev, uint32_t request, uint16_t index, uint8_t *data, uint16_t *len);
 /* CLEAR_FEATURE(ENDPOINT_HALT): the endpoint's data toggle restarts at DATA0. */
 hcd_status_t usbh_clear_halt(usbh_device_t *dev, uint8_t ep);
 

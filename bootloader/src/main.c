@@ -85,6 +85,9 @@ int main(void)
 
     entry_decision_t decision = entry_policy_decide(&inputs);
     text_init(&line, buf, sizeof buf);
+    if (decision == ENTRY_BOOT && USB_BOOT_WINDOW_MS != 0u) {
+        update_mode_usb_window(&check_config, USB_BOOT_WINDOW_MS);
+    }
     if (decision == ENTRY_BOOT) {
         text_str(&line, "boot: application ");
         text_dotted(&line, header.fw_version, IMAGE_HEADER_VERSION_PARTS);

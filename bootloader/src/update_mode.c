@@ -16,6 +16,7 @@
 #include "memory_map.h"
 #include "systick.h"
 #include "usart1.h"
+#include "usb_drive.h"
 
 _Static_assert(MM_FLASH_PAGE_SIZE == FLASH_WRITER_PAGE_SIZE, "the writer stages and rewrites whole flash pages");
 _Static_assert(FLASH_PAGE_COUNT <= FLASH_WRITER_MAX_PAGES, "the writer tracks every page of the flash");
@@ -30,9 +31,41 @@ _Static_assert(MM_HEADER_SIZE == MM_FLASH_PAGE_SIZE && MM_IMAGE_BASE == MM_HEADE
 static volatile bool blinking;
 static volatile uint32_t last_byte_ms;
 
+/* One writer for both paths: whatever arrives, over USART1 or from a drive, goes through the same header-last
+ * commit. */
+static flash_writer_config_t writer_config;
+static flash_writer_t writer;
+static an3155_t protocol;
+
+static void writer_start(const image_check_config_t *check)
+{
+    writer_config = (flash_writer_config_t){ .flash_base = MM_FLASH_BASE, .check = check };
+    flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
+}
+
+static void console_line(const char *line)
+{
+    usart1_write_str(line);
+    usart1_write_str("\r\n");
+}
+
+/* In update mode USART1 waits for an AN3155 host at 8E1. Until one has synchronised, the drive's lines go out in
+ * the banner's 8N1 at the console rate, so a terminal sees them; after that the line belongs to the host and stays
+ * silent (AN3155: nothing unsolicited), and LED2 alone tells the drive's story. */
+static void update_mode_line(const char *line)
+{
+    if (protocol.state != AN3155_WAIT_SYNC) {
+        return;
+    }
+    usart1_init(BOARD_CONSOLE_BAUD);
+    console_line(line);
+    usart1_init_autobaud_8e1();
+}
+
 void update_mode_tick(uint32_t now_ms)
 {
     iwdg_refresh();
+    usb_drive_tick(now_ms);
     if (!blinking) {
         return;
     }
@@ -44,12 +77,8 @@ void update_mode_tick(uint32_t now_ms)
 
 void update_mode_run(const image_check_config_t *check)
 {
-    static flash_writer_config_t writer_config;
     static an3155_config_t protocol_config;
-    static flash_writer_t writer;
-    static an3155_t protocol;
 
-    writer_config = (flash_writer_config_t){ .flash_base = MM_FLASH_BASE, .check = check };
     protocol_config = (an3155_config_t){
         .product_id = (uint16_t)device_id_read(),
         .bank2_first_page = FLASH_PAGES_PER_BANK,
@@ -60,8 +89,9 @@ void update_mode_run(const image_check_config_t *check)
     blinking = true;
 
     usart1_init_autobaud_8e1();
-    flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
+    writer_start(check);
     an3155_init(&protocol, &protocol_config, &an3155_usart1_port, &writer);
+    usb_drive_init(&writer, update_mode_line);
     for (;;) {
         uint8_t byte;
         while (usart1_read_byte(&byte)) {
@@ -69,8 +99,21 @@ void update_mode_run(const image_check_config_t *check)
             an3155_receive(&protocol, byte);
         }
         an3155_poll(&protocol);
+        usb_drive_poll();
         /* Every received byte and every SysTick wakes the core: a byte that lands between the last read and
          * the WFI waits at most one millisecond. */
         cortex_wfi();
     }
+}
+
+void update_mode_usb_window(const image_check_config_t *check, uint32_t window_ms)
+{
+    writer_start(check);
+    usb_drive_init(&writer, console_line);
+    uint32_t start = systick_ms();
+    while (systick_ms() - start < window_ms) {
+        usb_drive_poll();
+        cortex_wfi();
+    }
+    usb_drive_off();
 }

@@ -16,4 +16,9 @@ void update_mode_tick(uint32_t now_ms);
  * LED1 blinks at 2 Hz while the bootloader waits and at 10 Hz while bytes arrive. Never returns. */
 __attribute__((noreturn)) void update_mode_run(const image_check_config_t *check);
 
+/* UsbBootWindowMs: before the application starts, reads a drive attached within window_ms (the USB part of update
+ * mode, on the 8N1 console). A successful update resets into the new application; anything else returns with VBUS
+ * off, and the boot goes on. */
+void update_mode_usb_window(const image_check_config_t *check, uint32_t window_ms);
+
 #endif /* UPDATE_MODE_H */

@@ -21,6 +21,7 @@ typedef struct {
     uint32_t mask;
 } rcc_periph_t;
 
+#define RCC_PERIPH_DMA1       ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_DMA1EN })
 #define RCC_PERIPH_CRC        ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_CRCEN })
 #define RCC_PERIPH_GPIO(port) ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_GPIOAEN << (port) })
 #define RCC_PERIPH_OTG_FS     ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_OTGFSEN })

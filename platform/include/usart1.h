@@ -1,6 +1,7 @@
-/* USART1, the board console (BOARD_CONSOLE_TX/RX): 8N1, polled transmit, interrupt-driven receive into a
- * ring buffer that the main loop drains. The bootloader's update mode switches it to the AN3155 line format:
- * 8E1 at whatever rate the host chose, measured by the hardware auto-baud on the host's 0x7F. */
+/* USART1, the board console (BOARD_CONSOLE_TX/RX): 8N1, polled transmit, receive through DMA1 into a ring buffer
+ * that the main loop drains, so that no byte is lost while a flash operation stalls the core. The bootloader's
+ * update mode switches it to the AN3155 line format: 8E1 at whatever rate the host chose, measured by the hardware
+ * auto-baud on the host's 0x7F. */
 #ifndef USART1_H
 #define USART1_H
 
@@ -15,14 +16,16 @@ void usart1_write_str(const char *text);
 /* Waits until the last stop bit has left the shift register (USART_ISR.TC). */
 void usart1_flush(void);
 
-/* Enables RXNEIE and USART1's NVIC line: received bytes go into the ring buffer. */
+/* Starts reception into the ring buffer (DMA1 channel 5, USART_CR3.DMAR), dropping what it held, and enables RXNEIE
+ * and USART1's NVIC line, whose interrupt only wakes the core for every byte received. */
 void usart1_rx_interrupt_enable(void);
 /* Takes the oldest received byte; false when none is waiting. */
 bool usart1_read_byte(uint8_t *byte);
 
 /* Waits until everything written so far has left the line (the 8N1 console stays intact), then switches to
  * 8 data bits + even parity, 1 stop bit, with auto-baud detection on a 0x7F frame (RM0351, USART auto baud
- * rate detection, ABRMOD = 10) and interrupt-driven receive. The first character received sets the baud rate. */
+ * rate detection, ABRMOD = 10) and reception as usart1_rx_interrupt_enable() starts it. The first character
+ * received sets the baud rate. usart1_init() returns to the console's 8N1. */
 void usart1_init_autobaud_8e1(void);
 /* Measures the baud rate again on the next character (USART_RQR.ABRRQ) and drops the bytes received so far:
  * they were sampled at a rate measured on something that was not the host's 0x7F. */

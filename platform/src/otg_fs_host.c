@@ -14,7 +14,6 @@
 #define FORCE_HOST_MODE_MS    25u    /* RM0351 OTG_GUSBCFG.FHMOD: the mode changes at least 25 ms after the write */
 #define ATTACH_DEBOUNCE_MS    100u   /* USB 2.0 §7.1.7.3, TATTDB */
 #define PORT_RESET_MS         15u    /* RM0351 "Host enumeration": PRST held at least 10 ms, at most 20 ms */
-#define RESET_RECOVERY_MS     10u    /* USB 2.0 §7.1.7.5, TRSTRCY: no request before this after the reset */
 #define CONTROL_NAK_MS        5000u  /* USB 2.0 §9.2.6.4: the longest a device may take over a standard request */
 /* The core's own chores (soft reset, FIFO flush, room in the FIFO, enable after reset, channel halt) take a few
  * PHY clocks or at most the transaction on the bus, well under a frame; longer means the core is stuck. */
@@ -59,7 +58,7 @@ static struct {
     uint32_t attached_ms;
 } host;
 
-/* Where the IN packet in flight lands while the receive FIFO is drained. */
+/* Where the IN packet in flight lands while the receive FIFO is drained; got is its size once it is in. */
 static struct {
     uint8_t *buf;
     uint16_t room;
@@ -223,7 +222,8 @@ static bool connected(void *ctx)
     return systick_ms() - host.attached_ms >= ATTACH_DEBOUNCE_MS;
 }
 
-/* RM0351 "Host enumeration" and "Host initialization" steps 5 to 10. */
+/* RM0351 "Host enumeration" and "Host initialization" steps 5 to 10. The reset recovery time (USB 2.0 §7.1.7.5,
+ * TRSTRCY) is the stack's to wait (usbh.c), as for any host controller. */
 static hcd_status_t port_reset(void *ctx, usb_speed_t *speed)
 {
     (void)ctx;
@@ -250,8 +250,7 @@ static hcd_status_t port_reset(void *ctx, usb_speed_t *speed)
     *speed = low ? USB_SPEED_LOW : USB_SPEED_FULL;
     /* OTG_HFIR takes a value only once the port is enabled: one frame of the 48 MHz PHY clock at either speed. */
     OTG_FS_HOST->HFIR = OTG_HFIR_FRIVL_48MHZ;
-    sleep_ms(RESET_RECOVERY_MS);
-    return port_usable() ? HCD_OK : forget_device();
+    return HCD_OK;
 }
 
 /* Pops the receive FIFO until it is empty (RM0351 "Reading the receive FIFO"). Only "IN data packet" entries carry
@@ -264,14 +263,15 @@ static void rx_drain(void)
             continue;
         }
         uint32_t count = (status & OTG_GRXSTSP_BCNT_Msk) >> OTG_GRXSTSP_BCNT_Pos;
-        for (uint32_t i = 0u; i < count; i += 4u) {
-            uint32_t word = OTG_FS_FIFO(0);
-            for (uint32_t b = 0u; b < 4u && i + b < count; b++) {
-                if (rx.got < rx.room) {
-                    rx.buf[rx.got++] = (uint8_t)(word >> (8u * b));
-                } else {
-                    rx.overflow = true;
-                }
+        uint32_t word = 0u;
+        for (uint32_t i = 0u; i < count; i++, word >>= 8) {
+            if (i % 4u == 0u) {
+                word = OTG_FS_FIFO(0);
+            }
+            if (rx.got < rx.room) {
+                rx.buf[rx.got++] = (uint8_t)word;
+            } else {
+                rx.overflow = true;
             }
         }
     }
@@ -292,45 +292,49 @@ static bool write_packet(const uint8_t *data, uint16_t len)
             return false;
         }
     }
-    for (uint32_t i = 0u; i < len; i += 4u) {
-        uint32_t word = 0u;
-        for (uint32_t b = 0u; b < 4u && i + b < len; b++) {
-            word |= (uint32_t)data[i + b] << (8u * b);
+    uint32_t word = 0u;
+    for (uint32_t i = 0u; i < len; i++) {
+        word |= (uint32_t)data[i] << (8u * (i % 4u));
+        if (i % 4u == 3u || i + 1u == len) {
+            OTG_FS_FIFO(0) = word;
+            word = 0u;
         }
-        OTG_FS_FIFO(0) = word;
     }
     return true;
 }
 
-/* RM0351 "Halting a channel": CHDIS together with CHENA; the core lets a transaction already on the bus finish,
- * then reports CHH (for an IN channel through a "channel halted" entry in the receive FIFO). An OUT channel halts
- * by itself after XFRC, NAK or an error; an IN channel keeps going until it is told. */
-static uint32_t halt(uint32_t events)
+/* Drains the receive FIFO and gathers the channel's OTG_HCINTx events until one of until is among them, or the port
+ * is gone (RUN_DISCONNECTED). Once wait_ms has passed, late joins the events; it is one of until. renew, when not
+ * 0, is the OTG_HCCHARx of an IN channel to ask again after each NAK: in slave mode every CHENA write queues one IN
+ * request and a NAK uses it up, leaving the channel enabled but silent (RM0351 "Bulk and control IN transactions"). */
+static uint32_t poll_channel(uint32_t events, uint32_t until, uint32_t wait_ms, uint32_t late, uint32_t renew)
 {
     otg_fs_channel_regs_t *ch = CHANNEL;
-    if ((events & RUN_DISCONNECTED) == 0u && (ch->HCCHAR & OTG_HCCHAR_CHENA) != 0u) {
-        ch->HCCHAR |= OTG_HCCHAR_CHDIS | OTG_HCCHAR_CHENA;
-        uint32_t start = systick_ms();
-        while ((events & OTG_HCINT_CHH) == 0u) {
-            if (!port_usable()) {
-                events |= RUN_DISCONNECTED;
-                break;
-            }
-            rx_drain();
-            events |= ch->HCINT;
-            if (systick_ms() - start > CORE_MS) {
-                events |= RUN_STUCK;
-                break;
-            }
+    uint32_t start = systick_ms();
+    while ((events & until) == 0u) {
+        if (!port_usable()) {
+            return events | RUN_DISCONNECTED;
+        }
+        rx_drain();
+        uint32_t hcint = ch->HCINT;
+        events |= hcint;
+        if (renew != 0u && (hcint & (OTG_HCINT_NAK | until)) == OTG_HCINT_NAK) {
+            ch->HCINT = OTG_HCINT_NAK;
+            ch->HCCHAR = renew | OTG_HCCHAR_CHENA;
+        }
+        if (systick_ms() - start > wait_ms) {
+            events |= late;
         }
     }
-    ch->HCINT = OTG_HCINT_ALL;
     return events;
 }
 
 /* One packet on the channel ("Channel initialization", then the slave-mode "Bulk and control OUT/SETUP" or "IN
  * transactions"): runs until the transaction ends, or until wait_ms passes, then halts the channel. A NAKed IN
- * token is asked for again at once; a NAKed OUT packet ends the run (its data left the FIFO with it). */
+ * token is asked for again at once; a NAKed OUT packet ends the run (its data left the FIFO with it).
+ * The halt (RM0351 "Halting a channel"): CHDIS together with CHENA; the core lets a transaction already on the bus
+ * finish, then reports CHH (for an IN channel through a "channel halted" entry in the receive FIFO). An OUT channel
+ * halts by itself after XFRC, NAK or an error; an IN channel keeps going until it is told. */
 static uint32_t run_packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, uint16_t len, uint32_t wait_ms)
 {
     otg_fs_channel_regs_t *ch = CHANNEL;
@@ -342,39 +346,25 @@ static uint32_t run_packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, ui
     ch->HCCHAR = hcchar | OTG_HCCHAR_CHENA;
 
     uint32_t ends = OTG_HCINT_XFRC | OTG_HCINT_CHH | OTG_HCINT_STALL | OTG_HCINT_TXERR | OTG_HCINT_BBERR |
-                    OTG_HCINT_FRMOR | OTG_HCINT_DTERR | (in ? 0u : OTG_HCINT_NAK) | RUN_EXPIRED;
+                    OTG_HCINT_FRMOR | OTG_HCINT_DTERR | (in ? 0u : OTG_HCINT_NAK) | RUN_EXPIRED | RUN_STUCK;
     uint32_t events = 0u;
     if (!in && len != 0u && !write_packet(out, len)) {
         events = RUN_STUCK;
     }
-    uint32_t start = systick_ms();
-    while ((events & (ends | RUN_STUCK)) == 0u) {
-        if (!port_usable()) {
-            events |= RUN_DISCONNECTED;
-            break;
-        }
-        rx_drain();
-        uint32_t hcint = ch->HCINT;
-        events |= hcint;
-        if ((hcint & (OTG_HCINT_NAK | ends)) == OTG_HCINT_NAK) {
-            /* Only an IN channel gets here. In slave mode every CHENA write queues one IN request, and a NAK uses
-             * it up: the channel stays enabled but asks again only when told to (RM0351 "Bulk and control IN
-             * transactions"). */
-            ch->HCINT = OTG_HCINT_NAK;
-            ch->HCCHAR = hcchar | OTG_HCCHAR_CHENA;
-        }
-        if (systick_ms() - start > wait_ms) {
-            events |= RUN_EXPIRED;
-        }
+    events = poll_channel(events, ends, wait_ms, RUN_EXPIRED, in ? hcchar : 0u);
+    if ((events & (RUN_DISCONNECTED | RUN_STUCK)) == 0u && (ch->HCCHAR & OTG_HCCHAR_CHENA) != 0u) {
+        ch->HCCHAR |= OTG_HCCHAR_CHDIS | OTG_HCCHAR_CHENA;
+        events = poll_channel(events, OTG_HCINT_CHH | RUN_STUCK, CORE_MS, RUN_STUCK, 0u);
     }
-    return halt(events);
+    ch->HCINT = OTG_HCINT_ALL;
+    return events;
 }
 
 /* One packet with RM0351's retry rules: a NAK (or a frame overrun, or a halt without outcome) tries again until
  * timeout_ms has passed and resets the error count; TXERR and DTERR try again up to MAX_ERRORS times in a row;
- * STALL and babble end it. IN: up to len bytes into in_buf. */
-static hcd_status_t packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, uint8_t *in_buf, uint16_t len,
-                           uint16_t *moved, uint32_t timeout_ms)
+ * STALL and babble end it. OUT sends the len bytes at buf (only read); IN receives up to len bytes into buf,
+ * rx.got of them. */
+static hcd_status_t packet(uint32_t hcchar, uint32_t pid, uint8_t *buf, uint16_t len, uint32_t timeout_ms)
 {
     bool in = (hcchar & OTG_HCCHAR_EPDIR) != 0u;
     uint32_t errors = 0u;
@@ -387,12 +377,12 @@ static hcd_status_t packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, ui
         if (!port_usable()) {
             return forget_device();
         }
-        rx.buf = in_buf;
-        rx.room = len;
+        rx.buf = buf;
+        rx.room = in ? len : 0u;
         rx.got = 0u;
         rx.overflow = false;
         uint32_t elapsed = systick_ms() - start;
-        uint32_t events = run_packet(hcchar, pid, out, len, elapsed < timeout_ms ? timeout_ms - elapsed : 0u);
+        uint32_t events = run_packet(hcchar, pid, buf, len, elapsed < timeout_ms ? timeout_ms - elapsed : 0u);
 
         if ((events & RUN_DISCONNECTED) != 0u) {
             return forget_device();
@@ -402,7 +392,6 @@ static hcd_status_t packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, ui
             return HCD_TIMEOUT;
         }
         if ((events & OTG_HCINT_XFRC) != 0u) {
-            *moved = in ? rx.got : len;
             return rx.overflow ? HCD_BABBLE : HCD_OK;
         }
         if ((events & OTG_HCINT_STALL) != 0u) {
@@ -444,13 +433,12 @@ static hcd_status_t stream(uint32_t hcchar, uint16_t mps, uint8_t *toggle, uint8
     hcd_status_t status;
     do {
         uint16_t chunk = (uint16_t)(len - done < mps ? len - done : mps);
-        uint16_t moved = 0u;
-        status = packet(hcchar, *toggle != 0u ? OTG_DPID_DATA1 : OTG_DPID_DATA0, in ? NULL : data + done,
-                        in ? data + done : NULL, chunk, &moved, timeout_ms);
+        status = packet(hcchar, *toggle != 0u ? OTG_DPID_DATA1 : OTG_DPID_DATA0, data + done, chunk, timeout_ms);
         if (status != HCD_OK) {
             break;
         }
         *toggle ^= 1u;
+        uint32_t moved = in ? rx.got : chunk;
         done += moved;
         if (in && moved < mps) {
             break;
@@ -484,9 +472,9 @@ static hcd_status_t control(void *ctx, uint8_t addr, uint16_t ep0_mps, usb_speed
     bool data_in = (setup[0] & 0x80u) != 0u;
     uint32_t out_chars = channel_chars(addr, 0u, false, OTG_EPTYP_CONTROL, ep0_mps, speed);
     uint32_t in_chars = out_chars | OTG_HCCHAR_EPDIR;
-    uint16_t moved;
 
-    hcd_status_t status = packet(out_chars, OTG_DPID_SETUP, setup, NULL, 8u, &moved, CONTROL_NAK_MS);
+    /* packet() only reads the buffer of an OUT packet: setup stays as it is. */
+    hcd_status_t status = packet(out_chars, OTG_DPID_SETUP, (uint8_t *)setup, 8u, CONTROL_NAK_MS);
     if (status == HCD_OK && wlength != 0u) {
         uint8_t toggle = 1u;
         uint32_t actual;
@@ -495,8 +483,7 @@ static hcd_status_t control(void *ctx, uint8_t addr, uint16_t ep0_mps, usb_speed
         *len = (uint16_t)actual;
     }
     if (status == HCD_OK) {
-        status = packet(wlength == 0u || !data_in ? in_chars : out_chars, OTG_DPID_DATA1, NULL, NULL, 0u, &moved,
-                        CONTROL_NAK_MS);
+        status = packet(wlength == 0u || !data_in ? in_chars : out_chars, OTG_DPID_DATA1, NULL, 0u, CONTROL_NAK_MS);
     }
     return status;
 }

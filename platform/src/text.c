@@ -1,6 +1,6 @@
 #include "text.h"
 
-void text_init(text_t *text, char *buf, size_t cap)
+__attribute__((noinline)) void text_init(text_t *text, char *buf, size_t cap)
 {
     text->buf = buf;
     text->cap = cap;
@@ -41,13 +41,17 @@ void text_u32(text_t *text, uint32_t value)
     }
 }
 
+void text_hex(text_t *text, uint32_t value, uint32_t digits)
+{
+    while (digits-- > 0u) {
+        text_char(text, "0123456789ABCDEF"[(value >> (4u * digits)) & 0xFu]);
+    }
+}
+
 void text_hex32(text_t *text, uint32_t value)
 {
-    static const char hex[] = "0123456789ABCDEF";
     text_str(text, "0x");
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        text_char(text, hex[(value >> shift) & 0xFu]);
-    }
+    text_hex(text, value, 8u);
 }
 
 void text_dotted(text_t *text, const uint16_t *parts, size_t count)
@@ -58,4 +62,17 @@ void text_dotted(text_t *text, const uint16_t *parts, size_t count)
         }
         text_u32(text, parts[i]);
     }
+}
+
+const char *text_pick(const char *list, uint32_t index)
+{
+    for (; index > 0u; index--) {
+        while (*list++ != '\0') {
+        }
+        /* The literal's own NUL after the last "\0": an empty string ends the list. */
+        if (*list == '\0') {
+            return "?";
+        }
+    }
+    return list;
 }

@@ -3,16 +3,22 @@
 #include "board.h"
 #include "cortex.h"
 #include "rcc.h"
+#include "regs/dma.h"
 #include "regs/usart.h"
 
-/* Single producer (the interrupt) and single consumer (the main loop): each side writes only its own index,
- * so no locking is needed. The indices run freely; the size is a power of two so wrap-around stays exact. */
-#define RX_BUFFER_SIZE 256u
-_Static_assert((RX_BUFFER_SIZE & (RX_BUFFER_SIZE - 1u)) == 0u, "RX_BUFFER_SIZE must be a power of two");
+/* Every received byte goes into this ring through DMA1 channel 5, on the console as on the AN3155 line: on silicon a
+ * flash erase or program in bank 1 stalls every instruction fetch from it (the bootloader's code and vector table)
+ * for up to 22 ms, so no interrupt could empty RDR meanwhile, and the USART has no FIFO; the DMA needs no instruction.
+ * Single producer (the DMA) and single consumer (the main loop, which alone moves rx_tail): no locking. The ring
+ * holds more than a host sends before it waits for a reply (a 258-byte Write Memory frame), so even a stall at
+ * 921600 Bd cannot lap the reader. */
+#define RX_BUFFER_SIZE 1024u
+_Static_assert(RX_BUFFER_SIZE <= 0xFFFFu, "DMA_CNDTRx counts at most 65535 transfers");
 
-static uint8_t rx_buffer[RX_BUFFER_SIZE];
-static volatile uint32_t rx_head;
-static volatile uint32_t rx_tail;
+static volatile uint8_t rx_buffer[RX_BUFFER_SIZE]; /* written by the DMA, behind the compiler's back */
+static uint32_t rx_tail;
+
+#define RX_DMA_CHANNEL (&DMA1->CH[DMA1_CHANNEL_USART1_RX - 1u])
 
 void usart1_init(uint32_t baud)
 {
@@ -22,9 +28,13 @@ void usart1_init(uint32_t baud)
 
     /* 16x oversampling: USARTDIV = f_ck / baud, rounded to the nearest (RM0351, USART baud rate generation).
      * USART1's kernel clock is PCLK2 while RCC_CCIPR.USART1SEL keeps its reset value. */
+    /* Also the way back from the AN3155 line: word length, parity, auto-baud and BRR change only while UE = 0
+     * (RM0351, USART registers), so UE goes first; CR1 = CR2 = 0 is 8 data bits, no parity, 1 stop bit. */
+    USART1->CR1 &= ~USART_CR1_UE;
+    USART1->CR1 = 0u;
+    USART1->CR2 = 0u;
     USART1->BRR = (rcc_pclk2_hz() + baud / 2u) / baud;
-    /* CR1 and CR2 reset values give 8 data bits, no parity, 1 stop bit. RM0351's transmission procedure
-     * enables the USART before the transmitter and receiver. */
+    /* RM0351's transmission procedure enables the USART before the transmitter and receiver. */
     USART1->CR1 = USART_CR1_UE;
     USART1->CR1 |= USART_CR1_TE | USART_CR1_RE;
 }
@@ -52,8 +62,31 @@ void usart1_flush(void)
     }
 }
 
+/* Where the DMA writes the next byte. DMA_CNDTRx counts down from RX_BUFFER_SIZE and, in circular mode, is reloaded
+ * the moment it reaches 0, so it always reads 1..RX_BUFFER_SIZE. */
+static uint32_t rx_end(void)
+{
+    return (RX_BUFFER_SIZE - RX_DMA_CHANNEL->CNDTR) % RX_BUFFER_SIZE;
+}
+
 void usart1_rx_interrupt_enable(void)
 {
+    rcc_periph_enable(RCC_PERIPH_DMA1);
+    dma_channel_regs_t *channel = RX_DMA_CHANNEL;
+    /* The channel is configured only while disabled (RM0351, DMA channel configuration procedure). */
+    channel->CCR = 0u;
+    DMA1->CSELR = (DMA1->CSELR & ~DMA_CSELR_CxS_Msk(DMA1_CHANNEL_USART1_RX))
+                | (DMA1_CSELR_C5S_USART1_RX << DMA_CSELR_CxS_Pos(DMA1_CHANNEL_USART1_RX));
+    channel->CPAR = (uint32_t)&USART1->RDR;
+    channel->CMAR = (uint32_t)rx_buffer;
+    channel->CNDTR = RX_BUFFER_SIZE;
+    /* Byte transfers from RDR (its parity bit dropped) into consecutive ring bytes, round and round. */
+    channel->CCR = DMA_CCR_MINC | DMA_CCR_CIRC | DMA_CCR_EN;
+    rx_tail = 0u;
+    USART1->CR3 = USART_CR3_DMAR;
+    /* The interrupt only wakes the core from WFI at once for every byte (the DMA has taken the byte by then). The
+     * idle-line interrupt would wake it one character time after the last byte of every phase instead: with three
+     * phases per 256-byte Write Memory, some 1 % of an update at 115200. */
     USART1->CR1 |= USART_CR1_RXNEIE;
     nvic_enable_irq(USART1_IRQn);
 }
@@ -61,11 +94,11 @@ void usart1_rx_interrupt_enable(void)
 bool usart1_read_byte(uint8_t *byte)
 {
     uint32_t tail = rx_tail;
-    if (tail == rx_head) {
+    if (tail == rx_end()) {
         return false;
     }
-    *byte = rx_buffer[tail % RX_BUFFER_SIZE];
-    rx_tail = tail + 1u;
+    *byte = rx_buffer[tail];
+    rx_tail = (tail + 1u) % RX_BUFFER_SIZE;
     return true;
 }
 
@@ -82,39 +115,21 @@ void usart1_init_autobaud_8e1(void)
     /* A character the host sent during the banner was sampled at the console rate: drop it. */
     USART1->RQR = USART_RQR_RXFRQ;
     USART1->ICR = USART_ICR_ORECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_PECF;
-    rx_tail = rx_head;
     usart1_rx_interrupt_enable();
 }
 
 void usart1_autobaud_restart(void)
 {
     USART1->RQR = USART_RQR_ABRRQ;
-    rx_tail = rx_head;
+    rx_tail = rx_end();
 }
 
+/* Received bytes need no handler (the DMA stores them): the interrupt only wakes the core. An auto-baud failure
+ * (USART_ISR.ABRE) needs none either: whatever the DMA stores next is not the host's 0x7F, and the AN3155 protocol
+ * asks for a new measurement (usart1_autobaud_restart). */
 void USART1_IRQHandler(void)
 {
-    uint32_t isr = USART1->ISR;
     /* RXNEIE also raises the interrupt on an overrun; ORE stays set (and the interrupt with it) until cleared.
      * Framing, noise and parity flags are cleared too so they cannot mark later bytes. */
-    if ((isr & (USART_ISR_ORE | USART_ISR_FE | USART_ISR_NF | USART_ISR_PE)) != 0u) {
-        USART1->ICR = USART_ICR_ORECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_PECF;
-    }
-    if ((isr & USART_ISR_ABRE) != 0u) {
-        /* The auto-baud measurement failed (noise, or a rate outside f_ck/65535 .. f_ck/16): RXNE only marks the
-         * end of the attempt, so the character is dropped and the next one is measured instead. */
-        (void)USART1->RDR;
-        USART1->RQR = USART_RQR_ABRRQ;
-        return;
-    }
-    if ((isr & USART_ISR_RXNE) != 0u) {
-        /* With parity on, RDR bit 8 holds the received parity bit: the cast keeps the 8 data bits. */
-        uint8_t byte = (uint8_t)USART1->RDR;
-        uint32_t head = rx_head;
-        /* A full buffer drops the new byte: the reader still sees a consistent, older stream. */
-        if (head - rx_tail < RX_BUFFER_SIZE) {
-            rx_buffer[head % RX_BUFFER_SIZE] = byte;
-            rx_head = head + 1u;
-        }
-    }
+    USART1->ICR = USART_ICR_ORECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_PECF;
 }

@@ -1,5 +1,6 @@
 // Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
-// and (once out/factory.hex exists) image sizes against their budgets and boot-to-application time in virtual µs for three application sizes.
+// and (once out/factory.hex exists) image sizes against their budgets, boot-to-application time in virtual µs for three application sizes,
+// and 256 KB updates over the UART and from a USB drive.
 using Spectre.Console;
 using Stm32Boot.Bench;
 
@@ -14,6 +15,7 @@ if (File.Exists(factory))
     AnsiConsole.Write(SizeBench.Run(outDir));
     AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
     AnsiConsole.Write(UartUpdateBench.Run(outDir));
+    AnsiConsole.Write(UsbUpdateBench.Run(outDir));
 }
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;

@@ -217,6 +217,23 @@ static void go_to_ram_is_refused(void)
     CHECK_EQ_U32(0, dev.link.resets);
 }
 
+/* Reads back a whole page through the protocol: true when every byte reads 0xFF. */
+static bool page_reads_erased(uint32_t page)
+{
+    uint8_t back[256];
+    for (uint32_t offset = 0; offset < DEV_PAGE_SIZE; offset += sizeof back) {
+        if (!host_read(DEV_FLASH_BASE + page * DEV_PAGE_SIZE + offset, back, sizeof back)) {
+            return false;
+        }
+        for (size_t i = 0; i < sizeof back; i++) {
+            if (back[i] != 0xFFu) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static void extended_erase_stream_of_stm32flash(void)
 {
     test_image_t old;
@@ -226,9 +243,16 @@ static void extended_erase_stream_of_stm32flash(void)
     EXPECT_REPLY(0x79);
     HOST_SEND(0x00, 0x06, 0x00, 0x40, 0x00, 0x41, 0x00, 0x42, 0x00, 0x43, 0x00, 0x44, 0x00, 0x45, 0x00, 0x46, 0x41);
     EXPECT_REPLY(0x79);
+    /* Only the header page is erased before the ACK; the others read erased and are erased when the host idles. */
+    CHECK_EQ_U32(1, dev.ops.erases);
+    CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));
+    CHECK_TRUE(page_reads_erased(65u));
+    host_wait_ms(AN3155_IDLE_COMMIT_MS + 5u);
     CHECK_TRUE(device_erased(DEV_HEADER_ADDR, 7u * DEV_PAGE_SIZE));
+    CHECK_EQ_U32(7, dev.ops.erases);
     CHECK_EQ_U32(0x00, *device_flash_at(0x08020000u + 7u * DEV_PAGE_SIZE));
     CHECK_TRUE(device_bootloader_intact());
+    EXPECT_SILENCE();
 }
 
 static void erase_of_pages_outside_the_region_is_refused_whole(void)
@@ -269,6 +293,10 @@ static void mass_erase_erases_only_application_pages(void)
     CHECK_TRUE(host_sync());
     HOST_SEND(0x44, 0xBB, 0xFF, 0xFF, 0x00);
     EXPECT_REPLY(0x79, 0x79);
+    CHECK_EQ_U32(1, dev.ops.erases);
+    CHECK_TRUE(page_reads_erased(DEV_LAST_PAGE));
+    /* One page per millisecond of idle host once it has been idle for AN3155_IDLE_COMMIT_MS. */
+    host_wait_ms(AN3155_IDLE_COMMIT_MS + DEV_LAST_PAGE - DEV_HEADER_PAGE);
     CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_REGION_END - DEV_HEADER_ADDR));
     CHECK_TRUE(device_bootloader_intact());
     CHECK_EQ_U32(DEV_LAST_PAGE + 1u - DEV_HEADER_PAGE, dev.ops.erases);
@@ -283,6 +311,7 @@ static void bank_erase_codes_stay_in_their_bank(void)
     CHECK_TRUE(host_sync());
     HOST_SEND(0x44, 0xBB, 0xFF, 0xFE, 0x01);
     EXPECT_REPLY(0x79, 0x79);
+    host_wait_ms(AN3155_IDLE_COMMIT_MS + DEV_BANK2_FIRST_PAGE);
     CHECK_TRUE(device_erased(DEV_HEADER_ADDR, bank2 - DEV_HEADER_ADDR));
     CHECK_EQ_U32(0x00, *device_flash_at(bank2));
     CHECK_EQ_U32(0x00, *device_flash_at(DEV_REGION_END - 1u));
@@ -293,6 +322,7 @@ static void bank_erase_codes_stay_in_their_bank(void)
     CHECK_TRUE(host_sync());
     HOST_SEND(0x44, 0xBB, 0xFF, 0xFD, 0x02);
     EXPECT_REPLY(0x79, 0x79);
+    host_wait_ms(AN3155_IDLE_COMMIT_MS + DEV_BANK2_FIRST_PAGE);
     CHECK_TRUE(device_erased(bank2, DEV_REGION_END - bank2));
     /* The header goes first, as before any change to the image. */
     CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));

@@ -70,7 +70,8 @@ static void staged_header_is_read_back_before_its_commit(void)
     CHECK_TRUE(memcmp(back, new_image.bin, sizeof back) == 0);
     CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));
     /* A read across the end of the header page: staged bytes, then flash. */
-    *device_flash_at(DEV_IMAGE_ADDR) = 0x5A;
+    CHECK_TRUE(host_write(DEV_IMAGE_ADDR, (const uint8_t[]){ 0x5A }, 1u));
+    CHECK_EQ_U32(0x5A, *device_flash_at(DEV_IMAGE_ADDR));
     CHECK_TRUE(host_read(DEV_IMAGE_ADDR - 4u, back, 8u));
     static const uint8_t across[] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x5A, 0xFF, 0xFF, 0xFF };
     CHECK_TRUE(memcmp(back, across, sizeof across) == 0);

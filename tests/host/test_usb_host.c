@@ -61,9 +61,10 @@ static void mass_storage_drive_enumerates(void)
     CHECK_EQ_U32(1, h.drive.configuration);
     CHECK_EQ_U32(1, h.drive.port_resets);
     CHECK_EQ_U32(64, h.dev.ep0_mps);
-    CHECK_EQ_U32(0x81, h.dev.bulk_in);
-    CHECK_EQ_U32(0x02, h.dev.bulk_out);
-    CHECK_EQ_U32(64, h.dev.bulk_in_mps);
+    CHECK_EQ_U32(0x81, h.dev.bulk[USBH_IN]);
+    CHECK_EQ_U32(0x02, h.dev.bulk[USBH_OUT]);
+    CHECK_EQ_U32(64, h.dev.bulk_mps[USBH_IN]);
+    CHECK_EQ_U32(64, h.dev.bulk_mps[USBH_OUT]);
     CHECK_EQ_U32(0, h.dev.interface);
     CHECK_EQ_U32(MSC_OK, msc_bot_init(&h.bot, &h.dev));
     CHECK_EQ_U32(SCSI_OK, scsi_start(&h.disk, &h.bot, h.buf));

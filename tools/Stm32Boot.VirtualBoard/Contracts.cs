@@ -56,6 +56,17 @@ public interface IBoard
     void CheckFlashReads(uint address, uint length, bool on);
     /// The whole 1 MB flash array (index 0 = 0x08000000); mapped into the CPU at 0x0 and 0x08000000.
     byte[] Flash { get; }
+    /// A program or erase operation runs in this flash range (whole banks) from now on (stalled) or has ended: the
+    /// CPU makes no progress while it would fetch from there, and takes no exception whose vector is there, until
+    /// the operation ends; peripherals, DMA and timers go on in virtual time (RM0351 §3.3, flash program and erase
+    /// operations: a read of the bank being programmed or erased stalls the bus; read-while-write works only across
+    /// the two banks).
+    void StallFlashReads(uint address, uint length, bool stalled);
+    /// A bus master other than the CPU (DMA) reads or writes size bytes at address: SRAM, the flash array (read
+    /// only) or a modelled peripheral register, with the peripheral's side effects. False: nothing answers there,
+    /// a bus error on silicon.
+    bool TryBusMasterRead(uint address, int size, out uint value);
+    bool TryBusMasterWrite(uint address, int size, uint value);
 }
 
 /// The flash memory array as the CPU's data bus sees it (added by the core helper). Unicorn maps flash read-only:

@@ -18,6 +18,9 @@ internal unsafe struct HookState
     /// Non-zero while an exception is pending but masked by PRIMASK/BASEPRI/FAULTMASK: the block hook re-checks
     /// the masks, because CPSIE and MSR change them without any bus access the core could see.
     public int WatchMasks;
+    /// Non-zero while a flash bank is busy (Machine.StallFlashReads): every block boundary checks whether the core
+    /// is about to fetch from it.
+    public int FlashStall;
     /// Peripheral accesses since the last block boundary, for polling-loop detection.
     public int MmioReads;
     public int MmioWrites;

@@ -87,19 +87,33 @@ public sealed unsafe partial class Machine
                 return new RunResult(StopReason.Breakpoint, _clock.NowPs, breakpoint);
             }
             if (_clock.NowPs >= atPs) return new RunResult(StopReason.TimeLimit, _clock.NowPs);
+            if (CoreStalled())
+            {
+                // Nothing executes and nothing is taken until the flash operation's end, itself an event. A polling
+                // loop seen before the stall has to look at the registers again after it.
+                _poll.Forget();
+                _fastForward = false;
+                AdvanceToNextEvent(atPs);
+                continue;
+            }
 
             TakeExceptions();
             if (_sleeping && WakeUpPending()) _sleeping = false;
             if (_sleeping || _fastForward)
             {
                 _fastForward = false;
-                var target = Math.Min(atPs, _clock.NextEventPs ?? ulong.MaxValue);
-                if (_powerCutAt is { } next) target = Math.Min(target, next.AtPs);
-                _clock.AdvanceTo(target);
+                AdvanceToNextEvent(atPs);
                 continue;
             }
             ExecuteSlice(atPs);
         }
+    }
+
+    private void AdvanceToNextEvent(ulong atPs)
+    {
+        var target = Math.Min(atPs, _clock.NextEventPs ?? ulong.MaxValue);
+        if (_powerCutAt is { } next) target = Math.Min(target, next.AtPs);
+        _clock.AdvanceTo(target);
     }
 
     private void ExecuteSlice(ulong atPs)
@@ -218,7 +232,7 @@ public sealed unsafe partial class Machine
 
     internal bool OnBlockBoundary(uint address)
     {
-        if (_state->StopRequested != 0 || _state->Cycles >= _state->Deadline) return true;
+        if (_state->StopRequested != 0 || _state->Cycles >= _state->Deadline || FetchStalls(address)) return true;
         var reads = _state->MmioReads;
         var writes = _state->MmioWrites;
         var signature = _state->ReadSignature;

@@ -295,6 +295,8 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         _pendingPowerCut = null;
         _sleeping = false;
         _fastForward = false;
+        _flashStall = null;
+        _state->FlashStall = 0;
         _breakpointHit = null;
         _reportedBreakpoint = null;
         _poll.Forget();

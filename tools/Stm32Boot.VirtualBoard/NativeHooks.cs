@@ -15,7 +15,7 @@ internal static unsafe class NativeHooks
     public static void OnBlock(IntPtr uc, ulong address, uint size, void* user)
     {
         var s = (HookState*)user;
-        if ((s->StopRequested | s->MmioReads | s->MmioWrites | s->WatchMasks) != 0 || s->Cycles >= s->Deadline)
+        if ((s->StopRequested | s->MmioReads | s->MmioWrites | s->WatchMasks | s->FlashStall) != 0 || s->Cycles >= s->Deadline)
         {
             bool stopped;
             try { stopped = Machine.FromId(s->MachineId).OnBlockBoundary((uint)address); }

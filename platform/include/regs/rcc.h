@@ -142,6 +142,7 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 #define RCC_BDCR_LSERDY        (1u << 1)
 
 /* RCC_AHB1ENR / RCC_AHB1RSTR */
+#define RCC_AHB1ENR_DMA1EN     (1u << 0)
 #define RCC_AHB1ENR_FLASHEN    (1u << 8)
 #define RCC_AHB1ENR_CRCEN      (1u << 12)
 /* RCC_AHB2ENR / RCC_AHB2RSTR: GPIOxEN is bit x for ports A..H */

@@ -48,6 +48,9 @@ REG_OFFSET_ASSERT(usart_regs_t, TDR, 0x28);
 #define USART_CR2_ABRMOD_Pos  21u
 #define USART_CR2_ABRMOD_0X7F (2u << USART_CR2_ABRMOD_Pos)  /* measure on a 0x7F frame */
 
+/* USART_CR3 */
+#define USART_CR3_DMAR    (1u << 6)
+
 /* USART_RQR */
 #define USART_RQR_ABRRQ   (1u << 0)
 #define USART_RQR_RXFRQ   (1u << 3)

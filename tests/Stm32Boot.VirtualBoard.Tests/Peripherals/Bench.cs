@@ -13,7 +13,11 @@ public sealed class Bench
         FLASH_OPTKEYR = FLASH + 0x0C, FLASH_SR = FLASH + 0x10, FLASH_CR = FLASH + 0x14, FLASH_OPTR = FLASH + 0x20;
     public const uint PWR_CR1 = 0x4000_7000, PWR_SR2 = 0x4000_7014;
 
-    public Bench() => Models = new PeripheralSet(Board);
+    public Bench()
+    {
+        Models = new PeripheralSet(Board);
+        Board.BusPeripherals.AddRange(Models.All);
+    }
 
     public FakeBoard Board { get; } = new();
     public FakeClock Clock => Board.FakeClock;

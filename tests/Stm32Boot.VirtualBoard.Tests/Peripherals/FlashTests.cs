@@ -76,6 +76,26 @@ public sealed class FlashTests
     }
 
     [Fact]
+    public void An_operation_stalls_reads_of_its_own_bank_until_it_ends_or_is_cut()
+    {
+        _bench.UnlockFlash();
+        _bench.Write(FLASH_CR, PER | BKER | Pnb(10));
+        _bench.Set(FLASH_CR, STRT);
+        Assert.Equal((0x0808_0000u, Flash.BankSize), Board.Stalled); // page 266: bank 2 only
+        _bench.Clock.AdvanceMicroseconds(22_020);
+        Assert.Null(Board.Stalled);
+
+        _bench.Write(FLASH_CR, PG);
+        Flash.WriteArray(0x0800_1000, 4, 0x1234_5678);
+        Assert.Null(Board.Stalled);                                  // one word is not an operation yet
+        Flash.WriteArray(0x0800_1004, 4, 0x9ABC_DEF0);
+        Assert.Equal((0x0800_0000u, Flash.BankSize), Board.Stalled);
+        _bench.Reset(ResetKind.PowerOn);                             // a power cut ends the operation too
+        Assert.Null(Board.Stalled);
+        Assert.Equal(2, Board.Stalls.Count);
+    }
+
+    [Fact]
     public void Double_word_programs_erased_memory_after_its_datasheet_time()
     {
         _bench.UnlockFlash();

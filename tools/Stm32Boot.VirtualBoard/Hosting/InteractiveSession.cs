@@ -1,14 +1,18 @@
-// Runs a board against a host link: the firmware executes in short slices of virtual time, host bytes are fed
-// to USART1 between slices, and virtual time is never let run ahead of the wall clock (sleep and polling would
-// otherwise skip it in an instant), so host timeouts (stm32flash waits 0.5 s for an answer) and LED blinking look
-// as on the real board. A busy firmware may fall behind the wall clock; it is never hurried.
+// Runs a board against a host link in wall-clock time. Virtual time never runs ahead of the wall clock (sleep and
+// polling would otherwise skip ahead in an instant), so host timeouts (stm32flash waits 0.5 s for an answer) and LED
+// blinking look as on the real board; and host bytes reach USART1 at about the virtual time the host sent them: the
+// board runs up to the wall clock's present, then looks for host bytes again at least every millisecond of wall
+// time, instead of after a fixed slice of virtual time that a host's answer would have to wait out (stm32flash waits
+// for three answers per 256-byte block). A busy firmware may fall behind the wall clock; it is never hurried, and
+// host bytes then land as soon as the board looks.
 using System.Diagnostics;
 
 namespace Stm32Boot.VirtualBoard.Hosting;
 
 public sealed class InteractiveSession
 {
-    private const ulong Slice = 5 * Board.Millisecond;
+    /// The longest run between two looks at the link while the board is behind the wall clock.
+    private const ulong Slice = 1 * Board.Millisecond;
     private readonly Board _board;
     private readonly IUartHostLink _link;
 
@@ -29,11 +33,16 @@ public sealed class InteractiveSession
         {
             int n;
             while ((n = _link.Receive(input)) > 0) _board.SendToUart(input[..n]);
-            var until = _board.NowPs + Slice;
+            var presentPs = startPs + (ulong)wall.Elapsed.Ticks * 100_000;
+            var until = Math.Min(presentPs, _board.NowPs + Slice);
             if (maxPs is { } max) until = Math.Min(until, max);
+            if (until <= _board.NowPs)
+            {
+                // Caught up with the wall clock: nothing can happen before the host sends or time passes.
+                Thread.Sleep(1);
+                continue;
+            }
             _board.Machine.RunUntil(until);
-            var aheadPs = (long)(_board.NowPs - startPs) - wall.Elapsed.Ticks * 100_000;
-            if (aheadPs > 0) Thread.Sleep(TimeSpan.FromTicks(Math.Min(aheadPs / 100_000, TimeSpan.TicksPerMillisecond * 20)));
         }
     }
 }

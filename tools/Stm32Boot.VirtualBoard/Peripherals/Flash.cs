@@ -1,6 +1,7 @@
 // Flash memory interface (RM0351 §3): the register block at 0x40022000 and the rules for writing the 1 MB array
 // (two banks of 256 pages of 2 KB). Programming and erasing change IBoard.Flash only when the operation ends, after
-// its DS10969 duration, so firmware sees BSY and a power cut can land inside an operation. An operation cut short by
+// its DS10969 duration, so firmware sees BSY and a power cut can land inside an operation. While an operation runs,
+// its bank cannot be read: the board stalls the core's fetches from it (IBoard.StallFlashReads). An operation cut short by
 // a reset (power cut or system reset) leaves its range in neither the old nor the new state, with an ECC that no
 // longer matches (see ApplyTorn): reading it then raises the ECC double-error NMI until the page is erased.
 namespace Stm32Boot.VirtualBoard.Peripherals;
@@ -123,6 +124,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     {
         _operationTimer.Cancel();
         _fastDeadline.Cancel();
+        if (CurrentOperation is { } cut) StallBanks(cut, false);
         if (_operation is not null) ApplyTorn(_operation.Info, _operation.Content);
         else if (_fastRow is not null) ApplyTorn(FastRowInfo(_fastRow), _fastRow.Content);
         _operation = null;
@@ -369,7 +371,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         if (_operation is not null)
         {
             Board.Fault($"FLASH: store to 0x{address:X8} while BSY = 1. On silicon the bus would stall until the " +
-                        "operation ends; the virtual board does not model the stall: poll FLASH_SR.BSY first.");
+                        "operation ends; the virtual board stalls only fetches from the busy bank: poll FLASH_SR.BSY first.");
             return;
         }
         if ((_cr & FLASH_CR_FSTPG) != 0) StartFastRow(offset, size, value);
@@ -442,6 +444,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             return;
         }
         _fastRow = new FastRow(offset, Board.Clock.NowPs);
+        StallBanks(FastRowInfo(_fastRow), true);
         OperationStarted?.Invoke(FastRowInfo(_fastRow));
         AcceptFastWord(value);
     }
@@ -493,6 +496,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         _operationTimer.Cancel();
         _fastRow = null;
         var info = FastRowInfo(row) with { EndPs = Board.Clock.NowPs };
+        StallBanks(info, false);
         ProgramBytes(row.Offset, row.Content);
         if (errors != 0) SetError(errors);
         Complete(info, success: errors == 0);
@@ -507,10 +511,12 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         var info = new FlashOperation(kind, ArrayBase + offset, length, now, now + durationPs);
         var operation = new PendingOperation(info, content);
         _operation = operation;
+        StallBanks(info, true);
         OperationStarted?.Invoke(operation.Info);
         _operationTimer.Arm(operation.Info.EndPs, () =>
         {
             _operation = null;
+            StallBanks(operation.Info, false);
             var start = (int)(operation.Info.Address - ArrayBase);
             if (operation.Content is null)
             {
@@ -523,6 +529,15 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             _cr &= ~FLASH_CR_STRT;
             Complete(operation.Info, success: true);
         });
+    }
+
+    /// The banks an operation works in: reads from them stall until it ends (the other bank stays readable).
+    private void StallBanks(FlashOperation operation, bool stalled)
+    {
+        var offset = operation.Address - ArrayBase;
+        var first = offset / BankSize * BankSize;
+        var end = (offset + operation.Length + BankSize - 1) / BankSize * BankSize;
+        Board.StallFlashReads(ArrayBase + first, end - first, stalled);
     }
 
     private void Complete(FlashOperation info, bool success)

@@ -36,6 +36,8 @@ public sealed partial class OtgFs
     private readonly OtgFsFifoRam _fifo = new();
     private readonly List<Request> _requests = new();
     private readonly VirtualTimer _transactionTimer;
+    /// What the port carried and how long its channels were busy, for benchmarks.
+    public OtgFsTraffic Traffic { get; } = new();
     private readonly byte[] _inPacket = new byte[1023];
     private Transaction? _onTheWire;
     private uint _haintmsk;
@@ -51,6 +53,7 @@ public sealed partial class OtgFs
         _fifo.Clear();
         _fifoLayoutChecked = false;
         _receiveDataWords = 0;
+        NoteChannels();
     }
 
     private uint Haint
@@ -384,14 +387,24 @@ public sealed partial class OtgFs
             var channel = _channels[request.Channel];
             if (request.Kind == RequestKind.Halt)
             {
-                if (channel.IsIn && _fifo.Rx.Free < 1) return; // the halt status waits for room
+                if (channel.IsIn && _fifo.Rx.Free < 1) break; // the halt status waits for room
                 _requests.RemoveAt(0);
                 Halt(channel);
                 continue;
             }
-            if (!StartTransaction(request, channel)) return;
+            if (!StartTransaction(request, channel)) break;
             _requests.RemoveAt(0);
         }
+        // Every enable and halt passes through here (HCCHAR writes, popped halt statuses, completed OUT transfers).
+        NoteChannels();
+    }
+
+    private void NoteChannels()
+    {
+        // A loop, not LINQ: this runs at every FIFO word the firmware pops.
+        var anyEnabled = false;
+        foreach (var channel in _channels) anyEnabled |= channel.Enabled;
+        Traffic.NoteChannels(anyEnabled, Board.Clock.NowPs);
     }
 
     private void Halt(OtgFsChannel channel)
@@ -433,6 +446,7 @@ public sealed partial class OtgFs
             (false, UsbResponse.None) => FullSpeedBus.OutNoAnswer(request.Packet.Length),
             _ => FullSpeedBus.Out(request.Packet.Length),
         };
+        Traffic.AddTransaction(answer.Response, isIn, isIn ? answer.Length : request.Packet.Length, duration);
         var data = answer.Response == UsbResponse.Data ? _inPacket.AsSpan(0, answer.Length).ToArray() : [];
         _onTheWire = new Transaction(request, answer.Response, answer.Pid, data, _linkGeneration);
         _transactionTimer.Arm(startPs + duration, EndTransaction);

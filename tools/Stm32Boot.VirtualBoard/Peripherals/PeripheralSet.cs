@@ -20,12 +20,17 @@ public sealed class PeripheralSet
         RtcBackup = new RtcBackup(board, backupDomain);
         Gpio = new Gpio(board, Rcc);
         Usart1 = new Usart(board, Rcc);
+        // USART1_RX is request 2 of DMA1 channel 5 and of DMA2 channel 7 (RM0351 DMA request mapping).
+        Dma1 = new Dma(board, Rcc, 1);
+        Dma1.Route(5, 2, Usart1.RxDmaRequest);
+        Dma2 = new Dma(board, Rcc, 2);
+        Dma2.Route(7, 2, Usart1.RxDmaRequest);
         Iwdg = new Iwdg(board, Rcc);
         DbgMcu = new DbgMcu(board);
         OtgFs = new OtgFs(board, Rcc, Pwr, Gpio);
         // OTG_FS resets before GPIO: the GPIO reset switches VBUS off, which OTG_FS must meet with its own registers
         // already at reset values (no interrupt raised from before the reset).
-        All = [Rcc, Pwr, Flash, Crc, RtcBackup, OtgFs, Gpio, Usart1, Iwdg, DbgMcu];
+        All = [Rcc, Pwr, Flash, Crc, RtcBackup, OtgFs, Gpio, Usart1, Dma1, Dma2, Iwdg, DbgMcu];
         Gpio.SetInput(ButtonPort, ButtonPin, high: true);
         // The pull-ups of the VBUS switch: its enable (off while PD12 floats) and its open-drain over-current flag.
         Gpio.SetInput(OtgFs.VbusEnablePort, OtgFs.VbusEnablePin, high: !OtgFs.VbusEnableLevel);
@@ -39,6 +44,8 @@ public sealed class PeripheralSet
     public RtcBackup RtcBackup { get; }
     public Gpio Gpio { get; }
     public Usart Usart1 { get; }
+    public Dma Dma1 { get; }
+    public Dma Dma2 { get; }
     public Iwdg Iwdg { get; }
     public DbgMcu DbgMcu { get; }
     public OtgFs OtgFs { get; }

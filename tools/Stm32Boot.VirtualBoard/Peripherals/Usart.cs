@@ -5,6 +5,7 @@
 // host link carries no parity, so the model adds correct parity); the receiver samples each bit in its middle at
 // its own baud rate, so a baud mismatch yields the garbage and framing errors silicon would see. Auto-baud (ABREN)
 // measures the host's first character per ABRMOD and writes BRR. Bytes arriving while the receiver is off are lost.
+// With USART_CR3.DMAR the receiver requests a DMA transfer for every character (RxDmaRequest, high while RXNE).
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class Usart : MmioPeripheral
@@ -48,7 +49,7 @@ public sealed class Usart : MmioPeripheral
     private const uint USART_CR3_CONFIG = USART_CR3_IREN | USART_CR3_IRLP | USART_CR3_HDSEL | USART_CR3_NACK |
         USART_CR3_SCEN | USART_CR3_ONEBIT | USART_CR3_OVRDIS | USART_CR3_DDRE | USART_CR3_DEM | USART_CR3_DEP |
         USART_CR3_SCARCNT | USART_CR3_WUS;
-    private const uint USART_CR3_UNMODELLED = USART_CR3_IREN | USART_CR3_HDSEL | USART_CR3_SCEN | USART_CR3_DMAR |
+    private const uint USART_CR3_UNMODELLED = USART_CR3_IREN | USART_CR3_HDSEL | USART_CR3_SCEN |
         USART_CR3_DMAT | USART_CR3_RTSE | USART_CR3_CTSE | USART_CR3_DEM;
 
     // USART_RQR (RM0351 §40.8.8)
@@ -91,6 +92,9 @@ public sealed class Usart : MmioPeripheral
 
     /// USART_CR1.UE.
     public bool Enabled => (_cr1 & USART_CR1_UE) != 0;
+
+    /// USART1_RX's DMA request (RM0351 §40.5, continuous communication using DMA): RXNE while USART_CR3.DMAR is set.
+    public DmaRequest RxDmaRequest { get; } = new("USART1_RX");
 
     /// The baud rate BRR and the kernel clock give now; 0 while BRR is below 16 or the clock is off.
     public int BaudRate
@@ -244,7 +248,8 @@ public sealed class Usart : MmioPeripheral
         {
             Board.Fault($"USART1: {register} = 0x{next:X8} enables features the virtual board does not model " +
                         $"(bits 0x{next & unmodelled:X8}: synchronous/LIN/smartcard/IrDA/half-duplex, pin swap or " +
-                        "inversion, MSB first, receiver timeout, DMA, hardware flow control or RS-485 driver enable).");
+                        "inversion, MSB first, receiver timeout, DMA transmission, hardware flow control or RS-485 " +
+                        "driver enable).");
             next &= ~unmodelled;
         }
         return next;
@@ -511,5 +516,7 @@ public sealed class Usart : MmioPeripheral
             Pending(USART_ISR_TXE, USART_CR1_TXEIE) || Pending(USART_ISR_TC, USART_CR1_TCIE) ||
             Pending(USART_ISR_RXNE | USART_ISR_ORE, USART_CR1_RXNEIE) || Pending(USART_ISR_IDLE, USART_CR1_IDLEIE) ||
             Pending(USART_ISR_PE, USART_CR1_PEIE) || Pending(USART_ISR_CMF, USART_CR1_CMIE));
+        // Last: the DMA serves a rising request at once, reading RDR, which comes back here to lower it.
+        RxDmaRequest.Set((isr & USART_ISR_RXNE) != 0 && (_cr3 & USART_CR3_DMAR) != 0);
     }
 }
