@@ -26,6 +26,7 @@ void entry_reason_write(text_t *out, entry_decision_t decision, image_status_t i
         return;
     }
     if (decision != ENTRY_STAY_IMAGE_REJECTED) {
+        /* In entry_decision_t's order, from ENTRY_STAY_UPDATE_REQUESTED. */
         text_str(out, text_pick("update requested by application\0button held\0double reset\0no application header\0",
                                 decision - ENTRY_STAY_UPDATE_REQUESTED));
         return;

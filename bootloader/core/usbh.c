@@ -119,7 +119,7 @@ usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *
     hcd->delay_ms(hcd->ctx, RESET_RECOVERY_MS);
 
     /* Eight bytes fit one packet of any EP0 size and hold all this host needs of the device descriptor:
-     * bDeviceClass and bMaxPacketSize0. */
+     * bMaxPacketSize0. */
     uint16_t len = 8u;
     if (!get_descriptor(dev, DESC_DEVICE, buf, &len)) {
         return request_failed(dev);
@@ -127,9 +127,6 @@ usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *
     uint8_t mps = buf[7];
     if (len < 8u || buf[1] != DESC_DEVICE || (mps != 8u && mps != 16u && mps != 32u && mps != 64u)) {
         return USBH_BAD_DESCRIPTOR;
-    }
-    if (buf[4] == CLASS_HUB) {
-        return USBH_HUB;
     }
     dev->ep0_mps = mps;
 

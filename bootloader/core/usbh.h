@@ -2,12 +2,11 @@
  * interface. Standard requests go through usb_hcd_t; the class driver (msc_bot) uses the interface and
  * endpoints found here.
  *
- * Enumeration: port reset, GET_DESCRIPTOR(device, 8 bytes) at address 0 for bDeviceClass and bMaxPacketSize0,
- * SET_ADDRESS(1), GET_DESCRIPTOR(configuration) (one request for as much of it as the buffer holds),
- * SET_CONFIGURATION.
- * Only the first configuration is used. A hub (device or interface class 0x09) is refused: the root port is all
- * this host drives. The mass-storage interface must be SCSI transparent (subclass 0x06) over Bulk-Only
- * (protocol 0x50) with one bulk IN and one bulk OUT endpoint. */
+ * Enumeration: port reset, GET_DESCRIPTOR(device, 8 bytes) at address 0 for bMaxPacketSize0, SET_ADDRESS(1),
+ * GET_DESCRIPTOR(configuration) (one request for as much of it as the buffer holds), SET_CONFIGURATION.
+ * Only the first configuration is used. A hub is refused by its interface of class 0x09, which every hub has
+ * (USB 2.0 §11.23.1): the root port is all this host drives. The mass-storage interface must be SCSI transparent
+ * (subclass 0x06) over Bulk-Only (protocol 0x50) with one bulk IN and one bulk OUT endpoint. */
 #ifndef USBH_H
 #define USBH_H
 

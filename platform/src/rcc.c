@@ -59,6 +59,9 @@ void rcc_periph_reset_enabled(void)
     }
 }
 
+/* What the drivers' clocks are: set here, not decoded from the registers (rcc_hclk_hz). */
+static bool on_pll;
+
 static uint32_t sysclk_switch_status(void)
 {
     return (RCC->CFGR & RCC_CFGR_SWS_Msk) >> RCC_CFGR_SWS_Pos;
@@ -81,6 +84,7 @@ void rcc_sysclk_to_pll(void)
     RCC->CFGR = RCC_CFGR_SW_PLL << RCC_CFGR_SW_Pos;
     while (sysclk_switch_status() != RCC_CFGR_SW_PLL) {
     }
+    on_pll = true;
 }
 
 void rcc_sysclk_to_reset_state(void)
@@ -92,6 +96,7 @@ void rcc_sysclk_to_reset_state(void)
     RCC->CFGR = RCC_CFGR_RESET_VALUE;
     while (sysclk_switch_status() != RCC_CFGR_SW_MSI) {
     }
+    on_pll = false;
 
     RCC->CR &= ~RCC_CR_PLLON;
     while ((RCC->CR & RCC_CR_PLLRDY) != 0u) {
@@ -184,14 +189,10 @@ uint32_t rcc_sysclk_hz(void)
 
 uint32_t rcc_hclk_hz(void)
 {
-    /* HPRE: 0xxx = /1, 1000 = /2 .. 1011 = /16, 1100 = /64 .. 1111 = /512 (there is no /32). */
-    static const uint8_t shift[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 6, 7, 8, 9 };
-    return rcc_sysclk_hz() >> shift[(RCC->CFGR & RCC_CFGR_HPRE_Msk) >> RCC_CFGR_HPRE_Pos];
+    return on_pll ? BOARD_SYSCLK_HZ : BOARD_MSI_HZ;
 }
 
 uint32_t rcc_pclk2_hz(void)
 {
-    /* PPRE2: 0xx = /1, 100 = /2 .. 111 = /16. */
-    static const uint8_t shift[8] = { 0, 0, 0, 0, 1, 2, 3, 4 };
-    return rcc_hclk_hz() >> shift[(RCC->CFGR & RCC_CFGR_PPRE2_Msk) >> RCC_CFGR_PPRE2_Pos];
+    return rcc_hclk_hz();
 }

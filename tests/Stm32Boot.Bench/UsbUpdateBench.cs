@@ -65,7 +65,7 @@ internal static class UsbUpdateBench
 
     private sealed record UpdateRun(IReadOnlyList<Phase> Phases, TimeSpan Wall)
     {
-        public Phase Whole => new("plug to \"updated\"", Phases[0].From, Phases[^1].To);
+        public Phase Whole => new("total", Phases[0].From, Phases[^1].To);
     }
 
     private static UpdateRun Measure(MemoryImage bootloader, MemoryImage old, string driveImage, string fileName)
@@ -89,11 +89,14 @@ internal static class UsbUpdateBench
         Stm32Boot.VirtualBoard.Usb.UsbMassStorageDrive? drive = null;
         Mark Now() => new(board.NowPs, board.Peripherals.OtgFs.Traffic.Totals(board.NowPs), drive?.BytesSent ?? 0,
             new Dictionary<FlashOperationKind, (int, ulong)>(flash), board.Machine.Instructions);
-        // Marks at the end of each "usb: " line: the Board's own handler has added the byte to the transcript already.
+        // A mark at the first byte of each "usb: " line, which leaves as the firmware prints it (the line's end comes a
+        // line's transmission later). The Board's own handler has added the byte to the transcript already.
         var marks = new Dictionary<string, Mark>();
+        Mark? lineStart = null;
         board.Peripherals.Usart1.Transmitted += b =>
         {
-            if (b == '\n' && board.Uart.Lines[^1].Text.StartsWith("usb: ", StringComparison.Ordinal)) marks[board.Uart.Lines[^1].Text] = Now();
+            if (board.Uart.Pending.Length == 1) lineStart = Now();
+            if (b == '\n' && board.Uart.Lines[^1].Text.StartsWith("usb: ", StringComparison.Ordinal)) marks[board.Uart.Lines[^1].Text] = lineStart!;
         };
 
         var from = board.Uart.Lines.Count;
@@ -113,9 +116,9 @@ internal static class UsbUpdateBench
         var updated = At($"usb: updated to {New}");
         return new UpdateRun(
         [
-            new Phase("enumerate, mount, find the file", plugged, chosen),
-            new Phase("pass 1: read and check the file", chosen, programming),
-            new Phase("pass 2: read again and program, header last", programming, updated),
+            new Phase("enumerate", plugged, chosen),
+            new Phase("pass 1 (check)", chosen, programming),
+            new Phase("pass 2 (program)", programming, updated),
         ], wall.Elapsed);
     }
 
@@ -124,23 +127,26 @@ internal static class UsbUpdateBench
         var table = new Table()
             .Title($"USB update of a {ImageSize / 1024} KB image (+ header) from {fileName} ({hexBytes:N0} bytes of HEX, " +
                    $"{hexBytes / (double)(ImageSize + ImageHeader.Size):F2}× the binary) on FAT32, virtual time")
-            .AddColumn("phase").AddColumn(new TableColumn("s").RightAligned()).AddColumn(new TableColumn("Bulk-In bytes").RightAligned())
-            .AddColumn(new TableColumn("read B/s").RightAligned()).AddColumn(new TableColumn("USB busy s").RightAligned())
-            .AddColumn(new TableColumn("on the bus s").RightAligned()).AddColumn(new TableColumn("flash BSY s").RightAligned())
-            .AddColumn(new TableColumn("CPU (rest) s").RightAligned()).AddColumn(new TableColumn("instructions").RightAligned());
+            .AddColumn("phase").AddColumn(new TableColumn("s").RightAligned()).AddColumn(new TableColumn("read KB").RightAligned())
+            .AddColumn(new TableColumn("KB/s").RightAligned()).AddColumn(new TableColumn("USB s").RightAligned())
+            .AddColumn(new TableColumn("bus s").RightAligned()).AddColumn(new TableColumn("flash s").RightAligned())
+            .AddColumn(new TableColumn("other s").RightAligned()).AddColumn(new TableColumn("M instr").RightAligned());
         foreach (var phase in run.Phases.Append(run.Whole))
         {
             var ps = phase.To.AtPs - phase.From.AtPs;
             var usb = phase.To.Usb - phase.From.Usb;
             var bytes = phase.To.DriveBytes - phase.From.DriveBytes;
             var flashPs = phase.To.FlashPs(phase.From);
-            table.AddRow(Markup.Escape(phase.Name), Seconds(ps), $"{bytes:N0}", $"{bytes / (ps / (double)Board.Second):N0}",
+            table.AddRow(Markup.Escape(phase.Name), Seconds(ps), $"{bytes / 1024.0:N0}", $"{bytes / 1024.0 / (ps / (double)Board.Second):N0}",
                 Seconds(usb.ChannelBusyPs), Seconds(usb.WirePs), Seconds(flashPs), Seconds(Rest(ps, usb.ChannelBusyPs, flashPs, phase.Name)),
-                $"{phase.To.Instructions - phase.From.Instructions:N0}");
+                $"{(phase.To.Instructions - phase.From.Instructions) / 1e6:F1}");
         }
-        table.Caption($"wall {run.Wall.TotalSeconds:F1} s. USB busy: a host channel enabled (a transfer under way, the polled driver " +
-                      "waiting for it); on the bus: the transactions' own time at 12 Mbit/s; flash BSY: erase and program operations; " +
-                      "the CPU (FAT, HEX parsing, checks, FIFO copies) takes the rest.");
+        table.Caption($"From the plug to \"usb: updated\" (then LED2 shows success for 1 s and the board resets); wall {run.Wall.TotalSeconds:F1} s. " +
+                      "enumerate: connect, attach debounce, reset, descriptors, mount, directory; pass 1 reads and checks the whole " +
+                      "file; pass 2 reads it again and programs it, header last. read: Bulk-In payload the drive sent (data and CSWs). " +
+                      "USB: a host channel enabled (a transfer under way, the polled driver waiting for it); bus: the transactions' own " +
+                      "time at 12 Mbit/s; flash: BSY time of erases and programs; other: firmware work between them (FAT, HEX " +
+                      "parsing, checks) and, while enumerating, USB 2.0's attach and reset waits. M instr: instructions executed.");
         return table;
     }
 
@@ -161,7 +167,8 @@ internal static class UsbUpdateBench
             ($"flash double-word programs ({program.Count:N0} × {Microseconds(program.Ps, program.Count)} µs)", program.Ps),
         };
         if (fast.Count > 0) parts.Add(($"flash fast row programs ({fast.Count:N0} × {Microseconds(fast.Ps, fast.Count)} µs)", fast.Ps));
-        parts.Add(($"CPU: FAT, HEX parsing, checks, FIFO copies (the rest; {instructions:N0} instructions)", Rest(totalPs, usb.ChannelBusyPs, flashPs, whole.Name)));
+        parts.Add(($"the rest: firmware work between transfers and flash operations (FAT, HEX parsing, checks) and the attach " +
+                   $"and reset waits of enumeration; {instructions:N0} instructions executed in all", Rest(totalPs, usb.ChannelBusyPs, flashPs, whole.Name)));
         var table = new Table().Title($"where the {Seconds(totalPs)} s of the USB update go")
             .AddColumn("part").AddColumn(new TableColumn("s").RightAligned()).AddColumn(new TableColumn("% of update").RightAligned());
         foreach (var (what, ps) in parts) table.AddRow(Markup.Escape(what), Seconds(ps), Percent(ps / (double)totalPs));

@@ -6,16 +6,16 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// <summary>
 /// UsbBootWindowMs (build/settings.json): when it is above 0, every boot that would start the application first
 /// reads a drive for that long, so a drive plugged in before power-up updates a board that has a valid application.
-/// The build makes a variant with a 3 s window (out/variants/usb-boot-window/factory.hex: the same application and
-/// version as out/factory.hex); the shipped image has no window and must ignore the drive.
+/// The build makes a variant with a window (out/variants/usb-boot-window/: factory.hex with the same application and
+/// version as out/factory.hex, and the settings.json it was built with); the shipped image has no window and must
+/// ignore the drive.
 /// </summary>
 public class UsbBootWindowTests
 {
-    private const string VariantFactory = "variants/usb-boot-window/factory.hex";
-    /// <summary>The variant's UsbBootWindowMs.</summary>
-    private static readonly ulong WindowPs = 3000 * Board.Millisecond;
+    private const string VariantDir = "variants/usb-boot-window";
+    private static ulong WindowPs => VariantWindowMs() * Board.Millisecond;
     /// <summary>Banner to verdict: the window, then the image check; LSE start-up and enumeration fit inside the window.</summary>
-    private static readonly ulong VerdictTimeoutPs = WindowPs + 5 * Board.Second;
+    private static ulong VerdictTimeoutPs => WindowPs + 5 * Board.Second;
 
     [Fact]
     public void A_newer_image_on_a_drive_plugged_in_at_power_up_is_installed_then_skipped_and_booted()
@@ -98,7 +98,23 @@ public class UsbBootWindowTests
         Assert.Empty(drive.Commands);
     }
 
-    private static MemoryImage Variant() => IntelHexReader.ReadFile(Shipped.File(VariantFactory)).Image;
+    private static MemoryImage Variant() => IntelHexReader.ReadFile(VariantFile("factory.hex")).Image;
+
+    private static ulong VariantWindowMs()
+    {
+        var settings = VariantFile("settings.json");
+        var window = BuildSettings.Load(settings).UsbBootWindowMs;
+        return window > 0 ? window
+            : throw new InvalidOperationException($"{settings} sets UsbBootWindowMs 0: the variant exists to test a window above 0.");
+    }
+
+    /// <summary>The default build target does not make variants; the Variants target does (and Test, which needs it).</summary>
+    private static string VariantFile(string name)
+    {
+        var path = Path.Combine(Shipped.OutDir, VariantDir, name);
+        return File.Exists(path) ? path
+            : throw new FileNotFoundException($"{path} is missing: build the variant with ./build.sh --target=Variants (the Test target does too).", path);
+    }
 
     private static UartLine NextVerdict(Board board, int fromLine) => board.RunUntilLine("^(boot|stay): ", VerdictTimeoutPs, fromLine);
 }

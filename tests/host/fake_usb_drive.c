@@ -123,7 +123,7 @@ static uint32_t blocks(const fake_drive_t *d)
 static size_t device_descriptor(const fake_drive_t *d, uint8_t *out)
 {
     const uint8_t desc[18] = {
-        18, 0x01, 0x00, 0x02, d->kind == FAKE_HUB ? 0x09 : 0x00, 0x00, 0x00, EP0_MPS,
+        18, 0x01, 0x00, 0x02, d->kind == FAKE_HUB ? 0x09 : 0x00, 0x00, 0x00, d->kind == FAKE_BAD_EP0 ? 7 : EP0_MPS,
         0x34, 0x12, 0x78, 0x56, 0x00, 0x01, 0, 0, 0, 1,
     };
     memcpy(out, desc, sizeof desc);
@@ -152,6 +152,7 @@ static size_t config_descriptor(const fake_drive_t *d, uint8_t *out)
     switch (d->kind) {
     case FAKE_MASS_STORAGE:
     case FAKE_SILENT:
+    case FAKE_BAD_EP0:
         memcpy(out + len, msc, sizeof msc);
         len += sizeof msc;
         break;
@@ -314,7 +315,7 @@ static void execute(fake_drive_t *d, const uint8_t *cbw)
             memset(d->sense, 0, sizeof d->sense);
             break;
         case 0x25: /* READ CAPACITY(10) */
-            put_be32(d->data, blocks(d) - 1u);
+            put_be32(d->data, d->capacity_overflows ? UINT32_MAX : blocks(d) - 1u);
             put_be32(d->data + 4, d->block_size);
             d->data_len = 8u;
             break;

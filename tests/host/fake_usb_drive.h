@@ -24,6 +24,7 @@ typedef enum {
     FAKE_COMPOSITE,          /* a HID interface first, the mass-storage interface second */
     FAKE_MASS_STORAGE_UFI,   /* mass storage, but subclass UFI (0x04) over CBI (0x00) */
     FAKE_SILENT,             /* attached, but never answers a control transfer */
+    FAKE_BAD_EP0,            /* a device descriptor with bMaxPacketSize0 7, which USB 2.0 does not allow */
 } fake_device_kind_t;
 
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
     uint8_t max_lun;              /* GET MAX LUN answer */
     bool max_lun_stalls;          /* GET MAX LUN answered with STALL, as many single-LUN drives do */
     uint32_t block_size;          /* READ CAPACITY(10); READ(10) serves blocks of this size */
+    bool capacity_overflows;      /* READ CAPACITY(10) answers FFFFFFFFh blocks: a drive of 2 TB or more */
     uint8_t stall_opcode;         /* STALL the data stage of this SCSI command ... */
     uint32_t stall_count;         /* ... this many times (CSW status 1, sense MEDIUM ERROR afterwards) */
     uint8_t fail_opcode;          /* answer this command with CSW status 1, sense 03/11/00 ... */

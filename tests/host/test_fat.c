@@ -360,6 +360,21 @@ static void read_errors_surface_everywhere(void)
     CHECK_TRUE(failing_runs > 100u && failing_runs < 300u);
 }
 
+/* The texts follow fat_status_t in order (packed, text_pick): each status must name itself. */
+static void status_texts(void)
+{
+    CHECK_EQ_STR("ok", fat_status_text(FAT_OK));
+    CHECK_EQ_STR("end", fat_status_text(FAT_END));
+    CHECK_EQ_STR("read error", fat_status_text(FAT_IO_ERROR));
+    CHECK_EQ_STR("no FAT volume", fat_status_text(FAT_NO_VOLUME));
+    CHECK_EQ_STR("corrupt FAT boot sector", fat_status_text(FAT_BAD_BOOT_SECTOR));
+    CHECK_EQ_STR("not found", fat_status_text(FAT_NOT_FOUND));
+    CHECK_EQ_STR("FAT chain loops", fat_status_text(FAT_LOOP));
+    CHECK_EQ_STR("cluster number out of range", fat_status_text(FAT_BAD_CLUSTER));
+    CHECK_EQ_STR("file truncated", fat_status_text(FAT_TRUNCATED));
+    CHECK_EQ_STR("?", fat_status_text((fat_status_t)(FAT_TRUNCATED + 1)));
+}
+
 int main(int argc, char **argv)
 {
     fixture_files_init(argc, argv);
@@ -374,5 +389,6 @@ int main(int argc, char **argv)
     RUN_TEST(partition_types);
     RUN_TEST(fat_type_follows_the_cluster_count_alone);
     RUN_TEST(read_errors_surface_everywhere);
+    RUN_TEST(status_texts);
     return check_summary();
 }

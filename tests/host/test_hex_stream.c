@@ -255,6 +255,22 @@ static void empty_data_records_reach_no_sink(void)
     CHECK_EQ_U32(0, sink.records);
 }
 
+/* The texts follow hex_status_t in order (packed, text_pick): each status must name itself. */
+static void status_texts(void)
+{
+    CHECK_EQ_STR("ok", hex_status_text(HEX_OK));
+    CHECK_EQ_STR("stopped", hex_status_text(HEX_STOPPED));
+    CHECK_EQ_STR("no ':' at line start", hex_status_text(HEX_NO_COLON));
+    CHECK_EQ_STR("not a hex digit", hex_status_text(HEX_BAD_DIGIT));
+    CHECK_EQ_STR("wrong line length", hex_status_text(HEX_BAD_LENGTH));
+    CHECK_EQ_STR("bad checksum", hex_status_text(HEX_BAD_CHECKSUM));
+    CHECK_EQ_STR("unknown record type", hex_status_text(HEX_BAD_TYPE));
+    CHECK_EQ_STR("bad record length", hex_status_text(HEX_BAD_RECORD));
+    CHECK_EQ_STR("data after end of file", hex_status_text(HEX_AFTER_EOF));
+    CHECK_EQ_STR("no end-of-file record", hex_status_text(HEX_NO_EOF));
+    CHECK_EQ_STR("?", hex_status_text((hex_status_t)(HEX_NO_EOF + 1)));
+}
+
 int main(int argc, char **argv)
 {
     fixture_files_init(argc, argv);
@@ -267,5 +283,6 @@ int main(int argc, char **argv)
     RUN_TEST(blank_lines_lower_case_and_missing_last_newline_are_fine);
     RUN_TEST(a_refusing_sink_stops_the_parser);
     RUN_TEST(empty_data_records_reach_no_sink);
+    RUN_TEST(status_texts);
     return check_summary();
 }

@@ -29,6 +29,29 @@ static void hex_is_eight_upper_case_digits(void)
     CHECK_TRUE(!t.truncated);
 }
 
+static void hex_digits_keep_leading_zeros(void)
+{
+    char buf[16];
+    text_t t;
+    text_init(&t, buf, sizeof buf);
+    text_hex(&t, 0x3Fu, 2u);
+    text_char(&t, ' ');
+    text_hex(&t, 0x0Au, 2u);
+    text_char(&t, ' ');
+    text_hex(&t, 0xABCDu, 1u);
+    CHECK_EQ_STR("3F 0A D", buf);
+}
+
+static void pick_counts_the_packed_strings(void)
+{
+    static const char list[] = "ok\0bad magic\0x\0";
+    CHECK_EQ_STR("ok", text_pick(list, 0u));
+    CHECK_EQ_STR("bad magic", text_pick(list, 1u));
+    CHECK_EQ_STR("x", text_pick(list, 2u));
+    CHECK_EQ_STR("?", text_pick(list, 3u));
+    CHECK_EQ_STR("?", text_pick(list, 1000u));
+}
+
 static void dotted_version(void)
 {
     static const uint16_t version[4] = { 1, 0, 65535, 12 };
@@ -63,6 +86,8 @@ int main(void)
 {
     RUN_TEST(decimal);
     RUN_TEST(hex_is_eight_upper_case_digits);
+    RUN_TEST(hex_digits_keep_leading_zeros);
+    RUN_TEST(pick_counts_the_packed_strings);
     RUN_TEST(dotted_version);
     RUN_TEST(overflow_truncates_and_flags);
     RUN_TEST(empty_buffer_is_flagged);

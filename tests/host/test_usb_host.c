@@ -288,6 +288,20 @@ static void drive_pulled_at_every_transfer(void)
     }
 }
 
+/* The texts follow hcd_status_t in order (packed, text_pick): each status must name itself. */
+static void hcd_status_texts(void)
+{
+    CHECK_EQ_STR("ok", usbh_hcd_status_text(HCD_OK));
+    CHECK_EQ_STR("NAK timeout", usbh_hcd_status_text(HCD_NAK_TIMEOUT));
+    CHECK_EQ_STR("stall", usbh_hcd_status_text(HCD_STALL));
+    CHECK_EQ_STR("transaction error", usbh_hcd_status_text(HCD_XACT_ERROR));
+    CHECK_EQ_STR("babble", usbh_hcd_status_text(HCD_BABBLE));
+    CHECK_EQ_STR("data toggle error", usbh_hcd_status_text(HCD_TOGGLE_ERROR));
+    CHECK_EQ_STR("disconnected", usbh_hcd_status_text(HCD_DISCONNECTED));
+    CHECK_EQ_STR("timeout", usbh_hcd_status_text(HCD_TIMEOUT));
+    CHECK_EQ_STR("?", usbh_hcd_status_text((hcd_status_t)(HCD_TIMEOUT + 1)));
+}
+
 int main(int argc, char **argv)
 {
     fixture_files_init(argc, argv);
@@ -307,6 +321,7 @@ int main(int argc, char **argv)
     RUN_TEST(naks_within_the_timeout_only_take_time);
     RUN_TEST(data_toggles_stay_in_step);
     RUN_TEST(drive_pulled_at_every_transfer);
+    RUN_TEST(hcd_status_texts);
     fake_drive_free(&h.drive);
     return check_summary();
 }

@@ -314,6 +314,7 @@ static void refusals_of_the_device(void)
         { FAKE_MASS_STORAGE_UFI, USB_UPDATE_NOT_MASS_STORAGE, "usb: not a mass-storage device" },
         { FAKE_HUB, USB_UPDATE_HUB, "usb: hub not supported" },
         { FAKE_SILENT, USB_UPDATE_NOT_RECOGNISED, "usb: device not recognised (transaction error)" },
+        { FAKE_BAD_EP0, USB_UPDATE_NOT_RECOGNISED, "usb: device not recognised (bad descriptor)" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         board_with_application(1u);
@@ -333,6 +334,13 @@ static void refusals_of_the_device(void)
 
     board_with_application(1u);
     insert("fat12.img");
+    b.drive.capacity_overflows = true;
+    CHECK_RESULT(USB_UPDATE_DRIVE_UNSUPPORTED, poll());
+    CHECK_EQ_STR("usb: drives of 2 TB and more not supported", last_line());
+    CHECK_TRUE(flash_unchanged());
+
+    board_with_application(1u);
+    insert("fat12.img");
     b.drive.not_ready_count = 1000000u;
     CHECK_RESULT(USB_UPDATE_DRIVE_ERROR, poll());
     CHECK_EQ_STR("usb: drive not ready", last_line());
@@ -344,6 +352,14 @@ static void refusals_of_the_device(void)
     b.drive.fail_count = 1000000u;
     CHECK_RESULT(USB_UPDATE_DRIVE_ERROR, poll());
     CHECK_EQ_STR("usb: drive error: SCSI 0x28 failed, sense 03/11/00", last_line());
+    CHECK_TRUE(flash_unchanged());
+
+    board_with_application(1u);
+    insert("fat12.img");
+    b.drive.phase_error_opcode = 0x28u;
+    b.drive.phase_error_count = 1000000u;
+    CHECK_RESULT(USB_UPDATE_DRIVE_ERROR, poll());
+    CHECK_EQ_STR("usb: drive error: SCSI 0x28 failed, phase error", last_line());
     CHECK_TRUE(flash_unchanged());
 
     board_with_application(1u);

@@ -49,8 +49,8 @@ public sealed unsafe partial class Machine
         return offset >= stall.Start && offset < stall.End;
     }
 
-    /// The core waits for the flash: at an instruction in the busy bank, or with an exception due whose vector is
-    /// there (RM0351: the vector table is read through the same bus).
+    /// The core waits for the flash: at an instruction in the busy bank, or with an exception due whose vector
+    /// would be read from there.
     private bool CoreStalled() =>
         _flashStall is not null && (FetchStalls(_engine!.Read(ArmReg.Pc)) || FetchStalls(_scb.Vtor) && _exceptions.HighestPending() != 0);
 

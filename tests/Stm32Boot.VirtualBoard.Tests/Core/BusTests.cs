@@ -153,4 +153,25 @@ public sealed class BusTests
         Assert.Equal(StopReason.Condition, done.Reason);
         Assert.Equal(0x1234u, m.ReadWord(TestFirmware.ResultsBase + 8));
     }
+
+    [Fact]
+    public void A_bus_master_reaches_SRAM_flash_and_peripheral_registers_but_not_the_core_private_bus()
+    {
+        using var m = new Machine();
+        var flash = new RecordingFlash(m);
+        m.Attach(flash);
+        m.LoadFlash(Machine.FlashBase, [0x78, 0x56, 0x34, 0x12]);
+        m.PowerOn();
+
+        Assert.True(m.TryBusMasterWrite(0x2000_1000, 2, 0xBEEF));
+        Assert.True(m.TryBusMasterWrite(Machine.Sram2Alias + 4, 1, 0x5A)); // SRAM2 through its alias
+        Assert.Equal(new byte[] { 0xEF, 0xBE }, m.ReadMemory(0x2000_1000, 2));
+        Assert.Equal(0x5Au, m.ReadMemory(Machine.Sram2Base + 4, 1)[0]);
+        Assert.True(m.TryBusMasterRead(Machine.FlashBase, 4, out var word));
+        Assert.Equal(0x1234_5678u, word);
+        Assert.False(m.TryBusMasterRead(0xE000_E010, 4, out _));   // SysTick: the core's own bus
+        Assert.False(m.TryBusMasterWrite(0x3000_0000, 4, 0));      // nothing there
+        Assert.False(m.TryBusMasterWrite(Machine.FlashBase, 4, 0)); // flash is programmed by the CPU only here
+        Assert.Contains("programming flash by DMA", Assert.Throws<BoardFaultException>(() => m.RunFor(Millisecond)).Message);
+    }
 }

@@ -1,7 +1,7 @@
 // The peripheral models of the B-L475E-IOT01A, built in dependency order and wired as on the board: RCC gates and
-// clocks the others, PWR and RCC share the backup-domain protection, the user button B1 (PC13) has an external
-// pull-up (UM2153), so the pin reads high until the button is pressed, and OTG_FS reaches CN9 through its pins and
-// the VBUS switch.
+// clocks the others, PWR and RCC share the backup-domain protection, USART1's receive request reaches DMA1 and DMA2,
+// the user button B1 (PC13) has an external pull-up (UM2153), so the pin reads high until the button is pressed, and
+// OTG_FS reaches CN9 through its pins and the VBUS switch.
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class PeripheralSet

@@ -90,6 +90,9 @@ public sealed class Usart : MmioPeripheral
     /// A frame's stop bit has left TX (virtual time): the byte the host receives.
     public event Action<byte>? Transmitted;
 
+    /// A host frame's stop bit has reached RX (virtual time), whether the receiver took the byte or not.
+    public event Action<byte>? HostFrameEnded;
+
     /// USART_CR1.UE.
     public bool Enabled => (_cr1 & USART_CR1_UE) != 0;
 
@@ -398,6 +401,7 @@ public sealed class Usart : MmioPeripheral
         var endPs = Board.Clock.NowPs;
         if (ReceiverOn) Receive();
         else HostBytesLost++;
+        HostFrameEnded?.Invoke(_lineByte);
         StartLineByte(endPs);
         // IDLE: one whole frame of idle line after a received character (RM0351 §40.8.9).
         if (!_rxTimer.Pending && _receivedSinceIdle && FramePs() is ulong framePs)
