@@ -19,12 +19,13 @@ static void send(an3155_t *p, const uint8_t *data, size_t len)
     p->port->send(p->port, data, len);
 }
 
-static void send_byte(an3155_t *p, uint8_t byte)
+/* noinline: with LTO, GCC copies these small helpers into every caller, which costs flash (the 16 KB budget). */
+static __attribute__((noinline)) void send_byte(an3155_t *p, uint8_t byte)
 {
     send(p, &byte, 1u);
 }
 
-static void expect(an3155_t *p, an3155_state_t state, uint32_t bytes)
+static __attribute__((noinline)) void expect(an3155_t *p, an3155_state_t state, uint32_t bytes)
 {
     p->state = state;
     p->rx_len = 0u;

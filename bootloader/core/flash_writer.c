@@ -42,7 +42,8 @@ static void mark_page(flash_writer_t *w, uint32_t page, bool erased)
     *pending_bits = erased ? *pending_bits & ~mask : *pending_bits | mask;
 }
 
-static bool all_erased(const uint8_t *bytes, size_t len)
+/* noinline: LTO would copy it into each caller (flash budget). */
+static __attribute__((noinline)) bool all_erased(const uint8_t *bytes, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         if (bytes[i] != 0xFFu) {

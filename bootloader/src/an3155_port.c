@@ -3,6 +3,7 @@
 #include "cortex.h"
 #include "systick.h"
 #include "usart1.h"
+#include "usb_drive.h"
 
 static void send(const an3155_port_t *port, const uint8_t *data, size_t len)
 {
@@ -28,6 +29,8 @@ static void system_reset(const an3155_port_t *port)
     /* The host closes the port once it has Go's ACK: the ACK must be on the wire, stop bit included, before the
      * reset silences the USART. */
     usart1_flush();
+    /* Like every hand-over: the drive's power off first (usb_drive.h). */
+    usb_drive_off();
     cortex_system_reset();
 }
 
