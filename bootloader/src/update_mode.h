@@ -1,4 +1,5 @@
-/* Update mode: the bootloader stays and accepts a new application over USART1 (AN3155, DESIGN §6). */
+/* Update mode: the bootloader stays and accepts a new application over USART1 (AN3155) or from a USB thumb drive
+ * (DESIGN §6). */
 #ifndef UPDATE_MODE_H
 #define UPDATE_MODE_H
 
@@ -8,11 +9,12 @@
 
 /* The bootloader's SysTick hook, active from the first millisecond: it refreshes the IWDG on every tick
  * (the boot path waits for the double-reset window, update mode waits for the host, and flash erases take
- * long) and drives LED1 once update mode runs. */
+ * long), drives LED1 once update mode runs, and LED2 for the USB drive. */
 void update_mode_tick(uint32_t now_ms);
 
 /* Switches USART1 from the 115200 8N1 banner to the AN3155 line (8E1, auto-baud) and serves the protocol until
- * a Go resets the chip. check is the boot check an update must pass before its header is committed.
+ * a Go resets the chip; between bytes it reads a newly attached USB drive (usb_drive.h), whose successful update
+ * resets the chip too. check is the boot check an update must pass before its header is committed.
  * LED1 blinks at 2 Hz while the bootloader waits and at 10 Hz while bytes arrive. Never returns. */
 __attribute__((noreturn)) void update_mode_run(const image_check_config_t *check);
 

@@ -35,7 +35,7 @@ internal static class UartUpdateBench
         var bootloader = IntelHexReader.ReadFile(Path.Combine(outDir, "bootloader.hex")).Image;
         var application = Path.Combine(firmwareDir, "application.elf");
         var old = Stamper.Stamp(application, settings, Old).Image;
-        var update = Padded(Stamper.Stamp(application, settings, New).Image, map, ImageSize);
+        var update = PaddedImage.Create(Stamper.Stamp(application, settings, New).Image, map, ImageSize);
         var payload = ImageHeader.Size + (long)ImageSize;
         var productId = (ushort)(settings.BoardId >> 16);
 
@@ -271,19 +271,6 @@ internal static class UartUpdateBench
         var reset = board.Machine.Resets.First(r => r.AtPs > fromPs).AtPs;
         var bytes = board.Uart.Bytes.Where(b => b.AtPs > fromPs && b.AtPs <= reset).ToList();
         return (bytes[0].AtPs, bytes[^1].AtPs);
-    }
-
-    /// The demo application grown to imageSize bytes of image with deterministic non-erased bytes, header re-stamped
-    /// (as the end-to-end power-cut campaign builds its 256 KB update).
-    private static MemoryImage Padded(MemoryImage image, MemoryMap map, uint imageSize)
-    {
-        var header = ImageHeader.Parse(image.Read(map.Header.Base, ImageHeader.Size, 0xFF));
-        var padding = new byte[imageSize - header.ImageSize];
-        for (var i = 0; i < padding.Length; i++) padding[i] = (byte)(i * 7 + 1);
-        image.Write(map.Image.Base + header.ImageSize, padding);
-        header = header with { ImageSize = imageSize, ImageCrc32 = ImageCrc.Compute(image.Read(map.Image.Base, (int)imageSize, 0xFF)) };
-        image.Write(map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
-        return image;
     }
 
     private static string Seconds(ulong ps) => $"{ps / (double)Board.Second:F2}";
