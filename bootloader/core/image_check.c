@@ -56,8 +56,11 @@ image_status_t image_check(const image_check_config_t *config, const image_port_
 
     uint32_t vectors[2]; /* initial MSP, reset vector */
     port->read(port, config->image_addr, vectors, sizeof vectors);
-    if (!in_ram(config, vectors[0]) || vectors[0] % 8u != 0u) {
+    if (!in_ram(config, vectors[0])) {
         return IMAGE_STACK_POINTER_OUTSIDE_RAM;
+    }
+    if (vectors[0] % 8u != 0u) {
+        return IMAGE_STACK_POINTER_MISALIGNED;
     }
     uint32_t entry = vectors[1] & ~1u;
     if (entry < config->image_addr || entry - config->image_addr >= header->image_size) {
@@ -77,6 +80,7 @@ const char *image_status_text(image_status_t status)
 {
     return text_pick("ok\0bad magic\0bad header version\0bad header size\0header CRC mismatch\0"
                      "image address mismatch\0image size out of range\0wrong board id\0stack pointer outside RAM\0"
+                     "stack pointer not 8-byte aligned\0"
                      "reset vector outside image\0reset vector not Thumb\0image CRC mismatch\0",
                      status);
 }

@@ -19,6 +19,7 @@ typedef enum {
     IMAGE_SIZE_OUT_OF_RANGE,
     IMAGE_WRONG_BOARD_ID,
     IMAGE_STACK_POINTER_OUTSIDE_RAM,
+    IMAGE_STACK_POINTER_MISALIGNED, /* AAPCS: 8-byte aligned at every public interface, the reset handler's too */
     IMAGE_RESET_VECTOR_OUTSIDE_IMAGE,
     IMAGE_RESET_VECTOR_NOT_THUMB,
     IMAGE_CRC_MISMATCH,

@@ -23,7 +23,7 @@ public class BootDecisionTests
         { "wrong board", "wrong board id 0x04150002" },
         { "oversized image", "image size out of range" },
         { "stack pointer outside RAM", "stack pointer outside RAM" },
-        { "stack pointer not 8-byte aligned", "stack pointer outside RAM" },
+        { "stack pointer not 8-byte aligned", "stack pointer not 8-byte aligned" },
         { "reset vector outside image", "reset vector outside image" },
         { "reset vector even", "reset vector not Thumb" },
         { "one flipped bit in the image", "image CRC mismatch" },
