@@ -68,12 +68,10 @@ void console_print(const char *text)
 
 void console_print_line(const char *text)
 {
-    usart1_write_str(text);
-    usart1_write_str("\r\n");
+    usart1_write_line(text);
 }
 
 void console_print_text_line(const text_t *text)
 {
-    usart1_write(text->buf, text->len);
-    usart1_write_str("\r\n");
+    usart1_write_line(text->buf);
 }

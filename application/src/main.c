@@ -29,7 +29,7 @@ int main(void)
     systick_start_1khz(blink_led2);
 
     usart1_init(BOARD_CONSOLE_BAUD);
-    usart1_rx_interrupt_enable();
+    usart1_rx_start();
     commands_print_version("L475 application ");
     console_print(CONSOLE_PROMPT);
 

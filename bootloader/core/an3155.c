@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "bitset.h"
+
 /* Get: the protocol version, then the commands in the order AN3155 lists them. */
 static const uint8_t supported_commands[] = {
     AN3155_CMD_GET, AN3155_CMD_GET_VERSION, AN3155_CMD_GET_ID, AN3155_CMD_READ_MEMORY,
@@ -231,7 +233,7 @@ static void erase_special(an3155_t *p, uint16_t code, uint8_t checksum)
 static void erase_listed(an3155_t *p)
 {
     for (uint32_t page = 0; page < FLASH_WRITER_MAX_PAGES; page++) {
-        if (((p->erase_set[page / 32u] >> (page % 32u)) & 1u) != 0u
+        if (bitset_has(p->erase_set, page)
             && flash_writer_erase_later(p->writer, page) != FLASH_WRITER_OK) {
             finish(p, AN3155_NACK);
             return;
@@ -259,7 +261,7 @@ static void on_erase_page(an3155_t *p)
     uint32_t page = (uint32_t)p->rx[0] << 8 | p->rx[1];
     p->erase_checksum ^= (uint8_t)(p->rx[0] ^ p->rx[1]);
     if (flash_writer_page_in_region(p->writer, page)) {
-        p->erase_set[page / 32u] |= 1u << (page % 32u);
+        bitset_add(p->erase_set, page);
     } else {
         p->erase_refused = true;
     }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "bitset.h"
 #include "crc32.h"
 
 #define DW FLASH_WRITER_DOUBLE_WORD
@@ -27,19 +28,16 @@ static uint32_t page_address(const flash_writer_t *w, uint32_t page)
     return w->config->flash_base + page * PAGE;
 }
 
-static bool page_bit(const uint32_t *bits, uint32_t page)
-{
-    return (bits[page / 32u] >> (page % 32u)) & 1u;
-}
-
 /* A page is erased in flash since reset, or pending (erased only as the host sees it), or neither. */
 static void mark_page(flash_writer_t *w, uint32_t page, bool erased)
 {
-    uint32_t mask = 1u << (page % 32u);
-    uint32_t *erased_bits = &w->erased_since_reset[page / 32u];
-    uint32_t *pending_bits = &w->erase_pending[page / 32u];
-    *erased_bits = erased ? *erased_bits | mask : *erased_bits & ~mask;
-    *pending_bits = erased ? *pending_bits & ~mask : *pending_bits | mask;
+    if (erased) {
+        bitset_add(w->erased_since_reset, page);
+        bitset_remove(w->erase_pending, page);
+    } else {
+        bitset_remove(w->erased_since_reset, page);
+        bitset_add(w->erase_pending, page);
+    }
 }
 
 /* noinline: LTO would copy it into each caller (flash budget). */
@@ -196,7 +194,7 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
                                               const uint8_t *data, size_t len)
 {
     uint32_t page = page_number(w, page_addr);
-    if (!page_bit(w->erased_since_reset, page)) {
+    if (!bitset_has(w->erased_since_reset, page)) {
         flash_writer_status_t status = erase_image_page(w, page);
         if (status != FLASH_WRITER_OK) {
             return status;
@@ -361,7 +359,7 @@ flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_
     }
     uint32_t last = page_number(writer, addr + len - 1u);
     for (uint32_t page = page_number(writer, addr); page <= last; page++) {
-        if (page_bit(writer->erase_pending, page)) {
+        if (bitset_has(writer->erase_pending, page)) {
             if (max_pages-- == 0u) {
                 return FLASH_WRITER_PENDING;
             }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "bitset.h"
 #include "crc32.h"
 #include "image_check.h"
 
@@ -265,11 +266,6 @@ static bool open_file(usb_update_t *u)
     return true;
 }
 
-static void set_bit(uint32_t *bits, uint32_t n)
-{
-    bits[n / 32u] |= 1u << (n % 32u);
-}
-
 /* Pass 1 sink, and the first check of every record in pass 2: inside the region, the header bytes collected,
  * the pages it touches noted. */
 static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
@@ -286,11 +282,11 @@ static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t 
     uint8_t *header = (uint8_t *)&u->header;
     for (uint32_t i = 0; i < len && offset + i < IMAGE_HEADER_SIZE; i++) {
         header[offset + i] = data[i];
-        set_bit(u->header_seen, offset + i);
+        bitset_add(u->header_seen, offset + i);
     }
     /* A record of at most 255 bytes touches at most two pages: its first and its last. */
-    set_bit(u->touched, (addr - writer->config->flash_base) / PAGE);
-    set_bit(u->touched, (addr + len - 1u - writer->config->flash_base) / PAGE);
+    bitset_add(u->touched, (addr - writer->config->flash_base) / PAGE);
+    bitset_add(u->touched, (addr + len - 1u - writer->config->flash_base) / PAGE);
     return 0;
 }
 
@@ -397,8 +393,7 @@ static bool erase_untouched_pages(usb_update_t *u, const image_header_t *header)
     uint32_t last = (header->image_addr + header->image_size - 1u - base) / PAGE;
     for (uint32_t page = (header->image_addr - base) / PAGE; page <= last; page++) {
         uint32_t addr = base + page * PAGE;
-        bool touched = (u->touched[page / 32u] >> (page % 32u)) & 1u;
-        if (!touched && !image_header_page_erased(writer->flash, addr, PAGE)
+        if (!bitset_has(u->touched, page) && !image_header_page_erased(writer->flash, addr, PAGE)
             && flash_writer_erase_page(writer, page) != FLASH_WRITER_OK) {
             return finish(u, OUT_FLASH_ERROR, addr);
         }

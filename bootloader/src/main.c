@@ -33,12 +33,6 @@ static const image_check_config_t check_config = {
     },
 };
 
-static void print_line(const text_t *line)
-{
-    usart1_write(line->buf, line->len);
-    usart1_write_str("\r\n");
-}
-
 static void sleep_until_elapsed(uint32_t start_ms, uint32_t duration_ms)
 {
     while (systick_ms() - start_ms < duration_ms) {
@@ -71,7 +65,7 @@ int main(void)
     text_init(&line, buf, sizeof buf);
     text_str(&line, "L475 bootloader " BOOTLOADER_VERSION_STRING " board ");
     text_hex32(&line, BOARD_ID);
-    print_line(&line);
+    usart1_write_line(line.buf);
 
     inputs.button_held = gpio_read(BOARD_BUTTON) == BOARD_BUTTON_PRESSED;
     inputs.header_page_erased = image_header_page_erased(&flash_port, MM_HEADER_BASE, MM_HEADER_SIZE);
@@ -85,21 +79,21 @@ int main(void)
 
     entry_decision_t decision = entry_policy_decide(&inputs);
     text_init(&line, buf, sizeof buf);
-    if (decision == ENTRY_BOOT && USB_BOOT_WINDOW_MS != 0u) {
-        update_mode_usb_window(&check_config, USB_BOOT_WINDOW_MS);
-    }
     if (decision == ENTRY_BOOT) {
+        if (USB_BOOT_WINDOW_MS != 0u) {
+            update_mode_usb_window(&check_config, USB_BOOT_WINDOW_MS);
+        }
         text_str(&line, "boot: application ");
         text_dotted(&line, header.fw_version, IMAGE_HEADER_VERSION_PARTS);
         text_str(&line, " -> ");
         text_hex32(&line, MM_IMAGE_BASE);
-        print_line(&line);
+        usart1_write_line(line.buf);
         usart1_flush();
         boot_jump(MM_IMAGE_BASE);
     }
 
     text_str(&line, "stay: ");
     entry_reason_write(&line, decision, inputs.image, &header);
-    print_line(&line);
+    usart1_write_line(line.buf);
     update_mode_run(&check_config);
 }

@@ -43,12 +43,6 @@ static void writer_start(const image_check_config_t *check)
     flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
 }
 
-static void console_line(const char *line)
-{
-    usart1_write_str(line);
-    usart1_write_str("\r\n");
-}
-
 /* In update mode USART1 waits for an AN3155 host at 8E1. Until one has synchronised, the drive's lines go out in
  * the banner's 8N1 at the console rate, so a terminal sees them; after that the line belongs to the host and stays
  * silent (AN3155: nothing unsolicited), and LED2 alone tells the drive's story. */
@@ -58,7 +52,7 @@ static void update_mode_line(const char *line)
         return;
     }
     usart1_init(BOARD_CONSOLE_BAUD);
-    console_line(line);
+    usart1_write_line(line);
     usart1_init_autobaud_8e1();
 }
 
@@ -109,7 +103,7 @@ void update_mode_run(const image_check_config_t *check)
 void update_mode_usb_window(const image_check_config_t *check, uint32_t window_ms)
 {
     writer_start(check);
-    usb_drive_init(&writer, console_line);
+    usb_drive_init(&writer, usart1_write_line);
     uint32_t start = systick_ms();
     while (systick_ms() - start < window_ms) {
         usb_drive_poll();

@@ -49,9 +49,10 @@ bool rcc_clk48_start(void);
 /* SYSCLK decoded from the RCC registers as they are now (0 for HSE: this board has no HSE crystal); the
  * application's `info` shows it, so a test on silicon sees what the clock tree really runs at. */
 uint32_t rcc_sysclk_hz(void);
-/* The clocks of SysTick and USART1 as this firmware set them: BOARD_SYSCLK_HZ after rcc_sysclk_to_pll() (AHB and
- * APB2 stay undivided), BOARD_MSI_HZ before it and after rcc_sysclk_to_reset_state(). Known rather than decoded:
- * the decoding costs some 280 bytes the bootloader's 16 KB budget has no room for. */
+/* The clocks of SysTick and USART1: BOARD_SYSCLK_HZ while SYSCLK runs from the PLL (RCC_CFGR.SWS, as
+ * rcc_sysclk_to_pll() sets it; AHB and APB2 stay undivided), else BOARD_MSI_HZ, the reset clock. Only the switch is
+ * read: the tree behind it is board.h's, as decoding it costs some 280 bytes the bootloader's 16 KB budget has no
+ * room for. */
 uint32_t rcc_hclk_hz(void);
 uint32_t rcc_pclk2_hz(void);
 

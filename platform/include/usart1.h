@@ -13,18 +13,20 @@
 void usart1_init(uint32_t baud);
 void usart1_write(const void *data, size_t len);
 void usart1_write_str(const char *text);
+/* The text and the console's line end, "\r\n". */
+void usart1_write_line(const char *text);
 /* Waits until the last stop bit has left the shift register (USART_ISR.TC). */
 void usart1_flush(void);
 
 /* Starts reception into the ring buffer (DMA1 channel 5, USART_CR3.DMAR), dropping what it held, and enables RXNEIE
  * and USART1's NVIC line, whose interrupt only wakes the core for every byte received. */
-void usart1_rx_interrupt_enable(void);
+void usart1_rx_start(void);
 /* Takes the oldest received byte; false when none is waiting. */
 bool usart1_read_byte(uint8_t *byte);
 
 /* Waits until everything written so far has left the line (the 8N1 console stays intact), then switches to
  * 8 data bits + even parity, 1 stop bit, with auto-baud detection on a 0x7F frame (RM0351, USART auto baud
- * rate detection, ABRMOD = 10) and reception as usart1_rx_interrupt_enable() starts it. The first character
+ * rate detection, ABRMOD = 10) and reception as usart1_rx_start() starts it. The first character
  * received sets the baud rate. usart1_init() returns to the console's 8N1. */
 void usart1_init_autobaud_8e1(void);
 /* Measures the baud rate again on the next character (USART_RQR.ABRRQ) and drops the bytes received so far:

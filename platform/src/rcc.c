@@ -59,9 +59,6 @@ void rcc_periph_reset_enabled(void)
     }
 }
 
-/* What the drivers' clocks are: set here, not decoded from the registers (rcc_hclk_hz). */
-static bool on_pll;
-
 static uint32_t sysclk_switch_status(void)
 {
     return (RCC->CFGR & RCC_CFGR_SWS_Msk) >> RCC_CFGR_SWS_Pos;
@@ -84,7 +81,6 @@ void rcc_sysclk_to_pll(void)
     RCC->CFGR = RCC_CFGR_SW_PLL << RCC_CFGR_SW_Pos;
     while (sysclk_switch_status() != RCC_CFGR_SW_PLL) {
     }
-    on_pll = true;
 }
 
 void rcc_sysclk_to_reset_state(void)
@@ -96,7 +92,6 @@ void rcc_sysclk_to_reset_state(void)
     RCC->CFGR = RCC_CFGR_RESET_VALUE;
     while (sysclk_switch_status() != RCC_CFGR_SW_MSI) {
     }
-    on_pll = false;
 
     RCC->CR &= ~RCC_CR_PLLON;
     while ((RCC->CR & RCC_CR_PLLRDY) != 0u) {
@@ -189,7 +184,8 @@ uint32_t rcc_sysclk_hz(void)
 
 uint32_t rcc_hclk_hz(void)
 {
-    return on_pll ? BOARD_SYSCLK_HZ : BOARD_MSI_HZ;
+    /* This firmware runs SYSCLK from MSI at its reset range or from the PLL (rcc.h), never divided. */
+    return sysclk_switch_status() == RCC_CFGR_SW_PLL ? BOARD_SYSCLK_HZ : BOARD_MSI_HZ;
 }
 
 uint32_t rcc_pclk2_hz(void)

@@ -26,13 +26,13 @@ void usart1_init(uint32_t baud)
     gpio_config_alternate(BOARD_CONSOLE_TX, BOARD_CONSOLE_AF);
     gpio_config_alternate(BOARD_CONSOLE_RX, BOARD_CONSOLE_AF);
 
-    /* 16x oversampling: USARTDIV = f_ck / baud, rounded to the nearest (RM0351, USART baud rate generation).
-     * USART1's kernel clock is PCLK2 while RCC_CCIPR.USART1SEL keeps its reset value. */
     /* Also the way back from the AN3155 line: word length, parity, auto-baud and BRR change only while UE = 0
      * (RM0351, USART registers), so UE goes first; CR1 = CR2 = 0 is 8 data bits, no parity, 1 stop bit. */
     USART1->CR1 &= ~USART_CR1_UE;
     USART1->CR1 = 0u;
     USART1->CR2 = 0u;
+    /* 16x oversampling: USARTDIV = f_ck / baud, rounded to the nearest (RM0351, USART baud rate generation).
+     * USART1's kernel clock is PCLK2 while RCC_CCIPR.USART1SEL keeps its reset value. */
     USART1->BRR = (rcc_pclk2_hz() + baud / 2u) / baud;
     /* RM0351's transmission procedure enables the USART before the transmitter and receiver. */
     USART1->CR1 = USART_CR1_UE;
@@ -56,6 +56,12 @@ void usart1_write_str(const char *text)
     }
 }
 
+void usart1_write_line(const char *text)
+{
+    usart1_write_str(text);
+    usart1_write_str("\r\n");
+}
+
 void usart1_flush(void)
 {
     while ((USART1->ISR & USART_ISR_TC) == 0u) {
@@ -69,7 +75,7 @@ static uint32_t rx_end(void)
     return (RX_BUFFER_SIZE - RX_DMA_CHANNEL->CNDTR) % RX_BUFFER_SIZE;
 }
 
-void usart1_rx_interrupt_enable(void)
+void usart1_rx_start(void)
 {
     rcc_periph_enable(RCC_PERIPH_DMA1);
     dma_channel_regs_t *channel = RX_DMA_CHANNEL;
@@ -115,7 +121,7 @@ void usart1_init_autobaud_8e1(void)
     /* A character the host sent during the banner was sampled at the console rate: drop it. */
     USART1->RQR = USART_RQR_RXFRQ;
     USART1->ICR = USART_ICR_ORECF | USART_ICR_FECF | USART_ICR_NCF | USART_ICR_PECF;
-    usart1_rx_interrupt_enable();
+    usart1_rx_start();
 }
 
 void usart1_autobaud_restart(void)
