@@ -102,6 +102,17 @@ public sealed partial class OtgFs
         return null;
     }
 
+    /// The firmware drove PD12 and then let it float (analog, or an input without pull): the STMPS2141's enable is
+    /// then held by nothing the chip controls — leakage, and whatever the board ties to it, which UM2153 does not
+    /// promise — while a drive may still be plugged into CN9. PD12 floats out of every chip reset too, before the
+    /// bootloader drives it; Gpio.PinReleased leaves that out, so the rule catches firmware that lets go of a driven
+    /// enable, as the peripheral reset of a hand-over to the application does.
+    private void VbusEnableLetGo() =>
+        Board.Fault("GPIO: PD12, the enable of CN9's STMPS2141 VBUS switch (UM2153), went from driven to floating " +
+                    "(analog, or input without pull): whether VBUS stays off then depends on leakage and on a board " +
+                    "pull-up no document promises. Keep it driven (high: VBUS off), for instance across the peripheral " +
+                    "reset of the hand-over to the application; a GPIO port keeps its configuration when its clock is gated.");
+
     private bool VbusOn => _gpio.GetOutput(VbusEnablePort, VbusEnablePin) == VbusEnableLevel;
 
     private bool DataLinesRouted =>
