@@ -138,8 +138,8 @@ public sealed class OtgFsPortTests : IDisposable
         Assert.Contains("alternate function 10", _host.Otg.WhyNoConnection());
     }
 
-    /// USB 2.0 §7.1.7.5: 50 ms from a root port (TDRSTR); 15 ms is what the bootloader held before, 10-20 ms what
-    /// RM0351's PRST text gives (a hub port's TDRST).
+    /// USB 2.0 §7.1.7.5: 50 ms from a root port (TDRSTR). 15 ms sits inside the 10-20 ms RM0351's PRST text gives,
+    /// which is a hub port's TDRST: a driver that follows it alone is refused.
     [Theory]
     [InlineData(9)]
     [InlineData(15)]
