@@ -33,7 +33,7 @@ static bool load(fat_t *fs, uint32_t lba)
 
 static uint32_t cluster_lba(const fat_t *fs, uint32_t cluster)
 {
-    return fs->data_lba + (cluster - 2u) * fs->sectors_per_cluster;
+    return fs->data_lba + (cluster - 2u) * fs->cluster_sectors;
 }
 
 static bool cluster_valid(const fat_t *fs, uint32_t cluster)
@@ -77,7 +77,7 @@ static fat_status_t next_cluster(fat_t *fs, uint32_t cluster, uint32_t *next)
  * run past the current one: directories and files are read the same way. FAT_END when the chain ended there. */
 static fat_status_t load_chain_sector(fat_t *fs, uint32_t *cluster, uint32_t *sector)
 {
-    if (*sector == fs->sectors_per_cluster) {
+    if (*sector == fs->cluster_sectors) {
         fat_status_t status = next_cluster(fs, *cluster, cluster);
         if (status != FAT_OK) {
             return status;
@@ -116,26 +116,33 @@ static fat_status_t check_chain(fat_t *fs, uint32_t first, uint32_t *count)
     }
 }
 
-/* The boot sector in fs->buf at lba. FAT_NO_VOLUME: it does not even look like one (no jump, no signature). */
+/* The boot sector in fs->buf at lba. FAT_NO_VOLUME: it does not even look like one (no jump, no signature).
+ * The BPB counts in logical sectors of BPB_BytsPerSec bytes: 512, 1024, 2048 or 4096 (fatgen103), that is 1 to 8
+ * drive sectors in a row (mkfs.vfat -S 4096 makes such volumes on 512-byte media); the first 512 bytes hold the
+ * whole BPB and the signature. Everything fs keeps is in drive sectors. */
 static fat_status_t read_bpb(fat_t *fs, uint32_t lba)
 {
     const uint8_t *b = fs->buf;
     if (!((b[0] == 0xEBu && b[2] == 0x90u) || b[0] == 0xE9u) || le16(b + 510) != 0xAA55u) {
         return FAT_NO_VOLUME;
     }
+    uint32_t sector_bytes = le16(b + 11);
+    uint32_t scale = sector_bytes / FAT_SECTOR_SIZE;
     uint32_t per_cluster = b[13];
     uint32_t reserved = le16(b + 14);
     uint32_t fats = b[16];
     uint32_t root_entries = le16(b + 17);
     uint32_t total = le16(b + 19) != 0u ? le16(b + 19) : le32(b + 32);
     uint32_t fat_size = le16(b + 22) != 0u ? le16(b + 22) : le32(b + 36);
-    if (le16(b + 11) != FAT_SECTOR_SIZE || per_cluster == 0u || (per_cluster & (per_cluster - 1u)) != 0u
+    if (sector_bytes < FAT_SECTOR_SIZE || sector_bytes > 8u * FAT_SECTOR_SIZE
+        || (sector_bytes & (sector_bytes - 1u)) != 0u || per_cluster == 0u || (per_cluster & (per_cluster - 1u)) != 0u
         || reserved == 0u || fats == 0u || fat_size == 0u) {
         return FAT_BAD_BOOT_SECTOR;
     }
-    uint32_t root_sectors = (root_entries * DIR_ENTRY_SIZE + FAT_SECTOR_SIZE - 1u) / FAT_SECTOR_SIZE;
+    uint32_t root_sectors = (root_entries * DIR_ENTRY_SIZE + sector_bytes - 1u) / sector_bytes;
     uint64_t meta = reserved + (uint64_t)fats * fat_size + root_sectors;
-    if (meta >= total || lba + (uint64_t)total > fs->disk->sector_count) {
+    /* Past this check every count times scale fits 32 bits: the volume lies inside the drive. */
+    if (meta >= total || lba + (uint64_t)total * scale > fs->disk->sector_count) {
         return FAT_BAD_BOOT_SECTOR;
     }
     uint32_t clusters = (total - (uint32_t)meta) / per_cluster;
@@ -154,17 +161,17 @@ static fat_status_t read_bpb(fat_t *fs, uint32_t lba)
     /* At most 0x0FFFFFF7 entries of 4 bytes: 32 bits hold the FAT's size in bytes. */
     uint32_t entries = clusters + 2u;
     uint32_t fat_bytes = type == 12u ? (entries * 3u + 1u) / 2u : entries * (type / 8u);
-    if ((fat_bytes + FAT_SECTOR_SIZE - 1u) / FAT_SECTOR_SIZE > fat_size) {
+    if ((fat_bytes + sector_bytes - 1u) / sector_bytes > fat_size) {
         return FAT_BAD_BOOT_SECTOR;
     }
 
     fs->type = (uint8_t)type;
-    fs->sectors_per_cluster = (uint8_t)per_cluster;
+    fs->cluster_sectors = (uint16_t)(per_cluster * scale);
     fs->clusters = clusters;
-    fs->fat_lba = lba + reserved + active * fat_size;
-    fs->root_lba = lba + reserved + fats * fat_size;
-    fs->root_sectors = root_sectors;
-    fs->data_lba = lba + (uint32_t)meta;
+    fs->fat_lba = lba + (reserved + active * fat_size) * scale;
+    fs->root_lba = lba + (reserved + fats * fat_size) * scale;
+    fs->root_sectors = root_sectors * scale;
+    fs->data_lba = lba + (uint32_t)meta * scale;
     fs->root_cluster = type == 32u ? le32(b + 44) : 0u;
     if (type == 32u) {
         /* The root directory is read by following its chain: check it now, as any other directory's. */
@@ -406,7 +413,7 @@ fat_status_t fat_file_open(fat_t *fs, fat_file_t *file, const fat_entry_t *entry
     if (status != FAT_OK) {
         return status;
     }
-    uint32_t cluster_bytes = fs->sectors_per_cluster * FAT_SECTOR_SIZE;
+    uint32_t cluster_bytes = fs->cluster_sectors * FAT_SECTOR_SIZE;
     uint32_t needed = entry->size / cluster_bytes + (entry->size % cluster_bytes != 0u);
     return count < needed ? FAT_TRUNCATED : FAT_OK;
 }

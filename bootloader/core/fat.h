@@ -1,5 +1,6 @@
-/* A read-only FAT12/FAT16/FAT32 reader (Microsoft's FAT specification, fatgen103) over 512-byte sectors, working
- * in one caller-supplied sector buffer: every read may replace its contents.
+/* A read-only FAT12/FAT16/FAT32 reader (Microsoft's FAT specification, fatgen103) over a drive of 512-byte sectors,
+ * working in one caller-supplied sector buffer: every read may replace its contents. A volume's own logical sector
+ * (BPB_BytsPerSec) may be 512, 1024, 2048 or 4096 bytes, read as 1 to 8 drive sectors in a row.
  *
  * - Volume: a boot sector (VBR) at LBA 0, or the first MBR partition of type 0x01, 0x04, 0x06, 0x0B, 0x0C or
  *   0x0E. The BPB is checked as fatgen103 describes it, and the FAT type follows from the cluster count alone.
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The drive's sector, the unit of fat_disk_t.read and of every LBA. */
 #define FAT_SECTOR_SIZE 512u
 /* A long name has at most 20 directory entries of 13 characters (255 used). */
 #define FAT_NAME_MAX 260u
@@ -47,7 +49,7 @@ typedef struct {
     uint8_t *buf;
     uint32_t buf_lba;         /* the sector buf holds, UINT32_MAX for none */
     uint8_t type;             /* 12, 16 or 32 */
-    uint8_t sectors_per_cluster;
+    uint16_t cluster_sectors; /* drive sectors per cluster; every LBA and count here is in drive sectors */
     uint32_t fat_lba;         /* the FAT in use */
     uint32_t root_lba;        /* FAT12/16: the fixed root directory */
     uint32_t root_sectors;

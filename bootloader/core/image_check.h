@@ -30,7 +30,9 @@ typedef struct {
     uint32_t size;
 } image_ram_region_t;
 
-#define IMAGE_CHECK_RAM_REGIONS 2u
+/* SRAM1, SRAM2, and SRAM2 again at its second address: on the STM32L47x it also appears right after SRAM1, where
+ * linker scripts that treat the two as one 128 KB block put the initial stack pointer (0x20020000). */
+#define IMAGE_CHECK_RAM_REGIONS 3u
 
 typedef struct {
     uint32_t header_addr;

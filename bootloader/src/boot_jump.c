@@ -1,5 +1,6 @@
 #include "boot_jump.h"
 
+#include "board.h"
 #include "cortex.h"
 #include "rcc.h"
 #include "systick.h"
@@ -10,6 +11,13 @@ void boot_jump(uint32_t vector_table)
     cortex_irq_disable();
 
     systick_stop();
+    /* The one exception to "every peripheral back to reset state": GPIOD keeps what the USB host gave PD12, the
+     * active-low enable of the STMPS2141 that powers CN9 (UM2153). Its reset would turn PD12 analog, and a floating
+     * enable leaves VBUS to leakage and to a board pull-up nothing documents, with a drive possibly still plugged in.
+     * A gated port keeps its registers and goes on driving its pins, so the application finds RCC at reset values
+     * and PD12 still a push-pull output driving high (VBUS off: usb_drive_off() ran before any hand-over) — or, when
+     * update mode never used USB, GPIOD untouched since the chip reset. The bootloader uses no other pin of GPIOD. */
+    rcc_periph_gate(RCC_PERIPH_GPIO(BOARD_USB_VBUS_EN.port));
     rcc_periph_reset_enabled();
     rcc_sysclk_to_reset_state();
     nvic_disable_and_clear_all();

@@ -30,6 +30,7 @@ static const image_check_config_t check_config = {
     .ram = {
         { MM_SRAM1_BASE, MM_SRAM1_SIZE },
         { MM_SRAM2_BASE, MM_SRAM2_SIZE },
+        { MM_SRAM2_ALIAS_BASE, MM_SRAM2_SIZE },
     },
 };
 

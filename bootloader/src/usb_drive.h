@@ -26,8 +26,8 @@ void usb_drive_init(flash_writer_t *writer, usb_drive_print_t print);
  * LED2 shows success for a second, VBUS goes off and the chip resets into the boot decision. */
 void usb_drive_poll(void);
 
-/* VBUS off before the application gets the chip: the GPIO reset of the hand-over leaves PD12 floating from a
- * level that already switched the drive off. */
+/* VBUS off before the application gets the chip, by a reset or by the hand-over (which keeps PD12 driving it off,
+ * boot_jump.c). */
 void usb_drive_off(void);
 
 /* From the SysTick hook: drives LED2's pattern. */

@@ -16,8 +16,8 @@
  * after 5 s (USB 2.0 §9.2.6.4), bulk transfers after timeout_ms without progress on the packet in flight.
  * HCD_TIMEOUT means the core itself stopped answering; the next connected() resets it.
  *
- * Before the bootloader hands over to the application, call power(false): the GPIO reset of the hand-over then
- * leaves PD12 floating from a level that already switched VBUS off. */
+ * Before the bootloader hands over to the application, call power(false): the hand-over (boot_jump.c) then leaves
+ * GPIOD out of its peripheral reset, so PD12 goes on driving VBUS off into the application. */
 #ifndef OTG_FS_HOST_H
 #define OTG_FS_HOST_H
 

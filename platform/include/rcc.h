@@ -29,6 +29,9 @@ typedef struct {
 #define RCC_PERIPH_USART1     ((rcc_periph_t){ RCC_BUS_APB2, RCC_APB2ENR_USART1EN })
 
 void rcc_periph_enable(rcc_periph_t periph);
+/* Clock off without a reset pulse, and forgotten by rcc_periph_reset_enabled(): the peripheral keeps its
+ * registers, and what they drive, until it is clocked again. */
+void rcc_periph_gate(rcc_periph_t periph);
 /* Reset pulse (RCC_xxxRSTR) and clock disable for every peripheral enabled through rcc_periph_enable(). */
 void rcc_periph_reset_enabled(void);
 

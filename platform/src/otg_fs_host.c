@@ -13,7 +13,13 @@
 /* Time limits in milliseconds. */
 #define FORCE_HOST_MODE_MS    25u    /* RM0351 OTG_GUSBCFG.FHMOD: the mode changes at least 25 ms after the write */
 #define ATTACH_DEBOUNCE_MS    100u   /* USB 2.0 §7.1.7.3, TATTDB */
-#define PORT_RESET_MS         15u    /* RM0351 "Host enumeration": PRST held at least 10 ms, at most 20 ms */
+/* USB 2.0 §7.1.7.5: a reset from a root port lasts at least 50 ms (TDRSTR); the 10 to 20 ms that RM0351's PRST
+ * description and "Host enumeration" give is TDRST, one reset of a hub's downstream port. TinyUSB's host stack holds
+ * the 50 ms (usbh.c, ENUM_RESET_DELAY_MS); ST's host library for this very core holds 100 ms (USB_ResetPort in the
+ * STM32L4 LL USB driver, raised over its releases from 10 to 50 to 100 ms), which is what this driver does: the
+ * standard sets no maximum for a root port, and the margin covers drives slower than the standard asks at the
+ * cost of 85 ms once per plug-in. */
+#define PORT_RESET_MS         100u
 #define CONTROL_NAK_MS        5000u  /* USB 2.0 §9.2.6.4: the longest a device may take over a standard request */
 /* The core's own chores (soft reset, FIFO flush, room in the FIFO, enable after reset, channel halt) take a few
  * PHY clocks or at most the transaction on the bus, well under a frame; longer means the core is stuck. */
@@ -277,20 +283,29 @@ static void rx_drain(void)
     }
 }
 
-/* RM0351 "Writing the transmit FIFO": room for the whole packet and a request queue entry first, then whole words
- * (the last one padded); the last word written queues the OUT transaction. */
-static bool write_packet(const uint8_t *data, uint16_t len)
+/* Waits for words free in the non-periodic transmit FIFO and a free entry in its request queue (OTG_HNPTXSTS): every
+ * request the core takes from the application (an IN token per CHENA, an OUT packet per last FIFO word, a
+ * zero-length OUT per CHENA, a channel halt per CHDIS with CHENA) needs one (RM0351 "Host programming model"). */
+static bool wait_tx_room(uint32_t words)
 {
-    uint32_t words = (len + 3u) / 4u;
     uint32_t start = systick_ms();
     for (;;) {
         uint32_t status = OTG_FS->HNPTXSTS;
         if ((status & OTG_HNPTXSTS_NPTXFSAV_Msk) >= words && (status & OTG_HNPTXSTS_NPTQXSAV_Msk) != 0u) {
-            break;
+            return true;
         }
         if (systick_ms() - start > CORE_MS) {
             return false;
         }
+    }
+}
+
+/* RM0351 "Writing the transmit FIFO": room for the whole packet and a request queue entry first, then whole words
+ * (the last one padded); the last word written queues the OUT transaction. */
+static bool write_packet(const uint8_t *data, uint16_t len)
+{
+    if (!wait_tx_room((len + 3u) / 4u)) {
+        return false;
     }
     uint32_t word = 0u;
     for (uint32_t i = 0u; i < len; i++) {
@@ -304,10 +319,8 @@ static bool write_packet(const uint8_t *data, uint16_t len)
 }
 
 /* Drains the receive FIFO and gathers the channel's OTG_HCINTx events until one of until is among them, or the port
- * is gone (RUN_DISCONNECTED). Once wait_ms has passed, late joins the events; it is one of until. renew, when not
- * 0, is the OTG_HCCHARx of an IN channel to ask again after each NAK: in slave mode every CHENA write queues one IN
- * request and a NAK uses it up, leaving the channel enabled but silent (RM0351 "Bulk and control IN transactions"). */
-static uint32_t poll_channel(uint32_t events, uint32_t until, uint32_t wait_ms, uint32_t late, uint32_t renew)
+ * is gone (RUN_DISCONNECTED). Once wait_ms has passed, late joins the events; it is one of until. */
+static uint32_t poll_channel(uint32_t events, uint32_t until, uint32_t wait_ms, uint32_t late)
 {
     otg_fs_channel_regs_t *ch = CHANNEL;
     uint32_t start = systick_ms();
@@ -316,12 +329,7 @@ static uint32_t poll_channel(uint32_t events, uint32_t until, uint32_t wait_ms, 
             return events | RUN_DISCONNECTED;
         }
         rx_drain();
-        uint32_t hcint = ch->HCINT;
-        events |= hcint;
-        if (renew != 0u && (hcint & (OTG_HCINT_NAK | until)) == OTG_HCINT_NAK) {
-            ch->HCINT = OTG_HCINT_NAK;
-            ch->HCCHAR = renew | OTG_HCCHAR_CHENA;
-        }
+        events |= ch->HCINT;
         if (systick_ms() - start > wait_ms) {
             events |= late;
         }
@@ -329,12 +337,15 @@ static uint32_t poll_channel(uint32_t events, uint32_t until, uint32_t wait_ms, 
     return events;
 }
 
-/* One packet on the channel ("Channel initialization", then the slave-mode "Bulk and control OUT/SETUP" or "IN
- * transactions"): runs until the transaction ends, or until wait_ms passes, then halts the channel. A NAKed IN
- * token is asked for again at once; a NAKed OUT packet ends the run (its data left the FIFO with it).
- * The halt (RM0351 "Halting a channel"): CHDIS together with CHENA; the core lets a transaction already on the bus
- * finish, then reports CHH (for an IN channel through a "channel halted" entry in the receive FIFO). An OUT channel
- * halts by itself after XFRC, NAK or an error; an IN channel keeps going until it is told. */
+/* One packet on the channel: "Channel initialization", then the slave-mode "Bulk and control OUT/SETUP" or "IN
+ * transactions" of RM0351, until the transaction ends or wait_ms passes. Every outcome but an OUT packet's XFRC
+ * (after which the core disables the channel itself) leaves the channel enabled, and the application disables it,
+ * NAK included: slave mode has no retry of its own, a NAKed IN token leaves an enabled but silent channel, and
+ * RM0351's interrupt routines answer NAK with "Disable Channel", then "Re-initialize Channel" once CHH came, which
+ * packet() does by running the packet again.
+ * The halt (RM0351 "Halting a channel"): the disable request takes an entry of the request queue, so there must be
+ * one free before CHDIS goes with CHENA; the core flushes the channel's posted requests, lets a transaction already
+ * on the bus finish, then reports CHH (an IN channel's through a "channel halted" entry of the receive FIFO). */
 static uint32_t run_packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, uint16_t len, uint32_t wait_ms)
 {
     otg_fs_channel_regs_t *ch = CHANNEL;
@@ -343,18 +354,25 @@ static uint32_t run_packet(uint32_t hcchar, uint32_t pid, const uint8_t *out, ui
     uint32_t size = in ? (hcchar & OTG_HCCHAR_MPSIZ_Msk) >> OTG_HCCHAR_MPSIZ_Pos : len;
     ch->HCINT = OTG_HCINT_ALL;
     ch->HCTSIZ = (size << OTG_HCTSIZ_XFRSIZ_Pos) | (1u << OTG_HCTSIZ_PKTCNT_Pos) | (pid << OTG_HCTSIZ_DPID_Pos);
+    /* The enable itself queues the IN token or a zero-length OUT packet. */
+    if (!wait_tx_room(0u)) {
+        return RUN_STUCK;
+    }
     ch->HCCHAR = hcchar | OTG_HCCHAR_CHENA;
 
-    uint32_t ends = OTG_HCINT_XFRC | OTG_HCINT_CHH | OTG_HCINT_STALL | OTG_HCINT_TXERR | OTG_HCINT_BBERR |
-                    OTG_HCINT_FRMOR | OTG_HCINT_DTERR | (in ? 0u : OTG_HCINT_NAK) | RUN_EXPIRED | RUN_STUCK;
+    uint32_t ends = OTG_HCINT_XFRC | OTG_HCINT_CHH | OTG_HCINT_STALL | OTG_HCINT_NAK | OTG_HCINT_TXERR |
+                    OTG_HCINT_BBERR | OTG_HCINT_FRMOR | OTG_HCINT_DTERR | RUN_EXPIRED | RUN_STUCK;
     uint32_t events = 0u;
     if (!in && len != 0u && !write_packet(out, len)) {
         events = RUN_STUCK;
     }
-    events = poll_channel(events, ends, wait_ms, RUN_EXPIRED, in ? hcchar : 0u);
+    events = poll_channel(events, ends, wait_ms, RUN_EXPIRED);
     if ((events & (RUN_DISCONNECTED | RUN_STUCK)) == 0u && (ch->HCCHAR & OTG_HCCHAR_CHENA) != 0u) {
+        if (!wait_tx_room(0u)) {
+            return events | RUN_STUCK;
+        }
         ch->HCCHAR |= OTG_HCCHAR_CHDIS | OTG_HCCHAR_CHENA;
-        events = poll_channel(events, OTG_HCINT_CHH | RUN_STUCK, CORE_MS, RUN_STUCK, 0u);
+        events = poll_channel(events, OTG_HCINT_CHH | RUN_STUCK, CORE_MS, RUN_STUCK);
     }
     ch->HCINT = OTG_HCINT_ALL;
     return events;

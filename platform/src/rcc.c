@@ -45,6 +45,12 @@ void rcc_periph_enable(rcc_periph_t periph)
     enabled_by_firmware[periph.bus] |= periph.mask;
 }
 
+void rcc_periph_gate(rcc_periph_t periph)
+{
+    *enr_reg(periph.bus) &= ~periph.mask;
+    enabled_by_firmware[periph.bus] &= ~periph.mask;
+}
+
 void rcc_periph_reset_enabled(void)
 {
     for (uint32_t bus = 0; bus < RCC_BUS_COUNT; bus++) {

@@ -16,6 +16,22 @@ public class BootDecisionTests
         Assert.Equal($"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}", board.PowerOnAndReadVerdict());
     }
 
+    /// <summary>SRAM1 and SRAM2's alias after it as one 128 KB block, as many linker scripts lay them out: an initial
+    /// MSP at its top, 0x20020000, is RAM (RM0351: SRAM2 is also at 0x20018000), and the application runs with its
+    /// stack there.</summary>
+    [Fact]
+    public void An_initial_stack_pointer_at_the_top_of_the_SRAM2_alias_boots_the_application()
+    {
+        const uint top = 0x2002_0000;
+        var image = ImageVariants.WithImageWord(Shipped.Map.Image.Base, top);
+        using var board = VirtualBoards.With(image);
+
+        Assert.Equal($"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}", board.PowerOnAndReadVerdict());
+        var state = board.RunUntilAddress(ImageVariants.Vector(image, 1) & ~1u, Board.Second);
+        Assert.Equal(top, state.Msp);
+        board.RunUntilApplication(Shipped.Settings.Version);
+    }
+
     public static TheoryData<string, string> BrokenImages => new()
     {
         { "bad magic", "bad magic" },

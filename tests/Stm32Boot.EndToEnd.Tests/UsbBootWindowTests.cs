@@ -81,6 +81,32 @@ public class UsbBootWindowTests
         Assert.Equal(0, started);
     }
 
+    /// <summary>The hand-over puts RCC back at reset values but keeps GPIOD out of its peripheral reset: PD12, the
+    /// STMPS2141's enable, goes on driving VBUS off while the application starts (the virtual board stops the run if
+    /// it ever floats after being driven).</summary>
+    [Fact]
+    public void Across_the_hand_over_PD12_goes_on_driving_VBUS_off_while_RCC_is_back_at_reset()
+    {
+        using var drives = new UsbDrives();
+        var factory = Variant();
+        var version = ImageVariants.ReadHeader(factory).FwVersion;
+        var disk = drives.WithFirmware(factory.Slice(Shipped.Map.Header.Base, Shipped.Map.Image.End), fatBits: 12);
+        using var board = VirtualBoards.With(factory);
+        var drive = board.AttachUsbDrive(disk.Path);
+        board.PowerOn();
+        Assert.Equal("usb: same image as installed, skipped", board.NextUsbOutcome().Text);
+
+        board.RunUntilAddress(ImageVariants.Vector(factory, 1) & ~1u, VerdictTimeoutPs);
+        Assert.True(board.Peripherals.Gpio.Holds('D', 12), "PD12 should still be driven at the application's reset vector");
+        Assert.True(board.Peripherals.Gpio.GetOutput('D', 12), "PD12 should drive the active-low enable high: VBUS off");
+        Assert.StartsWith("VBUS is off", board.Peripherals.OtgFs.WhyNoConnection());
+        Assert.Equal(0u, board.Read(0x4002_104C)); // RCC_AHB2ENR: GPIOD's clock gated, like every other
+        board.RunUntilApplication(version);
+        board.RunFor(Board.Second);
+        Assert.StartsWith("VBUS is off", board.Peripherals.OtgFs.WhyNoConnection());
+        Assert.NotEmpty(drive.Commands);
+    }
+
     [Fact]
     public void The_shipped_bootloader_has_no_window_and_boots_a_valid_application_without_reading_the_drive()
     {

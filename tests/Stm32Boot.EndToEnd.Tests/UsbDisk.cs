@@ -10,9 +10,14 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// </summary>
 public sealed partial class UsbDisk
 {
-    /// <summary>fatgen103: FAT12 has fewer than 4085 clusters, FAT16 fewer than 65525, FAT32 more. With one sector per
-    /// cluster these sizes (KiB) give each type; mkfs.vfat writes them sparse, so even FAT32's costs no disk space.</summary>
-    private static readonly Dictionary<int, int> VolumeKib = new() { [12] = 2048, [16] = 8192, [32] = 40960 };
+    /// <summary>fatgen103: FAT12 has fewer than 4085 clusters, FAT16 fewer than 65525, FAT32 more. With one logical
+    /// sector per cluster these sizes (KiB) give each type, for logical sectors of 512 and of 4096 bytes; mkfs.vfat
+    /// writes them sparse, so even the 300 MiB of FAT32 in 4 KiB clusters cost no disk space.</summary>
+    private static readonly Dictionary<(int Bits, int SectorSize), int> VolumeKib = new()
+    {
+        [(12, 512)] = 2048, [(16, 512)] = 8192, [(32, 512)] = 40960,
+        [(12, 4096)] = 2048, [(16, 4096)] = 20480, [(32, 4096)] = 307200,
+    };
     /// <summary>MBR partition types: FAT12, FAT16 (≥ 32 MB or not), FAT32 with LBA.</summary>
     private static readonly Dictionary<int, string> PartitionTypes = new() { [12] = "1", [16] = "6", [32] = "c" };
     /// <summary>Sectors before the partition: 1 MiB, the alignment partitioning tools use.</summary>
@@ -31,22 +36,26 @@ public sealed partial class UsbDisk
     public string Path { get; }
     public int FatBits { get; }
 
-    /// <summary>A freshly formatted drive with an empty root directory.</summary>
-    public static UsbDisk Format(string path, int fatBits, bool partitioned = false)
+    /// <summary>A freshly formatted drive with an empty root directory. The drive's sectors are 512 bytes; the volume's
+    /// logical sector (mkfs.vfat -S) is 512 bytes too, or 4096.</summary>
+    public static UsbDisk Format(string path, int fatBits, bool partitioned = false, int logicalSectorSize = SectorSize)
     {
-        if (!VolumeKib.TryGetValue(fatBits, out var kib))
-            throw new ArgumentOutOfRangeException(nameof(fatBits), fatBits, "FAT comes in 12, 16 and 32 bits.");
+        if (!VolumeKib.TryGetValue((fatBits, logicalSectorSize), out var kib))
+            throw new ArgumentOutOfRangeException(nameof(fatBits), (fatBits, logicalSectorSize),
+                "FAT comes in 12, 16 and 32 bits; the volumes here have logical sectors of 512 or 4096 bytes.");
         var size = kib.ToString(CultureInfo.InvariantCulture);
+        string[] mkfs = ["-S", $"{logicalSectorSize}", "-F", $"{fatBits}", "-s", "1", "--invariant"];
         File.Delete(path);
         if (!partitioned)
         {
-            PeerTools.Run("mkfs.vfat", "-C", "-F", $"{fatBits}", "-s", "1", "--invariant", path, size);
+            PeerTools.Run("mkfs.vfat", ["-C", .. mkfs, path, size]);
             return new UsbDisk(path, fatBits, 0);
         }
         using (var file = File.Create(path)) file.SetLength((long)kib * 1024 + PartitionStart * SectorSize);
-        PeerTools.RunWithInput($"label: dos\nstart={PartitionStart}, size={kib * 1024 / SectorSize}, type={PartitionTypes[fatBits]}\n",
+        PeerTools.RunWithInput($"label: dos\nstart={PartitionStart}, size={(long)kib * 1024 / SectorSize}, type={PartitionTypes[fatBits]}\n",
             "sfdisk", "--quiet", path);
-        PeerTools.Run("mkfs.vfat", "-F", $"{fatBits}", "-s", "1", "--invariant", "--offset", $"{PartitionStart}", path, size);
+        // mkfs.vfat counts --offset in the volume's logical sectors.
+        PeerTools.Run("mkfs.vfat", [.. mkfs, "--offset", $"{PartitionStart * SectorSize / logicalSectorSize}", path, size]);
         return new UsbDisk(path, fatBits, PartitionStart * SectorSize);
     }
 

@@ -13,9 +13,9 @@ public sealed class UsbDrives : IDisposable
     public string Hex(MemoryImage image, int recordLength = 16) =>
         HexFiles.Write(image, _scratch.File($"update{++_files}.hex"), recordLength);
 
-    /// <summary>A freshly formatted, empty drive.</summary>
-    public UsbDisk Formatted(int fatBits = 12, bool partitioned = false) =>
-        UsbDisk.Format(_scratch.File($"drive{++_files}.img"), fatBits, partitioned);
+    /// <summary>A freshly formatted, empty drive (logical sectors of 512 bytes, as the drive's own, unless told).</summary>
+    public UsbDisk Formatted(int fatBits = 12, bool partitioned = false, int logicalSectorSize = UsbDisk.SectorSize) =>
+        UsbDisk.Format(_scratch.File($"drive{++_files}.img"), fatBits, partitioned, logicalSectorSize);
 
     /// <summary>A formatted drive holding the image as one HEX file, by default of the name the bootloader looks for
     /// first (UsbFirmwareName).</summary>

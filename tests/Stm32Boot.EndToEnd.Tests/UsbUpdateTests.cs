@@ -50,6 +50,29 @@ public class UsbUpdateTests
         BootloaderRegion.AssertUnchanged(board);
     }
 
+    /// <summary>mkfs.vfat -S 4096 (fsck.vfat calls it clean; Linux formats 4Kn-aware media so): every logical sector
+    /// of the volume is 8 of the drive's 512-byte sectors.</summary>
+    [Theory]
+    [InlineData(12, false)]
+    [InlineData(16, true)]
+    [InlineData(32, false)]
+    public void A_FAT_volume_with_4_KiB_logical_sectors_updates_the_board(int fatBits, bool partitioned)
+    {
+        using var drives = new UsbDrives();
+        var update = UpdateImages.Application(New);
+        var disk = drives.Formatted(fatBits, partitioned, logicalSectorSize: 4096).Copy(drives.Hex(update), FirmwareName);
+        using var board = UsbUpdates.InUpdateMode(Shipped.FactoryWith(Old));
+
+        board.AttachUsbDrive(disk.Path);
+        var outcome = board.NextUsbOutcome();
+        var verdict = board.VerdictAfterUpdate();
+
+        Assert.Equal($"usb: updated to {New}", outcome.Text);
+        Assert.Equal(UsbUpdates.BootsVersion(New), verdict);
+        board.RunUntilApplication(New);
+        AssertFlashHolds(board, update);
+    }
+
     [Fact]
     public void LED2_is_on_while_reading_blinks_while_programming_and_stays_on_for_a_second_before_the_reset()
     {

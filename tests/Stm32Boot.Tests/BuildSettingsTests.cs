@@ -21,6 +21,7 @@ public class BuildSettingsTests
         Assert.Equal(new MemoryRegion("image", 0x08020800, 0xDF800), map.Image);
         Assert.Equal(new MemoryRegion("SRAM1", 0x20000000, 0x18000), map.Sram1);
         Assert.Equal(new MemoryRegion("SRAM2", 0x10000000, 0x8000), map.Sram2);
+        Assert.Equal(new MemoryRegion("SRAM2 alias", 0x20018000, 0x8000), map.Sram2Alias);
         Assert.Equal(0x800u, map.PageSize);
         Assert.Equal(0x080FFFFFu, map.Image.Last);
     }
@@ -87,6 +88,9 @@ public class BuildSettingsTests
     [InlineData("MemoryMap.Sram1Base", "\"0x080F0000\"", "MemoryMap SRAM1 0x080F0000–0x08107FFF overlaps flash")]
     [InlineData("MemoryMap.Sram2Base", "\"0x20010000\"", "MemoryMap SRAM2 0x20010000–0x20017FFF overlaps SRAM1")]
     [InlineData("MemoryMap.Sram2Size", "\"0x0\"", "MemoryMap.Sram2Size must not be 0")]
+    [InlineData("MemoryMap.Sram2AliasBase", "\"0x20010000\"", "MemoryMap SRAM2 alias 0x20010000–0x20017FFF overlaps SRAM1")]
+    [InlineData("MemoryMap.Sram2AliasBase", "\"0x10004000\"", "MemoryMap SRAM2 alias 0x10004000–0x1000BFFF overlaps SRAM2")]
+    [InlineData("MemoryMap.Sram2AliasBase", "\"0xFFFFC000\"", "MemoryMap.Sram2AliasBase + Sram2Size runs past the 4 GB address space")]
     [InlineData("MemoryMap.FlashSize", "\"big\"", "MemoryMap.FlashSize 'big' is not a 32-bit hex number written like 0x08000000")]
     [InlineData("Colour", "\"blue\"", "unknown key 'Colour' in the top level")]
     [InlineData("MemoryMap.Sram3Base", "\"0x0\"", "unknown key 'Sram3Base' in MemoryMap")]
@@ -120,6 +124,7 @@ public class BuildSettingsTests
     [Theory]
     [InlineData("Version")]
     [InlineData("MemoryMap.Sram1Size")]
+    [InlineData("MemoryMap.Sram2AliasBase")]
     public void Missing_keys_are_named(string key)
     {
         var error = Assert.Throws<Stm32BootException>(() => TestSettings.ParseWith(key, null));

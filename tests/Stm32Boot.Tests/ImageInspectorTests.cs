@@ -113,7 +113,8 @@ public class ImageInspectorTests(TinyArmElfFixture fixture) : IClassFixture<Tiny
     }
 
     [Theory]
-    [InlineData(0x20018004u, "0x20018004 is outside SRAM1")]
+    [InlineData(0x20020008u, "0x20020008 is outside SRAM1 0x20000000–0x20017FFF, SRAM2 0x10000000–0x10007FFF, SRAM2 alias 0x20018000–0x2001FFFF")]
+    [InlineData(0x20018004u, "0x20018004 in SRAM2 alias but not 8-byte aligned")]
     [InlineData(0x20000000u, "0x20000000 is outside SRAM1")]
     [InlineData(0x2000FFFCu, "0x2000FFFC in SRAM1 but not 8-byte aligned")]
     public void Stack_pointer_must_be_in_ram_and_8_aligned(uint msp, string detail)
@@ -128,6 +129,16 @@ public class ImageInspectorTests(TinyArmElfFixture fixture) : IClassFixture<Tiny
     public void Stack_pointer_at_the_top_of_sram2_is_accepted()
     {
         Assert.Empty(Failed(Resigned(WithWord(Stamped(), Map.Image.Base, 0x10008000))));
+    }
+
+    /// SRAM1 and SRAM2's alias as one 128 KB block: the bootloader takes a stack at its top, and so does `info`.
+    [Fact]
+    public void Stack_pointer_at_the_top_of_the_sram2_alias_is_accepted()
+    {
+        var inspection = ImageInspector.Inspect(Resigned(WithWord(Stamped(), Map.Image.Base, 0x20020000)), Map, Board);
+
+        Assert.True(inspection.Accepted);
+        Assert.Equal("0x20020000 in SRAM2 alias, 8-byte aligned", inspection.Checks.Single(c => c.Name == "initial MSP").Detail);
     }
 
     [Fact]

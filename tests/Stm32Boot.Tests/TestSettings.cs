@@ -28,7 +28,8 @@ public static class TestSettings
             "Sram1Base": "0x20000000",
             "Sram1Size": "0x00018000",
             "Sram2Base": "0x10000000",
-            "Sram2Size": "0x00008000"
+            "Sram2Size": "0x00008000",
+            "Sram2AliasBase": "0x20018000"
           }
         }
         """;

@@ -32,7 +32,7 @@ void device_factory_fresh(void)
         .image_addr = DEV_IMAGE_ADDR,
         .image_region_size = DEV_IMAGE_REGION,
         .board_id = DEV_BOARD_ID,
-        .ram = { { 0x20000000u, 0x00018000u }, { 0x10000000u, 0x00008000u } },
+        .ram = { { 0x20000000u, 0x00018000u }, { 0x10000000u, 0x00008000u }, { 0x20018000u, 0x00008000u } },
     };
     dev.writer_config = (flash_writer_config_t){ .flash_base = DEV_FLASH_BASE, .check = &dev.check };
     dev.protocol_config = (an3155_config_t){

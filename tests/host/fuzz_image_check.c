@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .image_addr = IMAGE_ADDR,
         .image_region_size = REGION_SIZE,
         .board_id = 0x04150001u,
-        .ram = { { 0x20000000u, 0x00018000u }, { 0x10000000u, 0x00008000u } },
+        .ram = { { 0x20000000u, 0x00018000u }, { 0x10000000u, 0x00008000u }, { 0x20018000u, 0x00008000u } },
     };
     image_header_t header;
     image_status_t status = image_check(&config, &port, &header);

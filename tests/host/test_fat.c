@@ -133,6 +133,33 @@ static void list(volume_t *v, fat_dir_t *dir, char *out, size_t cap)
     CHECK_FAT(FAT_END, fat_dir_next(&v->fs, dir, &entry));
 }
 
+/* Logical sectors of 4 KiB (mkfs.vfat -S 4096) on a drive of 512-byte sectors: each is read as 8 drive sectors. */
+static void four_kib_logical_sectors(void)
+{
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "fat12_4k.img"));
+    CHECK_EQ_U32(12, v.fs.type);
+    CHECK_EQ_U32(8, v.fs.cluster_sectors);
+    check_file_content(&v, "FIRMWARE.HEX", "app16.hex");
+    check_file_content(&v, "README.TXT", "readme.txt");
+    unmount(&v);
+
+    CHECK_FAT(FAT_OK, mount(&v, "fat16_4k_mbr.img"));
+    CHECK_EQ_U32(16, v.fs.type);
+    check_file_content(&v, "notes/firmware.hex", "big.hex");
+    check_file_content(&v, "notes/release notes of build 59.txt", "readme.txt");
+    fat_entry_t entry;
+    fat_dir_t dir;
+    CHECK_FAT(FAT_OK, fat_find(&v.fs, "notes/release notes of build 00.txt", &entry));
+    fat_root(&v.fs, &dir);
+    uint32_t names = 0u;
+    while (fat_dir_next(&v.fs, &dir, &entry) == FAT_OK) {
+        names++;
+    }
+    CHECK_EQ_U32(2, names); /* README.TXT and notes */
+    unmount(&v);
+}
+
 static void long_names_and_directories(void)
 {
     volume_t v;
@@ -274,7 +301,7 @@ static void corrupt_volumes_are_refused_when_mounted(void)
     } cases[] = {
         { "bad_bytes_per_sector.img", FAT_BAD_BOOT_SECTOR },
         { "bad_sectors_per_cluster.img", FAT_BAD_BOOT_SECTOR },
-        { "sector_size_1024.img", FAT_BAD_BOOT_SECTOR },
+        { "sector_size_1024.img", FAT_BAD_BOOT_SECTOR }, /* a 512-byte layout claiming 1 KiB: past the drive's end */
         { "fat32_root_entries.img", FAT_BAD_BOOT_SECTOR },
         { "volume_too_big.img", FAT_BAD_BOOT_SECTOR },
         { "root_loop.img", FAT_LOOP },
@@ -379,6 +406,7 @@ int main(int argc, char **argv)
 {
     fixture_files_init(argc, argv);
     RUN_TEST(every_fat_type_with_and_without_partition_table);
+    RUN_TEST(four_kib_logical_sectors);
     RUN_TEST(long_names_and_directories);
     RUN_TEST(broken_long_name_falls_back_to_the_short_name);
     RUN_TEST(lower_case_flags_of_short_names);

@@ -19,6 +19,7 @@
 #define SRAM1_SIZE    0x00018000u
 #define SRAM2_BASE    0x10000000u
 #define SRAM2_SIZE    0x00008000u
+#define SRAM2_ALIAS   0x20018000u  /* SRAM2 again, right after SRAM1 */
 #define ENTRY         (IMAGE_ADDR + 0x1C0u + 1u)
 
 static _Alignas(8) uint8_t flash_bytes[PAGE_SIZE + IMAGE_SIZE + SLACK];
@@ -73,7 +74,7 @@ static void build_valid_image(void)
         .image_addr = IMAGE_ADDR,
         .image_region_size = REGION_SIZE,
         .board_id = BOARD_ID,
-        .ram = { { SRAM1_BASE, SRAM1_SIZE }, { SRAM2_BASE, SRAM2_SIZE } },
+        .ram = { { SRAM1_BASE, SRAM1_SIZE }, { SRAM2_BASE, SRAM2_SIZE }, { SRAM2_ALIAS, SRAM2_SIZE } },
     };
 }
 
@@ -98,6 +99,21 @@ static void stack_at_top_of_sram2_is_accepted(void)
     build_valid_image();
     set_vectors(SRAM2_BASE + SRAM2_SIZE, ENTRY);
     CHECK_STATUS(IMAGE_OK, check());
+}
+
+/* SRAM1 and SRAM2's alias as one 128 KB block, as many linker scripts lay them out: the stack at its top, or
+ * anywhere in the alias. */
+static void stack_in_the_sram2_alias_is_accepted(void)
+{
+    static const uint32_t good_sp[] = { SRAM2_ALIAS + SRAM2_SIZE, SRAM2_ALIAS + 8u, SRAM1_BASE + SRAM1_SIZE + 8u };
+    for (size_t i = 0; i < sizeof good_sp / sizeof good_sp[0]; i++) {
+        build_valid_image();
+        set_vectors(good_sp[i], ENTRY);
+        CHECK_STATUS(IMAGE_OK, check());
+    }
+    build_valid_image();
+    set_vectors(SRAM2_ALIAS + SRAM2_SIZE - 4u, ENTRY);
+    CHECK_STATUS(IMAGE_STACK_POINTER_MISALIGNED, check());
 }
 
 static void image_filling_the_region_is_accepted(void)
@@ -192,8 +208,9 @@ static void stack_pointer_outside_ram(void)
     static const uint32_t bad_sp[] = {
         0x30000000u,                    /* no RAM there */
         SRAM1_BASE,                     /* an empty stack */
-        SRAM1_BASE + SRAM1_SIZE + 8u,   /* past the end of SRAM1 */
+        SRAM2_ALIAS + SRAM2_SIZE + 8u,  /* past the end of SRAM1 and SRAM2's alias after it */
         SRAM2_BASE + SRAM2_SIZE + 8u,   /* past the end of SRAM2 */
+        SRAM2_BASE,                     /* an empty stack at SRAM2's own address */
         0xFFFFFFF8u,
     };
     for (size_t i = 0; i < sizeof bad_sp / sizeof bad_sp[0]; i++) {
@@ -304,6 +321,7 @@ int main(void)
 {
     RUN_TEST(valid_image_is_accepted);
     RUN_TEST(stack_at_top_of_sram2_is_accepted);
+    RUN_TEST(stack_in_the_sram2_alias_is_accepted);
     RUN_TEST(image_filling_the_region_is_accepted);
     RUN_TEST(bytes_after_image_size_are_not_checked);
     RUN_TEST(bad_magic);

@@ -125,23 +125,26 @@ def flip_checksum(lines, number):
 # --- Disks ---
 
 class Disk:
-    def __init__(self, out, name, fat_bits, partition_type=None, size_kib=None):
+    """A drive of 512-byte sectors; sector_size is the volume's logical sector (mkfs.vfat -S), 512 to 4096."""
+
+    def __init__(self, out, name, fat_bits, partition_type=None, size_kib=None, sector_size=SECTOR):
         self.path = os.path.join(out, name + ".img")
         self.fat_bits = fat_bits
         size_kib = size_kib or SIZES_KIB[fat_bits]
         if os.path.exists(self.path):
             os.remove(self.path)
+        mkfs = ["mkfs.vfat", "-S", str(sector_size), "-F", str(fat_bits), "-s", "1", "--invariant"]
         if partition_type is None:
             self.offset = 0
-            run("mkfs.vfat", "-C", "-F", str(fat_bits), "-s", "1", "--invariant", self.path, str(size_kib))
+            run(*mkfs, "-C", self.path, str(size_kib))
         else:
             self.offset = PARTITION_START * SECTOR
             total = size_kib * 1024 + self.offset
             with open(self.path, "wb") as f:
                 f.truncate(total)
             write_partition_table(self.path, partition_type, total // SECTOR - PARTITION_START)
-            run("mkfs.vfat", "-F", str(fat_bits), "-s", "1", "--invariant", "--offset", str(PARTITION_START),
-                self.path, str(size_kib))
+            # mkfs.vfat counts --offset in the volume's logical sectors.
+            run(*mkfs, "--offset", str(self.offset // sector_size), self.path, str(size_kib))
         self.drive = f"{self.path}@@{self.offset}"
 
     def copy(self, src, dest):
@@ -177,11 +180,11 @@ class Disk:
     def set_fat_entry(self, cluster, value):
         """Writes one FAT entry in every FAT copy, by fatgen103's layout."""
         b = self.bpb()
-        reserved, fats = struct.unpack_from("<H", b, 14)[0], b[16]
+        sector_size, reserved, fats = struct.unpack_from("<H", b, 11)[0], struct.unpack_from("<H", b, 14)[0], b[16]
         fat_size = struct.unpack_from("<H", b, 22)[0] or struct.unpack_from("<I", b, 36)[0]
         with open(self.path, "r+b") as f:
             for copy in range(fats):
-                fat = self.offset + (reserved + copy * fat_size) * SECTOR
+                fat = self.offset + (reserved + copy * fat_size) * sector_size
                 if self.fat_bits == 12:
                     f.seek(fat + cluster * 3 // 2)
                     old = struct.unpack("<H", f.read(2))[0]
@@ -265,6 +268,19 @@ def main():
         partitioned = Disk(out, f"fat{bits}_mbr", bits, PARTITION_TYPES[bits])
         partitioned.copy(readme, "README.TXT")
         partitioned.copy({12: app32, 16: shuffled, 32: app16}[bits], "firmware.hex")
+
+    # Logical sectors of 4 KiB on a drive of 512-byte sectors (mkfs.vfat -S 4096, which fsck.vfat calls clean):
+    # FAT12 on the whole disk; FAT16 in a partition, with the big file and a directory of long names that spans
+    # several clusters of one logical sector each.
+    fat12_4k = Disk(out, "fat12_4k", 12, sector_size=4096)
+    fat12_4k.copy(app16, "FIRMWARE.HEX")
+    fat12_4k.copy(readme, "README.TXT")
+    fat16_4k = Disk(out, "fat16_4k_mbr", 16, PARTITION_TYPES[16], size_kib=20480, sector_size=4096)
+    fat16_4k.copy(readme, "README.TXT")
+    fat16_4k.mkdir("notes")
+    for i in range(60):
+        fat16_4k.copy(readme, f"notes/release notes of build {i:02d}.txt")
+    fat16_4k.copy(big, "notes/firmware.hex")
 
     # A long name as the only .hex file, beside a directory and other files.
     lfn = Disk(out, "lfn", 16)

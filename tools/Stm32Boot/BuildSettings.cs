@@ -35,7 +35,8 @@ public sealed partial class BuildSettings
     ];
 
     private static readonly string[] MemoryMapKeys =
-        ["FlashBase", "FlashSize", "PageSize", "BootloaderSize", "HeaderSize", "Sram1Base", "Sram1Size", "Sram2Base", "Sram2Size"];
+        ["FlashBase", "FlashSize", "PageSize", "BootloaderSize", "HeaderSize", "Sram1Base", "Sram1Size", "Sram2Base", "Sram2Size",
+         "Sram2AliasBase"];
 
     private static readonly Lazy<BuildSettings> EmbeddedDefault = new(LoadEmbedded);
 
@@ -166,7 +167,8 @@ public sealed partial class BuildSettings
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),
                 Hex(memoryMap, "HeaderSize", "MemoryMap."),
                 Hex(memoryMap, "Sram1Base", "MemoryMap."), Hex(memoryMap, "Sram1Size", "MemoryMap."),
-                Hex(memoryMap, "Sram2Base", "MemoryMap."), Hex(memoryMap, "Sram2Size", "MemoryMap.")),
+                Hex(memoryMap, "Sram2Base", "MemoryMap."), Hex(memoryMap, "Sram2Size", "MemoryMap."),
+                Hex(memoryMap, "Sram2AliasBase", "MemoryMap.")),
         };
     }
 

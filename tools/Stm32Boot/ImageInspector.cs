@@ -92,9 +92,9 @@ public static class ImageInspector
         if (msp is not { } sp)
             return new AcceptanceCheck(name, false, $"no vector table at {HexNumber.Format(map.Image.Base)}");
         // A full-descending stack: valid values run from just above the region's base up to its end.
-        var ram = new[] { map.Sram1, map.Sram2 }.FirstOrDefault(r => sp > r.Base && sp <= r.End);
+        var ram = map.RamRegions.FirstOrDefault(r => sp > r.Base && sp <= r.End);
         if (ram is null)
-            return new AcceptanceCheck(name, false, $"{HexNumber.Format(sp)} is outside {map.Sram1} and {map.Sram2}");
+            return new AcceptanceCheck(name, false, $"{HexNumber.Format(sp)} is outside {string.Join(", ", map.RamRegions)}");
         return sp % 8 == 0
             ? new AcceptanceCheck(name, true, $"{HexNumber.Format(sp)} in {ram.Name}, 8-byte aligned")
             : new AcceptanceCheck(name, false, $"{HexNumber.Format(sp)} in {ram.Name} but not 8-byte aligned (AAPCS needs 8)");

@@ -9,7 +9,7 @@ namespace Stm32Boot;
 public sealed class MemoryMap
 {
     private MemoryMap(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize, uint headerSize,
-        MemoryRegion sram1, MemoryRegion sram2)
+        MemoryRegion sram1, MemoryRegion sram2, MemoryRegion sram2Alias)
     {
         Flash = new MemoryRegion("flash", flashBase, flashSize);
         PageSize = pageSize;
@@ -18,6 +18,7 @@ public sealed class MemoryMap
         Image = new MemoryRegion("image", (uint)Header.End, (uint)(Flash.End - Header.End));
         Sram1 = sram1;
         Sram2 = sram2;
+        Sram2Alias = sram2Alias;
     }
 
     public MemoryRegion Flash { get; }
@@ -28,12 +29,20 @@ public sealed class MemoryMap
     public MemoryRegion Sram1 { get; }
     public MemoryRegion Sram2 { get; }
 
+    /// <summary>SRAM2 seen at a second address (RM0351 chapter 2, "Embedded SRAM": on the STM32L47x SRAM2 is also
+    /// accessible at 0x20018000, right after SRAM1), so one stack or heap can run across both: a layout many linker
+    /// scripts use, with the initial stack pointer at 0x20020000.</summary>
+    public MemoryRegion Sram2Alias { get; }
+
+    /// <summary>Where an initial stack pointer may point: every RAM address range, the alias included.</summary>
+    public IReadOnlyList<MemoryRegion> RamRegions => [Sram1, Sram2, Sram2Alias];
+
     /// <summary>The flash regions in address order, for reports.</summary>
     public IReadOnlyList<MemoryRegion> FlashRegions => [Bootloader, Header, Image];
 
     /// <summary>Validates the raw numbers; each message names the settings key that is wrong.</summary>
     public static MemoryMap Create(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize,
-        uint headerSize, uint sram1Base, uint sram1Size, uint sram2Base, uint sram2Size)
+        uint headerSize, uint sram1Base, uint sram1Size, uint sram2Base, uint sram2Size, uint sram2AliasBase)
     {
         if (pageSize == 0 || !BitOperations.IsPow2(pageSize))
             throw new Stm32BootException($"MemoryMap.PageSize {HexNumber.Format(pageSize)} is not a power of two.");
@@ -54,10 +63,13 @@ public sealed class MemoryMap
 
         var sram1 = Ram("SRAM1", "Sram1", sram1Base, sram1Size);
         var sram2 = Ram("SRAM2", "Sram2", sram2Base, sram2Size);
-        foreach (var (a, b) in new[] { (sram1, flash), (sram2, flash), (sram2, sram1) })
+        var sram2Alias = new MemoryRegion("SRAM2 alias", sram2AliasBase, sram2Size);
+        if (sram2Alias.End > 1UL << 32)
+            throw new Stm32BootException($"MemoryMap.Sram2AliasBase + Sram2Size runs past the 4 GB address space ({sram2Alias}).");
+        foreach (var (a, b) in new[] { (sram1, flash), (sram2, flash), (sram2, sram1), (sram2Alias, flash), (sram2Alias, sram1), (sram2Alias, sram2) })
             if (a.Overlaps(b))
                 throw new Stm32BootException($"MemoryMap {a} overlaps {b}.");
-        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2);
+        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2, sram2Alias);
     }
 
     private static MemoryRegion Ram(string name, string key, uint @base, uint size)

@@ -58,6 +58,7 @@ public static class MemoryMapGenerator
                      ("MM_IMAGE_BASE", map.Image.Base), ("MM_IMAGE_SIZE", map.Image.Size),
                      ("MM_SRAM1_BASE", map.Sram1.Base), ("MM_SRAM1_SIZE", map.Sram1.Size),
                      ("MM_SRAM2_BASE", map.Sram2.Base), ("MM_SRAM2_SIZE", map.Sram2.Size),
+                     ("MM_SRAM2_ALIAS_BASE", map.Sram2Alias.Base),
                  })
             text.Append($"#define {name,-20}{CHex(value)}\n");
         text.Append("\n#endif /* MEMORY_MAP_H */\n");

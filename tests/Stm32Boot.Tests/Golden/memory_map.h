@@ -15,5 +15,6 @@
 #define MM_SRAM1_SIZE       0x00018000u
 #define MM_SRAM2_BASE       0x10000000u
 #define MM_SRAM2_SIZE       0x00008000u
+#define MM_SRAM2_ALIAS_BASE 0x20018000u
 
 #endif /* MEMORY_MAP_H */

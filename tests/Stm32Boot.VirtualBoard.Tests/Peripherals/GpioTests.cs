@@ -8,6 +8,7 @@ public sealed class GpioTests
     private const uint GPIOA = 0x4800_0000, GPIOB = 0x4800_0400, GPIOC = 0x4800_0800, GPIOH = 0x4800_1C00;
     private const uint MODER = 0x00, OTYPER = 0x04, OSPEEDR = 0x08, PUPDR = 0x0C, IDR = 0x10, ODR = 0x14,
         BSRR = 0x18, LCKR = 0x1C, AFRL = 0x20, BRR = 0x28;
+    private const uint RCC_AHB2RSTR = RCC + 0x2C;
 
     private readonly Bench _bench = new();
     private readonly List<(char Port, int Pin, bool Level, ulong TimePs)> _edges = new();
@@ -44,6 +45,29 @@ public sealed class GpioTests
         Assert.Equal(new[] { ('A', 5, true, 0UL), ('A', 5, false, 250_000_000_000UL) }, _edges);
         Assert.False(_bench.Models.Gpio.GetOutput('A', 5));
         Assert.Equal(0u, _bench.Read(GPIOA + ODR));
+    }
+
+    [Fact]
+    public void Letting_a_held_pin_float_is_reported_but_not_the_float_out_of_a_chip_reset()
+    {
+        var released = new List<(char Port, int Pin)>();
+        _bench.Models.Gpio.PinReleased += (port, pin, _) => released.Add((port, pin));
+        MakeOutput(GPIOA, 5);
+        _bench.Write(GPIOC + PUPDR, 1u << (2 * 3)); // PC3: pull-up, still analog: the pull is off (RM0351 §8.3.12)
+        _bench.Write(GPIOC + MODER, _bench.Read(GPIOC + MODER) & ~(3u << (2 * 3))); // now an input with its pull-up
+        Assert.Empty(released);
+
+        _bench.Write(GPIOC + PUPDR, 0); // input without pull
+        _bench.Write(GPIOA + MODER, _bench.Read(GPIOA + MODER) | (3u << (2 * 5))); // output back to analog
+        Assert.Equal(new[] { ('C', 3), ('A', 5) }, released);
+
+        MakeOutput(GPIOB, 14);
+        _bench.Reset(ResetKind.System);
+        Assert.Equal(2, released.Count);
+        _bench.Write(RCC_AHB2ENR, 0x87);
+        MakeOutput(GPIOB, 14);
+        _bench.Set(RCC_AHB2RSTR, 1u << 1); // GPIOB through RCC: reported
+        Assert.Equal(('B', 14), released[^1]);
     }
 
     [Fact]

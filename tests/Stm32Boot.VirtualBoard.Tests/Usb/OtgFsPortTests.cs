@@ -138,8 +138,13 @@ public sealed class OtgFsPortTests : IDisposable
         Assert.Contains("alternate function 10", _host.Otg.WhyNoConnection());
     }
 
-    [Fact]
-    public void A_port_reset_shorter_than_10_ms_stops_the_run()
+    /// USB 2.0 §7.1.7.5: 50 ms from a root port (TDRSTR). 15 ms sits inside the 10-20 ms RM0351's PRST text gives,
+    /// which is a hub port's TDRST: a driver that follows it alone is refused.
+    [Theory]
+    [InlineData(9)]
+    [InlineData(15)]
+    [InlineData(49)]
+    public void A_port_reset_shorter_than_the_50_ms_of_a_root_port_stops_the_run(int heldMs)
     {
         Plug();
         _host.StartClocks();
@@ -147,9 +152,28 @@ public sealed class OtgFsPortTests : IDisposable
         _host.InitCore();
         _host.Step(20 * Millisecond);
         _host.Write(HPRT, PPWR | PRST);
-        _host.Step(9 * Millisecond);
+        _host.Step((ulong)heldMs * Millisecond);
         _host.Write(HPRT, PPWR);
-        Assert.Contains(_host.Board.Faults, f => f.Contains("at least 10 ms"));
+        Assert.Contains(_host.Board.Faults, f => f.Contains($"HPRT.PRST held for {heldMs}.000 ms") &&
+                                                 f.Contains("at least 50 ms (USB 2.0 §7.1.7.5, TDRSTR)"));
+        _host.Step(Millisecond);
+        Assert.False(_host.Otg.PortEnabled);
+    }
+
+    [Fact]
+    public void A_50_ms_port_reset_enables_the_port()
+    {
+        Plug();
+        _host.StartClocks();
+        _host.DriveVbus(true);
+        _host.InitCore();
+        _host.Step(20 * Millisecond);
+        _host.Write(HPRT, PPWR | PRST);
+        _host.Step(50 * Millisecond);
+        _host.Write(HPRT, PPWR);
+        _host.Step(Millisecond);
+        Assert.True(_host.Otg.PortEnabled);
+        _host.AssertNoFaults();
     }
 
     [Fact]

@@ -223,6 +223,59 @@ public sealed class OtgFsTransferTests : IDisposable
     }
 
     [Fact]
+    public void A_halt_needs_a_free_request_queue_entry_when_it_is_asked_for()
+    {
+        _host.Write(HCTSIZ(3), 64u | 1u << 19);
+        _host.Write(HCCHAR(3), Characteristics(9, 1, true, BULK, 64) | CHENA); // nobody at address 9: no answer
+        for (var i = 0; i < 8; i++) _host.Write(HCCHAR(3), _host.Read(HCCHAR(3)) | CHENA);
+        Assert.Equal(0u, (_host.Read(HNPTXSTS) >> 16) & 0xFF);
+
+        _host.Write(HCCHAR(3), _host.Read(HCCHAR(3)) | CHDIS | CHENA);
+
+        Assert.Contains(_host.Board.Faults, f => f.Contains("asked to halt (HCCHAR.CHDIS with CHENA) while the non-periodic request queue is full") &&
+                                                 f.Contains("\"Halting a channel\""));
+    }
+
+    [Fact]
+    public void With_the_queue_full_CHDIS_alone_flushes_the_posted_requests_and_the_halt_then_goes_through()
+    {
+        _host.Write(HCTSIZ(3), 64u | 1u << 19);
+        _host.Write(HCCHAR(3), Characteristics(9, 1, true, BULK, 64) | CHENA);
+        for (var i = 0; i < 8; i++) _host.Write(HCCHAR(3), _host.Read(HCCHAR(3)) | CHENA);
+
+        _host.Write(HCCHAR(3), (_host.Read(HCCHAR(3)) & ~CHENA) | CHDIS);
+        Assert.Equal(8u, (_host.Read(HNPTXSTS) >> 16) & 0xFF);
+        _host.Halt(3);
+
+        Assert.Equal(0u, _host.Read(HCCHAR(3)) & (CHENA | CHDIS));
+        _host.AssertNoFaults();
+    }
+
+    [Fact]
+    public void A_NAKed_IN_token_leaves_the_channel_enabled_until_it_is_halted_and_started_again()
+    {
+        _host.Enumerate();
+        uint outToggle = DATA0, inToggle = DATA0;
+        _host.Out(1, Characteristics(1, 2, false, BULK, 64), BusHost.Cbw(1, 512, true, 0, Read10(0, 1)), ref outToggle);
+        _drive.NakFor(2 * Millisecond);
+        _host.Write(HCINT(2), HCINT_ALL);
+        _host.Write(HCTSIZ(2), 64u | 1u << 19 | inToggle << 29);
+        _host.Write(HCCHAR(2), Characteristics(1, 1, true, BULK, 64) | CHENA);
+        _host.WaitUntil(() => (_host.Read(HCINT(2)) & NAK) != 0, Millisecond, "the NAK");
+        _host.Step(100 * Microsecond);
+
+        // Slave mode: the NAK used the one IN request up; the channel is enabled, nothing is queued, nothing moves.
+        Assert.Equal(CHENA, _host.Read(HCCHAR(2)) & (CHENA | CHDIS));
+        Assert.Equal(8u, (_host.Read(HNPTXSTS) >> 16) & 0xFF);
+        Assert.Equal(0u, _host.Read(GINTSTS) & RXFLVL);
+        _host.Halt(2);
+        _host.Step(2 * Millisecond);
+        var (outcome, data) = _host.In(2, Characteristics(1, 1, true, BULK, 64), 512, ref inToggle);
+        Assert.Equal(Outcome.Done, outcome);
+        Assert.Equal(512, data.Length);
+    }
+
+    [Fact]
     public void A_transaction_nobody_answers_is_a_transaction_error()
     {
         uint dpid = DATA0;

@@ -111,13 +111,16 @@ public sealed class OtgHost
         Write(HPRT, PPWR);
     }
 
-    /// Waits for the device, resets the port for 15 ms, waits for PENA and sets 1 ms frames.
+    /// USB 2.0 §7.1.7.5 (TDRSTR): a root port resets for at least 50 ms.
+    public const ulong RootPortResetPs = 50 * Millisecond;
+
+    /// Waits for the device, resets the port for 50 ms, waits for PENA and sets 1 ms frames.
     public void ResetPort()
     {
         WaitUntil(() => (Read(HPRT) & PCDET) != 0, 200 * Millisecond, "a connection (HPRT.PCDET)");
         Write(HPRT, PPWR | PCDET);
         Write(HPRT, PPWR | PRST);
-        Step(15 * Millisecond);
+        Step(RootPortResetPs);
         Write(HPRT, PPWR);
         WaitUntil(() => (Read(HPRT) & PENA) != 0, Millisecond, "the port enable (HPRT.PENA)");
         Write(HPRT, PPWR | PENCHNG);
@@ -141,40 +144,42 @@ public sealed class OtgHost
     public static uint Characteristics(byte address, byte endpoint, bool isIn, uint type, int maxPacket) =>
         (uint)maxPacket | ((uint)endpoint << 11) | (isIn ? EPDIR : 0) | (type << 18) | ((uint)address << 22);
 
-    /// An IN transfer on a channel: one IN request per CHENA write, re-requested after every full packet and after
-    /// every NAK, the receive FIFO read as statuses come, and the channel halted when the transfer ends.
+    /// An IN transfer on a channel: one IN request per CHENA write, re-requested after every full packet, the receive
+    /// FIFO read as statuses come, and the channel halted when the transfer ends. A NAK halts the channel and starts
+    /// it again for what is left, as RM0351's slave-mode interrupt routine does ("Disable Channel", then on CHH
+    /// "Re-initialize Channel").
     public (Outcome Outcome, byte[] Data) In(int channel, uint characteristics, int length, ref uint dpid, int nakLimit = 100_000)
     {
         var maxPacket = (int)(characteristics & 0x7FF);
         var packets = Math.Max(1, (length + maxPacket - 1) / maxPacket);
-        Write(HCINT(channel), HCINT_ALL);
-        Write(HCINTMSK(channel), HCINT_ALL);
-        Write(HCTSIZ(channel), (uint)(packets * maxPacket) | ((uint)packets << 19) | (dpid << 29));
-        Write(HCCHAR(channel), characteristics | EPDIR | CHENA);
         var data = new List<byte>();
-        var naks = 0;
-        while (true)
+        for (var naks = 0; ; naks++)
         {
-            Step();
-            DrainReceiveFifo(channel, maxPacket, data);
-            var hcint = Read(HCINT(channel));
-            Outcome? end = null;
-            if ((hcint & XFRC) != 0) end = Outcome.Done;
-            else if ((hcint & STALL) != 0) end = Outcome.Stall;
-            else if ((hcint & TXERR) != 0) end = (Read(GINTSTS) & DISCINT) != 0 ? Outcome.Disconnected : Outcome.TransactionError;
-            else if ((hcint & BBERR) != 0) end = Outcome.Babble;
-            else if ((hcint & DTERR) != 0) end = Outcome.ToggleError;
-            else if ((hcint & NAK) != 0)
+            var left = packets - data.Count / maxPacket;
+            Write(HCINT(channel), HCINT_ALL);
+            Write(HCINTMSK(channel), HCINT_ALL);
+            Write(HCTSIZ(channel), (uint)(left * maxPacket) | ((uint)left << 19) | (dpid << 29));
+            WaitUntil(() => ((Read(HNPTXSTS) >> 16) & 0xFF) > 0, Millisecond, "a free request queue entry");
+            Write(HCCHAR(channel), characteristics | EPDIR | CHENA);
+            while (true)
             {
-                Write(HCINT(channel), NAK);
-                if (++naks > nakLimit) end = Outcome.Nak;
-                else Write(HCCHAR(channel), Read(HCCHAR(channel)) | CHENA);
+                Step();
+                DrainReceiveFifo(channel, maxPacket, data);
+                var hcint = Read(HCINT(channel));
+                Outcome? end = null;
+                if ((hcint & XFRC) != 0) end = Outcome.Done;
+                else if ((hcint & STALL) != 0) end = Outcome.Stall;
+                else if ((hcint & TXERR) != 0) end = (Read(GINTSTS) & DISCINT) != 0 ? Outcome.Disconnected : Outcome.TransactionError;
+                else if ((hcint & BBERR) != 0) end = Outcome.Babble;
+                else if ((hcint & DTERR) != 0) end = Outcome.ToggleError;
+                else if ((hcint & NAK) != 0) end = Outcome.Nak;
+                if (end is not { } outcome) continue;
+                dpid = (Read(HCTSIZ(channel)) >> 29) & 3;
+                Halt(channel);
+                AssertNoFaults();
+                if (outcome != Outcome.Nak || naks >= nakLimit) return (outcome, data.ToArray());
+                break;
             }
-            if (end is not { } outcome) continue;
-            dpid = (Read(HCTSIZ(channel)) >> 29) & 3;
-            Halt(channel);
-            AssertNoFaults();
-            return (outcome, data.ToArray());
         }
     }
 
@@ -196,11 +201,13 @@ public sealed class OtgHost
         }
     }
 
-    /// RM0351 "Halting a channel": CHDIS with CHENA, then CHH (for IN, once its halt status is popped).
+    /// RM0351 "Halting a channel": a free request queue entry, CHDIS with CHENA, then CHH (for IN, once its halt
+    /// status is popped).
     public void Halt(int channel)
     {
         if ((Read(HCCHAR(channel)) & CHENA) != 0)
         {
+            WaitUntil(() => ((Read(HNPTXSTS) >> 16) & 0xFF) > 0, Millisecond, "a free request queue entry");
             Write(HCCHAR(channel), Read(HCCHAR(channel)) | CHDIS | CHENA);
             WaitUntil(() =>
             {

@@ -7,6 +7,9 @@ namespace Stm32Boot.VirtualBoard.Peripherals;
 /// A GPIO output pin changed level (virtual time in picoseconds).
 public delegate void PinChangedHandler(char port, int pin, bool level, ulong timePs);
 
+/// The firmware let a pin float that the chip held at a level until then (virtual time in picoseconds).
+public delegate void PinReleasedHandler(char port, int pin, ulong timePs);
+
 public sealed class Gpio : MmioPeripheral
 {
     public const uint BaseAddress = 0x4800_0000;
@@ -32,13 +35,20 @@ public sealed class Gpio : MmioPeripheral
         rcc.PeripheralReset += gate =>
         {
             foreach (var port in _ports.Values)
-                if (gate == ClockGate.Gpio(port.Name)) ResetPort(port);
+                if (gate == ClockGate.Gpio(port.Name)) ResetPort(port, chipReset: false);
         };
         Reset(ResetKind.PowerOn);
     }
 
     /// Raised when a pin in output mode changes level, or a pin starts being driven at a new level.
     public event PinChangedHandler? OutputChanged;
+
+    /// Raised when a pin the chip held at a level (a push-pull output, an open-drain output pulling low, or an input
+    /// with its pull-up or pull-down) is left floating — analog, an input without pull, an open-drain output let go —
+    /// by a register write or by the port's reset through RCC_AHB2RSTR. A chip reset is not reported: every pin leaves
+    /// it floating (analog, RM0351 §8.3.1) before any firmware could hold it: a board has to live with that float at every
+    /// power-up.
+    public event PinReleasedHandler? PinReleased;
 
     /// Raised after any write to a port's registers, any outside-world input change and any reset of the port, so a
     /// model whose signals pass through pins (OTG_FS DM/DP, the VBUS switch enable) can look at them again.
@@ -61,6 +71,13 @@ public sealed class Gpio : MmioPeripheral
         return PinLevel(PortOf(port), pin);
     }
 
+    /// Whether the chip holds the pin at a level: an output driving it, or a pull resistor (see PinReleased).
+    public bool Holds(char port, int pin)
+    {
+        CheckPin(pin);
+        return HoldsLevel(PortOf(port), pin);
+    }
+
     /// The alternate function (AF0..AF15 of GPIOx_AFRL/AFRH) connecting the pin to a peripheral, or null when the
     /// pin is not in alternate-function mode (RM0351 §8.4.10).
     public int? AlternateFunction(char port, int pin)
@@ -74,7 +91,7 @@ public sealed class Gpio : MmioPeripheral
 
     public override void Reset(ResetKind kind)
     {
-        foreach (var port in _ports.Values) ResetPort(port);
+        foreach (var port in _ports.Values) ResetPort(port, chipReset: true);
     }
 
     private sealed class Port(char name)
@@ -86,12 +103,13 @@ public sealed class Gpio : MmioPeripheral
         public int LockStep;
         public bool[] ExternallyDriven { get; } = new bool[16];
         public bool[] External { get; } = new bool[16];
-        /// Resolved pin levels and output-mode pins, one bit per pin, as of the last refresh.
-        public uint Levels, Outputs;
+        /// Resolved pin levels, output-mode pins and pins the chip holds at a level, one bit per pin, as of the last
+        /// refresh.
+        public uint Levels, Outputs, Held;
     }
 
     /// RM0351 §8.5: port A and B keep their debug pins (PA13/PA14/PA15, PB3/PB4) in alternate function with pulls.
-    private void ResetPort(Port port)
+    private void ResetPort(Port port, bool chipReset)
     {
         (port.Moder, port.Ospeedr, port.Pupdr) = port.Name switch
         {
@@ -102,7 +120,7 @@ public sealed class Gpio : MmioPeripheral
         };
         port.Otyper = port.Odr = port.Afrl = port.Afrh = port.Ascr = port.Lckr = 0;
         port.LockStep = 0;
-        Refresh(port);
+        Refresh(port, reportReleases: !chipReset);
     }
 
     private protected override bool IsInterfaceClocked(uint offset) =>
@@ -215,6 +233,16 @@ public sealed class Gpio : MmioPeripheral
 
     private static uint Mode(Port port, int pin) => (port.Moder >> (2 * pin)) & 3;
 
+    /// The chip gives the pin a level of its own: output drivers, or a pull resistor outside analog mode (analog mode
+    /// disconnects the pulls, RM0351 §8.3.12); alternate-function pins count by their pull only.
+    private static bool HoldsLevel(Port port, int pin)
+    {
+        var mode = Mode(port, pin);
+        if (mode == MODE_ANALOG) return false;
+        if (mode == MODE_OUTPUT && ((port.Otyper & (1u << pin)) == 0 || (port.Odr & (1u << pin)) == 0)) return true;
+        return ((port.Pupdr >> (2 * pin)) & 3) is 1 or 2;
+    }
+
     private static bool PinLevel(Port port, int pin)
     {
         if (Mode(port, pin) == MODE_OUTPUT)
@@ -229,19 +257,24 @@ public sealed class Gpio : MmioPeripheral
     }
 
     /// Recomputes every pin of the port and reports edges of pins that are or were in output mode (a reset that
-    /// turns a lit LED's pin back to analog is an edge too).
-    private void Refresh(Port port)
+    /// turns a lit LED's pin back to analog is an edge too), and pins let go (see PinReleased).
+    private void Refresh(Port port, bool reportReleases = true)
     {
-        uint levels = 0, outputs = 0;
+        uint levels = 0, outputs = 0, held = 0;
         for (var pin = 0; pin < 16; pin++)
         {
             if (PinLevel(port, pin)) levels |= 1u << pin;
             if (Mode(port, pin) == MODE_OUTPUT) outputs |= 1u << pin;
+            if (HoldsLevel(port, pin)) held |= 1u << pin;
         }
         var edges = (levels ^ port.Levels) & (outputs | port.Outputs);
+        var released = reportReleases ? port.Held & ~held : 0;
         port.Levels = levels;
         port.Outputs = outputs;
+        port.Held = held;
         PortChanged?.Invoke(port.Name);
+        for (var pin = 0; released != 0 && pin < 16; pin++)
+            if ((released & (1u << pin)) != 0) PinReleased?.Invoke(port.Name, pin, Board.Clock.NowPs);
         if (edges == 0 || OutputChanged is null) return;
         for (var pin = 0; pin < 16; pin++)
             if ((edges & (1u << pin)) != 0) OutputChanged(port.Name, pin, (levels & (1u << pin)) != 0, Board.Clock.NowPs);

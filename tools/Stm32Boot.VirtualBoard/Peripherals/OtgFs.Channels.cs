@@ -189,10 +189,22 @@ public sealed partial class OtgFs
         return false;
     }
 
+    /// RM0351 §47.15, "Halting a channel": the disable request is written into the request queue like any other, so
+    /// "before disabling a channel, the application must ensure that there is at least one free space available in
+    /// the non-periodic request queue"; with the queue full it may first flush the channel's posted requests with
+    /// CHDIS alone. The space is judged when CHDIS with CHENA is written, before the core flushes anything.
     private void RequestHalt(OtgFsChannel channel)
     {
         if (channel.HaltPending) return;
         if (channel.IsIn && !CheckFifoLayout()) return;
+        if (_requests.Count >= RequestQueueDepth)
+        {
+            Board.Fault($"OTG_FS: {channel.Describe()} asked to halt (HCCHAR.CHDIS with CHENA) while the non-periodic " +
+                        "request queue is full (HNPTXSTS.NPTQXSAV = 0): the halt request needs a free entry. Wait for " +
+                        "NPTQXSAV > 0, or flush the channel's posted requests with CHDIS alone first (RM0351 §47.15, " +
+                        "\"Halting a channel\").");
+            return;
+        }
         DropPostedRequests(channel);
         if (!QueueRequest(new Request(RequestKind.Halt, channel.Number, []))) return;
         channel.Hcchar |= OTG_HCCHAR_CHENA | OTG_HCCHAR_CHDIS;

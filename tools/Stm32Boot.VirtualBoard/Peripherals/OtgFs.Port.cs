@@ -30,8 +30,11 @@ public sealed partial class OtgFs
     private const uint OTG_HFIR_FRIVL = 0xFFFFu, OTG_HFIR_RLDCTRL = 1u << 16, OTG_HFIR_RESET = 0xEA60;
     private const uint FrameNumberMask = 0x3FFF;
 
-    /// USB 2.0 §7.1.7.5: the host drives reset for at least 10 ms; RM0351 §47.7 repeats it for HPRT.PRST.
-    private static readonly ulong MinimumPortResetPs = VirtualTime.Milliseconds(10);
+    /// USB 2.0 §7.1.7.5: "resets from root ports have a duration of at least 50 ms" (TDRSTR), and the OTG_FS port is a
+    /// root port. The 10 ms of RM0351's HPRT.PRST is TDRST, the reset of a hub's downstream port (or one SE0 of a root
+    /// reset given in pieces less than 3 ms apart, which the model does not take: one continuous PRST is what
+    /// TinyUSB's and ST's host stacks do).
+    private static readonly ulong MinimumPortResetPs = VirtualTime.Milliseconds(50);
     /// From the end of the reset to PENA: the PHY's speed detection, a few microseconds.
     private static readonly ulong PortEnableDelayPs = VirtualTime.Microseconds(2);
     private static readonly ulong FramePs = VirtualTime.Milliseconds(1);
@@ -98,6 +101,17 @@ public sealed partial class OtgFs
         if (!_lineAttached) return "the device has not connected yet (start-up delay after VBUS)";
         return null;
     }
+
+    /// The firmware drove PD12 and then let it float (analog, or an input without pull): the STMPS2141's enable is
+    /// then held by nothing the chip controls — leakage, and whatever the board ties to it, which UM2153 does not
+    /// promise — while a drive may still be plugged into CN9. PD12 floats out of every chip reset too, before the
+    /// bootloader drives it; Gpio.PinReleased leaves that out, so the rule catches firmware that lets go of a driven
+    /// enable, as the peripheral reset of a hand-over to the application does.
+    private void VbusEnableLetGo() =>
+        Board.Fault("GPIO: PD12, the enable of CN9's STMPS2141 VBUS switch (UM2153), went from driven to floating " +
+                    "(analog, or input without pull): whether VBUS stays off then depends on leakage and on a board " +
+                    "pull-up no document promises. Keep it driven (high: VBUS off), for instance across the peripheral " +
+                    "reset of the hand-over to the application; a GPIO port keeps its configuration when its clock is gated.");
 
     private bool VbusOn => _gpio.GetOutput(VbusEnablePort, VbusEnablePin) == VbusEnableLevel;
 
@@ -209,8 +223,9 @@ public sealed partial class OtgFs
         var heldPs = Board.Clock.NowPs - _portResetStartPs;
         if (heldPs < MinimumPortResetPs)
         {
-            Board.Fault($"OTG_FS: HPRT.PRST held for {heldPs / (double)VirtualTime.PsPerSecond * 1e3:F3} ms; the port " +
-                        "reset must last at least 10 ms (USB 2.0 §7.1.7.5, RM0351 §47.7).");
+            Board.Fault($"OTG_FS: HPRT.PRST held for {heldPs / (double)VirtualTime.PsPerSecond * 1e3:F3} ms; a reset from " +
+                        "a root port must last at least 50 ms (USB 2.0 §7.1.7.5, TDRSTR): some devices do not come out " +
+                        "of a shorter one ready to enumerate. RM0351's 10 ms minimum for PRST is a hub port's TDRST.");
             return;
         }
         if (_portConnected) _portEnableTimer.ArmAfter(PortEnableDelayPs, EnablePort);

@@ -111,6 +111,10 @@ public sealed partial class OtgFs : MmioPeripheral
         {
             if (port == VbusEnablePort || port == DataLinesPort) UpdateCable();
         };
+        gpio.PinReleased += (port, pin, _) =>
+        {
+            if (port == VbusEnablePort && pin == VbusEnablePin) VbusEnableLetGo();
+        };
         Reset(ResetKind.PowerOn);
     }
 
