@@ -1,4 +1,4 @@
-/* The host end of AN3155, as stm32flash 0.7 drives it (/work/shared/notes/stm32flash.md), talking to `dev`.
+/* The host end of AN3155, as stm32flash 0.7 drives it (observed on a pty), talking to `dev`.
  * Low level: send bytes, check the exact reply. High level: one command each, true when every step was ACKed
  * (a NACK, or no answer because the device lost power, gives false). */
 #ifndef HOST_H

@@ -1,5 +1,5 @@
 /* The AN3155 protocol byte for byte: the streams stm32flash 0.7 sends and expects
- * (/work/shared/notes/stm32flash.md), every refusal, and the timeouts. */
+ * (observed on a pty), every refusal, and the timeouts. */
 #include <stdlib.h>
 #include <string.h>
 

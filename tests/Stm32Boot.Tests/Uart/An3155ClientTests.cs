@@ -5,7 +5,7 @@ namespace Stm32Boot.Tests.Uart;
 
 /// <summary>
 /// The client's bytes on the line, command by command, against the streams stm32flash 0.7 was observed to
-/// exchange (/work/shared/notes/stm32flash.md; "&gt;" host to bootloader, "&lt;" back), and its answers to NACKs,
+/// exchange (as measured on a pty against stm32flash 0.7; "&gt;" host to bootloader, "&lt;" back), and its answers to NACKs,
 /// lost bytes and garbled replies.
 /// </summary>
 public class An3155ClientTests

@@ -4,7 +4,7 @@ namespace Stm32Boot.Tests.Uart;
 
 /// <summary>
 /// An AN3155 bootloader for the STM32L475 in the test process, written from AN3155 and the byte streams
-/// stm32flash 0.7 was observed to exchange (/work/shared/notes/stm32flash.md), not from the client it tests.
+/// stm32flash 0.7 was observed to exchange on a pty, not from the client it tests.
 /// Like ST's ROM bootloader it has no frame timeout (a half-received frame waits forever) and programs only
 /// erased flash, so a client that loses step or writes a block twice is caught. It only reads and writes the
 /// application header and image, [0x08020000, 0x08100000). Faults are injected through the properties; every

@@ -1,5 +1,5 @@
 // Exception entry and return done by the host: Unicorn 2.0.1 has no NVIC, so the core stacks and unstacks the
-// frame itself (ARMv7-M B1.5.6-B1.5.8), in the register order measured in /work/shared/notes/unicorn-m4.md.
+// frame itself (ARMv7-M B1.5.6-B1.5.8), in the register order measured on Unicorn 2.0.1 (Debian libunicorn2).
 using System.Buffers.Binary;
 using Stm32Boot.VirtualBoard.Unicorn;
 
