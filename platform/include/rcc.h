@@ -56,4 +56,7 @@ uint32_t rcc_sysclk_hz(void);
 uint32_t rcc_hclk_hz(void);
 uint32_t rcc_pclk2_hz(void);
 
+/* RCC_CSR as it is, then its reset flags cleared (RMVF), so the next reset's flags are that reset's alone. */
+uint32_t rcc_reset_flags_take(void);
+
 #endif /* RCC_H */
