@@ -42,7 +42,7 @@ __attribute__((used, externally_visible, noreturn)) void fault_reset(uint32_t ex
  * defines the handler.
  * Naked: the stack that faulted may be unusable (an overflow faults while stacking), so nothing is pushed before
  * MSP points at the top of SRAM1 again; the registers that describe the exception are taken first. */
-__attribute__((naked, noreturn)) void Default_Handler(void)
+__attribute__((naked)) void Default_Handler(void)
 {
     __asm__ volatile(
         "mov   r0, lr\n\t"
