@@ -1,3 +1,4 @@
+using Stm32Boot.Uart;
 using Stm32Boot.VirtualBoard;
 using Stm32Boot.VirtualBoard.Peripherals;
 using Xunit;
@@ -27,6 +28,8 @@ public class BootAttemptTests
         try
         {
             Assert.Empty(session.Flash(image, verify: true, go: true).Mismatches);
+            // The host's end of the line back at the console's rate, for the application's console.
+            session.Link.Baud = UartFraming.Console.Baud;
             return session;
         }
         catch

@@ -44,7 +44,7 @@ public class WatchdogTests
     public void The_boot_path_refreshes_through_the_double_reset_window_and_the_check_of_the_largest_image_then_the_application_keeps_it()
     {
         // The largest image the region holds: the longest image check.
-        using var board = VirtualBoards.With(UpdateImages.Padded(Shipped.Settings.Version, Shipped.Map.Image.Size));
+        using var board = VirtualBoards.With(SyntheticApplications.Factory(UpdateImages.Padded(Shipped.Settings.Version, Shipped.Map.Image.Size)));
         var watchdog = new HardwareWatchdog(board);
         board.PowerOn();
         board.RunUntilLine("^L475 application ", Board.Second);
