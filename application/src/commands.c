@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "backup.h"
+#include "boot_confirm.h"
 #include "boot_request.h"
 #include "console.h"
 #include "cortex.h"
@@ -13,6 +15,7 @@
 #include "image_header.h"
 #include "memory_map.h"
 #include "rcc.h"
+#include "reset_cause.h"
 #include "text.h"
 #include "usart1.h"
 
@@ -104,6 +107,16 @@ static void cmd_info(void)
     print_hex_field("header_crc32", header.header_crc32);
     print_hex_field("vtor", scb_get_vtor());
     print_u32_field("sysclk", rcc_sysclk_hz());
+
+    /* The bootloader cleared RCC_CSR's reset flags; it handed them over in a backup register (boot_request.h). */
+    uint32_t reset_flags = backup_read(RESET_CAUSE_BKP_INDEX);
+    text_t *reset = line_start(&line, "reset_cause");
+    text_hex32(reset, reset_flags);
+    text_char(reset, ' ');
+    reset_cause_write(reset, reset_flags);
+    console_print_text_line(&line.text);
+    boot_confirm_state_write(line_start(&line, "boot_state"), backup_read(BOOT_STATE_BKP_INDEX));
+    console_print_text_line(&line.text);
     console_print_line("built " __DATE__ " " __TIME__);
 }
 

@@ -21,7 +21,7 @@ static void send(an3155_t *p, const uint8_t *data, size_t len)
     p->port->send(p->port, data, len);
 }
 
-/* noinline: with LTO, GCC copies these small helpers into every caller, which costs flash (the 16 KB budget). */
+/* noinline: with LTO, GCC copies these small helpers into every caller, which costs flash (the bootloader's budget). */
 static __attribute__((noinline)) void send_byte(an3155_t *p, uint8_t byte)
 {
     send(p, &byte, 1u);

@@ -1,7 +1,7 @@
 /* Multi-byte fields of the USB stack's wire and disk formats (descriptors, CBW/CSW, SCSI data, FAT structures, HEX
  * records), read and written in place at any alignment. memcpy of a constant size compiles to one unaligned load or
  * store on the Cortex-M4 (and on the test hosts), where assembling bytes with shifts costs several instructions at
- * every field of a 16 KB bootloader. */
+ * every field of a bootloader within its flash budget. */
 #ifndef BYTE_ORDER_H
 #define BYTE_ORDER_H
 

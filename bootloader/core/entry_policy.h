@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "boot_state.h"
 #include "image_check.h"
 #include "text.h"
 
@@ -12,7 +13,9 @@ typedef struct {
     bool header_page_erased;   /* the whole header page reads 0xFF */
     bool update_requested;     /* the application left BOOT_REQUEST_MAGIC in the backup register */
     bool button_held;          /* the user button was pressed at reset */
-    bool double_reset;         /* the double-reset marker was still set */
+    bool double_reset;         /* the double-reset marker was still set by an earlier reset from the NRST pin */
+    uint32_t boot_attempts;    /* BOOT_ATTEMPTS: starts an unconfirmed image gets; 0 turns the rule off */
+    boot_state_t boot_state;   /* boot_state_read() of the header page */
 } entry_inputs_t;
 
 /* Most explicit request first: an application or user that asks to stay is named even when the image is
@@ -23,13 +26,16 @@ typedef enum {
     ENTRY_STAY_BUTTON_HELD,
     ENTRY_STAY_DOUBLE_RESET,
     ENTRY_STAY_NO_HEADER,
+    ENTRY_STAY_NOT_CONFIRMED,       /* an image in trial was started boot_attempts times already */
+    ENTRY_STAY_START_NOT_RECORDED,  /* not decided here: the bootloader could not program the start's mark */
     ENTRY_STAY_IMAGE_REJECTED,
 } entry_decision_t;
 
 entry_decision_t entry_policy_decide(const entry_inputs_t *inputs);
 
-/* The reason after "stay: ", e.g. "button held" or "wrong board id 0x04150002" (the board id found in the
- * header). Writes nothing for ENTRY_BOOT. */
-void entry_reason_write(text_t *out, entry_decision_t decision, image_status_t image, const image_header_t *header);
+/* The reason after "stay: ", e.g. "button held", "wrong board id 0x04150002" (the board id found in the header),
+ * "application not confirmed after 3 starts". Writes nothing for ENTRY_BOOT. */
+void entry_reason_write(text_t *out, entry_decision_t decision, const entry_inputs_t *inputs,
+                        const image_header_t *header);
 
 #endif /* ENTRY_POLICY_H */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bitset.h"
+#include "boot_state.h"
 #include "crc32.h"
 
 #define DW FLASH_WRITER_DOUBLE_WORD
@@ -374,10 +375,14 @@ flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_
     return FLASH_WRITER_OK;
 }
 
+_Static_assert(BOOT_STATE_OFFSET + BOOT_STATE_SIZE == PAGE, "the boot-attempt state ends the header page");
+_Static_assert(BOOT_STATE_OFFSET >= IMAGE_HEADER_SIZE, "the boot-attempt state follows the image header");
+
+/* The boot-attempt state at the page's end is the bootloader's, not the host's: it takes no part. */
 static bool header_page_matches_staged(flash_writer_t *w)
 {
-    w->flash->read(w->flash, header_addr(w), w->page_buffer, PAGE);
-    return memcmp(w->page_buffer, w->staged, PAGE) == 0;
+    w->flash->read(w->flash, header_addr(w), w->page_buffer, BOOT_STATE_OFFSET);
+    return memcmp(w->page_buffer, w->staged, BOOT_STATE_OFFSET) == 0;
 }
 
 flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
@@ -410,8 +415,13 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
     }
     uint32_t header_page = header_addr(writer);
     writer->header_erased = false;
+    /* Before the header: an image whose magic is programmed is never without its trial marker. */
+    if (writer->config->mark_trial
+        && !boot_state_mark(writer->write, header_page, BOOT_STATE_TRIAL_SLOT, BOOT_STATE_TRIAL_MAGIC)) {
+        return FLASH_WRITER_FLASH_ERROR;
+    }
     /* Double word 0 holds the magic: programmed last, it makes the header valid in one step. */
-    for (uint32_t offset = DW; offset < PAGE; offset += DW) {
+    for (uint32_t offset = DW; offset < BOOT_STATE_OFFSET; offset += DW) {
         if (!all_erased(writer->staged + offset, DW)
             && !writer->write->program(writer->write, header_page + offset, writer->staged + offset, DW)) {
             return FLASH_WRITER_FLASH_ERROR;

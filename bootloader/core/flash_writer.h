@@ -15,6 +15,10 @@
  *   application is invalid from then on, so a power cut at any later flash operation leaves no header that could
  *   accept a half-written image. The header is programmed double word 0 (the magic) last, so a cut during the
  *   commit leaves a magic that reads 0xFFFFFFFF.
+ * - The end of the header page belongs to the bootloader's boot-attempt state (boot_state.h): whatever the host
+ *   writes there is staged (and read back) like the rest of the page but never programmed. With mark_trial, the
+ *   commit programs the trial marker there first, so the image starts in trial; an unchanged header leaves the
+ *   state as it is.
  * - Whatever the writer was told before a reset is forgotten; it re-derives everything from flash, so an update
  *   cut short by a power cut is simply started again. */
 #ifndef FLASH_WRITER_H
@@ -55,6 +59,7 @@ typedef struct {
     /* check->header_addr is the page-aligned header page, check->image_addr the page after it; the writable
      * region ends at image_addr + image_region_size. */
     const image_check_config_t *check;
+    bool mark_trial;                   /* BootAttempts > 0: a committed image starts in trial */
 } flash_writer_config_t;
 
 typedef struct {

@@ -2,6 +2,7 @@
 
 #include "board.h"
 #include "cortex.h"
+#include "iwdg.h"
 #include "rcc.h"
 #include "systick.h"
 
@@ -23,6 +24,9 @@ void boot_jump(uint32_t vector_table)
     nvic_disable_and_clear_all();
     scb_clear_pending_systick();
     scb_set_vtor(vector_table);
+    /* The last thing the bootloader does: a watchdog that runs (IWDG_SW = 0, or started earlier) gives the
+     * application a whole period before its first refresh. */
+    iwdg_refresh();
 
     /* Both vectors are loaded into registers before MSP moves, and nothing touches the stack afterwards: the
      * application starts with exactly the stack its vector table names. CONTROL = 0 selects MSP, privileged

@@ -1,13 +1,17 @@
 #include "flash_write_port.h"
 
 #include "flash.h"
+#include "iwdg.h"
 #include "memory_map.h"
 
 /* The writer never reaches the bootloader's pages; this second check keeps even a bug there from erasing the
  * code that is running. */
 #define FIRST_WRITABLE_PAGE ((MM_BOOTLOADER_BASE + MM_BOOTLOADER_SIZE - MM_FLASH_BASE) / MM_FLASH_PAGE_SIZE)
 
-/* FLASH_CR stays locked between operations, so a stray store cannot start one. */
+/* FLASH_CR stays locked between operations, so a stray store cannot start one. Every completed operation is a
+ * progress point that refreshes the watchdog: a commit may erase the pending pages of a whole image in one call
+ * (hundreds of 22 ms erases), longer than the watchdog's period, while a loop that stops making progress is still
+ * caught. */
 static bool erase_page(const flash_write_port_t *port, uint32_t page)
 {
     (void)port;
@@ -19,6 +23,7 @@ static bool erase_page(const flash_write_port_t *port, uint32_t page)
         status = flash_erase_page(page);
     }
     flash_lock();
+    iwdg_refresh();
     return status == FLASH_OK;
 }
 
@@ -33,6 +38,7 @@ static bool program(const flash_write_port_t *port, uint32_t addr, const void *d
         status = flash_program(addr, data, len);
     }
     flash_lock();
+    iwdg_refresh();
     return status == FLASH_OK;
 }
 

@@ -2,17 +2,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backup.h"
 #include "board.h"
 #include "boot_jump.h"
 #include "boot_request.h"
+#include "boot_state.h"
 #include "build_config.h"
 #include "cortex.h"
 #include "entry_policy.h"
+#include "fault_record.h"
 #include "flash_port.h"
+#include "flash_write_port.h"
 #include "gpio.h"
 #include "image_check.h"
+#include "iwdg.h"
 #include "memory_map.h"
 #include "rcc.h"
+#include "reset_cause.h"
 #include "systick.h"
 #include "text.h"
 #include "update_mode.h"
@@ -21,6 +27,7 @@
 _Static_assert((BOARD_ID >> 16) == BOARD_DEVICE_ID,
                "BoardId in build/settings.json must carry the device id 0x415 in its high half");
 _Static_assert(MM_HEADER_SIZE >= sizeof(image_header_t), "the header page must hold the image header");
+_Static_assert(BOOT_ATTEMPTS <= BOOT_STATE_MAX_ATTEMPTS, "BootAttempts: the header page has room for 7 start marks");
 
 static const image_check_config_t check_config = {
     .header_addr = MM_HEADER_BASE,
@@ -34,11 +41,45 @@ static const image_check_config_t check_config = {
     },
 };
 
+static char buf[96];
+static text_t line;
+
+static text_t *line_start(const char *label)
+{
+    text_init(&line, buf, sizeof buf);
+    text_str(&line, label);
+    return &line;
+}
+
+/* A wait of the boot path, in the main thread: the watchdog (which may run from reset, option byte IWDG_SW = 0) is
+ * refreshed on every wake-up, at least every millisecond, so a hang anywhere else is still caught. */
 static void sleep_until_elapsed(uint32_t start_ms, uint32_t duration_ms)
 {
     while (systick_ms() - start_ms < duration_ms) {
+        iwdg_refresh();
         cortex_wfi();
     }
+}
+
+/* Tells the application how it was started (boot_confirm() needs the start's index), names the start, and jumps. */
+static __attribute__((noreturn)) void start_application(const image_header_t *header, bool trial, uint32_t start)
+{
+    backup_write(BOOT_STATE_BKP_INDEX, boot_state_register(trial, start));
+    if (trial) {
+        text_t *text = line_start("trial: start ");
+        text_u32(text, start + 1u);
+        text_str(text, " of ");
+        text_u32(text, BOOT_ATTEMPTS);
+        text_str(text, ", not confirmed yet");
+        usart1_write_line(buf);
+    }
+    text_t *text = line_start("boot: application ");
+    text_dotted(text, header->fw_version, IMAGE_HEADER_VERSION_PARTS);
+    text_str(text, " -> ");
+    text_hex32(text, MM_IMAGE_BASE);
+    usart1_write_line(buf);
+    usart1_flush();
+    boot_jump(MM_IMAGE_BASE);
 }
 
 int main(void)
@@ -46,12 +87,19 @@ int main(void)
     rcc_sysclk_to_pll();
     systick_start_1khz(update_mode_tick);
 
-    entry_inputs_t inputs = { 0 };
+    /* Read once, then cleared, so the next reset's flags are its own; the application gets the value as read. */
+    uint32_t reset_flags = rcc_reset_flags_take();
+    backup_write(RESET_CAUSE_BKP_INDEX, reset_flags);
+
+    entry_inputs_t inputs = { .boot_attempts = BOOT_ATTEMPTS };
     inputs.update_requested = boot_request_take();
-    inputs.double_reset = double_reset_marker_take();
+    /* Only the NRST pin opens the double-reset window or closes it: a cold boot (power-on), the reset after an
+     * update (software) and a watchdog or fault reset neither wait nor count as the second press. */
+    bool pin_reset = reset_cause_pin_only(reset_flags);
+    inputs.double_reset = double_reset_marker_take() && pin_reset;
     /* Armed before anything is printed: a host that resets again as soon as it sees the banner is inside
      * the window. Validation below overlaps the wait. */
-    bool window_armed = !inputs.double_reset && DOUBLE_RESET_WINDOW_MS != 0u;
+    bool window_armed = pin_reset && !inputs.double_reset && DOUBLE_RESET_WINDOW_MS != 0u;
     uint32_t window_start = systick_ms();
     if (window_armed) {
         double_reset_marker_arm();
@@ -61,17 +109,23 @@ int main(void)
     gpio_config_input(BOARD_BUTTON, GPIO_PULL_NONE);
 
     usart1_init(BOARD_CONSOLE_BAUD);
-    char buf[96];
-    text_t line;
-    text_init(&line, buf, sizeof buf);
-    text_str(&line, "L475 bootloader " BOOTLOADER_VERSION_STRING " board ");
-    text_hex32(&line, BOARD_ID);
-    usart1_write_line(line.buf);
+    text_hex32(line_start("L475 bootloader " BOOTLOADER_VERSION_STRING " board "), BOARD_ID);
+    usart1_write_line(buf);
+    reset_cause_write(line_start("reset: "), reset_flags);
+    usart1_write_line(buf);
+    uint32_t fault = backup_read(FAULT_BKP_INDEX);
+    if (fault != FAULT_RECORD_NONE) {
+        fault_record_write(line_start("fault: "), fault);
+        usart1_write_line(buf);
+        backup_write(FAULT_BKP_INDEX, FAULT_RECORD_NONE);
+    }
 
     inputs.button_held = gpio_read(BOARD_BUTTON) == BOARD_BUTTON_PRESSED;
     inputs.header_page_erased = image_header_page_erased(&flash_port, MM_HEADER_BASE, MM_HEADER_SIZE);
+    iwdg_refresh();
     image_header_t header;
     inputs.image = image_check(&check_config, &flash_port, &header);
+    inputs.boot_state = boot_state_read(&flash_port, MM_HEADER_BASE);
 
     if (window_armed) {
         sleep_until_elapsed(window_start, DOUBLE_RESET_WINDOW_MS);
@@ -79,22 +133,21 @@ int main(void)
     }
 
     entry_decision_t decision = entry_policy_decide(&inputs);
-    text_init(&line, buf, sizeof buf);
+    if (decision == ENTRY_BOOT && USB_BOOT_WINDOW_MS != 0u) {
+        update_mode_usb_window(&check_config, USB_BOOT_WINDOW_MS);
+    }
+    bool trial = BOOT_ATTEMPTS != 0u && inputs.boot_state.trial;
+    uint32_t start = inputs.boot_state.starts;
+    /* Marked before the start: a start that runs is always counted, also when a power cut follows at once. */
+    if (decision == ENTRY_BOOT && trial
+        && !boot_state_mark(&flash_write_port, MM_HEADER_BASE, BOOT_STATE_FIRST_START + start, BOOT_STATE_START_MAGIC)) {
+        decision = ENTRY_STAY_START_NOT_RECORDED;
+    }
     if (decision == ENTRY_BOOT) {
-        if (USB_BOOT_WINDOW_MS != 0u) {
-            update_mode_usb_window(&check_config, USB_BOOT_WINDOW_MS);
-        }
-        text_str(&line, "boot: application ");
-        text_dotted(&line, header.fw_version, IMAGE_HEADER_VERSION_PARTS);
-        text_str(&line, " -> ");
-        text_hex32(&line, MM_IMAGE_BASE);
-        usart1_write_line(line.buf);
-        usart1_flush();
-        boot_jump(MM_IMAGE_BASE);
+        start_application(&header, trial, start);
     }
 
-    text_str(&line, "stay: ");
-    entry_reason_write(&line, decision, inputs.image, &header);
-    usart1_write_line(line.buf);
+    entry_reason_write(line_start("stay: "), decision, &inputs, &header);
+    usart1_write_line(buf);
     update_mode_run(&check_config);
 }

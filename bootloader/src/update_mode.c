@@ -5,6 +5,7 @@
 #include "an3155.h"
 #include "an3155_port.h"
 #include "board.h"
+#include "build_config.h"
 #include "cortex.h"
 #include "device_id.h"
 #include "flash.h"
@@ -39,7 +40,11 @@ static an3155_t protocol;
 
 static void writer_start(const image_check_config_t *check)
 {
-    writer_config = (flash_writer_config_t){ .flash_base = MM_FLASH_BASE, .check = check };
+    writer_config = (flash_writer_config_t){
+        .flash_base = MM_FLASH_BASE,
+        .check = check,
+        .mark_trial = BOOT_ATTEMPTS != 0u,
+    };
     flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
 }
 
@@ -58,7 +63,6 @@ static void update_mode_line(const char *line)
 
 void update_mode_tick(uint32_t now_ms)
 {
-    iwdg_refresh();
     usb_drive_tick(now_ms);
     if (!blinking) {
         return;
@@ -87,6 +91,9 @@ void update_mode_run(const image_check_config_t *check)
     an3155_init(&protocol, &protocol_config, &an3155_usart1_port, &writer);
     usb_drive_init(&writer, update_mode_line);
     for (;;) {
+        /* The one refresh of update mode, besides the progress points of long operations (flash_write_port.c, a
+         * USB transaction): a loop that stops coming round is caught by the watchdog. */
+        iwdg_refresh();
         uint8_t byte;
         while (usart1_read_byte(&byte)) {
             last_byte_ms = systick_ms();
@@ -106,6 +113,7 @@ void update_mode_usb_window(const image_check_config_t *check, uint32_t window_m
     usb_drive_init(&writer, usart1_write_line);
     uint32_t start = systick_ms();
     while (systick_ms() - start < window_ms) {
+        iwdg_refresh();
         usb_drive_poll();
         cortex_wfi();
     }

@@ -7,9 +7,9 @@
 
 #include "image_check.h"
 
-/* The bootloader's SysTick hook, active from the first millisecond: it refreshes the IWDG on every tick
- * (the boot path waits for the double-reset window, update mode waits for the host, and flash erases take
- * long), drives LED1 once update mode runs, and LED2 for the USB drive. */
+/* The bootloader's SysTick hook, active from the first millisecond: it drives LED1 once update mode runs, and LED2
+ * for the USB drive. It never refreshes the watchdog: an interrupt keeps coming while the main loop hangs, so only
+ * the main loop and the progress points of long operations do. */
 void update_mode_tick(uint32_t now_ms);
 
 /* Switches USART1 from the 115200 8N1 banner to the AN3155 line (8E1, auto-baud) and serves the protocol until

@@ -5,6 +5,7 @@
 #include "board.h"
 #include "cortex.h"
 #include "gpio.h"
+#include "iwdg.h"
 #include "otg_fs_host.h"
 #include "systick.h"
 #include "usart1.h"
@@ -52,6 +53,8 @@ void usb_drive_poll(void)
     }
     uint32_t start = systick_ms();
     while (systick_ms() - start < SUCCESS_SHOWN_MS) {
+        /* Longer than the watchdog's shortest period, and bounded: refreshed on every wake-up. */
+        iwdg_refresh();
         cortex_wfi();
     }
     usb_drive_off();

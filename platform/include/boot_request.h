@@ -1,9 +1,17 @@
-/* The hand-shake between the application and the bootloader through RTC backup registers, shared by both.
+/* The hand-shake between the application and the bootloader through RTC backup registers, shared by both. They
+ * survive every reset but a power-on (no battery on VBAT: UM2153 powers it from VDD), so the application must
+ * leave RTC_BKP0R..RTC_BKP4R to this map.
  *
  * RTC_BKP0R = BOOT_REQUEST_MAGIC: the application asks for update mode; the bootloader reads and clears it,
  * so only the next reset stays in the bootloader.
- * RTC_BKP1R = DOUBLE_RESET_MARKER: set by the bootloader for DOUBLE_RESET_WINDOW_MS after a reset; a reset
- * that finds it still set is a double reset. */
+ * RTC_BKP1R = DOUBLE_RESET_MARKER: set by the bootloader for DOUBLE_RESET_WINDOW_MS after a reset from the NRST
+ * pin; a second NRST reset that finds it still set is a double reset.
+ * RTC_BKP2R = RCC_CSR exactly as the bootloader read it at reset, before it cleared the reset flags with RMVF
+ * (reset_cause.h decodes it): the application's only way to learn why the chip was reset.
+ * RTC_BKP3R = the boot state the bootloader started the application in (boot_state.h): BOOT_STATE_CONFIRMED, or
+ * BOOT_STATE_TRIAL plus the attempt index, which boot_confirm() needs; written before every start.
+ * RTC_BKP4R = the fault record (fault_record.h) that Default_Handler leaves before it resets the chip, in either
+ * image; the bootloader prints it in its next banner and clears it. */
 #ifndef BOOT_REQUEST_H
 #define BOOT_REQUEST_H
 
@@ -13,6 +21,9 @@
 #define BOOT_REQUEST_BKP_INDEX      0u
 #define DOUBLE_RESET_MARKER         0xD0B1E5E7u
 #define DOUBLE_RESET_BKP_INDEX      1u
+#define RESET_CAUSE_BKP_INDEX       2u
+#define BOOT_STATE_BKP_INDEX        3u
+#define FAULT_BKP_INDEX             4u
 
 /* Application side. */
 void boot_request_set(void);

@@ -1,5 +1,5 @@
 /* The CRC calculation unit set up to give zlib's CRC-32 (CRC-32/ISO-HDLC): polynomial 0x04C11DB7, initial
- * value 0xFFFFFFFF, input bit-reversed by byte, output bit-reversed, final XOR 0xFFFFFFFF in software. */
+ * value 0xFFFFFFFF, input bit-reversed by word, output bit-reversed, final XOR 0xFFFFFFFF in software. */
 #ifndef CRC_UNIT_H
 #define CRC_UNIT_H
 

@@ -54,9 +54,12 @@ bool rcc_clk48_start(void);
 uint32_t rcc_sysclk_hz(void);
 /* The clocks of SysTick and USART1: BOARD_SYSCLK_HZ while SYSCLK runs from the PLL (RCC_CFGR.SWS, as
  * rcc_sysclk_to_pll() sets it; AHB and APB2 stay undivided), else BOARD_MSI_HZ, the reset clock. Only the switch is
- * read: the tree behind it is board.h's, as decoding it costs some 280 bytes the bootloader's 16 KB budget has no
+ * read: the tree behind it is board.h's, as decoding it costs some 280 bytes the bootloader's flash budget has no
  * room for. */
 uint32_t rcc_hclk_hz(void);
 uint32_t rcc_pclk2_hz(void);
+
+/* RCC_CSR as it is, then its reset flags cleared (RMVF), so the next reset's flags are that reset's alone. */
+uint32_t rcc_reset_flags_take(void);
 
 #endif /* RCC_H */

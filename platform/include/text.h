@@ -27,7 +27,7 @@ void text_hex32(text_t *text, uint32_t value);
 void text_dotted(text_t *text, const uint16_t *parts, size_t count);
 
 /* The index-th string of a list packed as "first\0second\0...\0", "?" past its end. A status enum's texts
- * written this way, in the enum's order, need no table of pointers (4 bytes a text, in a 16 KB bootloader). */
+ * written this way, in the enum's order, need no table of pointers (4 bytes a text, in a bootloader with a flash budget). */
 const char *text_pick(const char *list, uint32_t index);
 
 #endif /* TEXT_H */

@@ -1,7 +1,7 @@
 /* memcpy, memset and memcmp as byte loops, linked into the bootloader in place of newlib's (566 bytes of
  * word-at-a-time code against about 60 here). The bootloader moves command blocks, headers and at most a flash
  * page at a time: a byte loop at 80 MHz copies a 2 KB page in well under a millisecond, while the bootloader has
- * a 16 KB flash budget to keep. Only the bootloader links this file (platform/CMakeLists.txt: platform_mem),
+ * a flash budget to keep (BOOTLOADER_FLASH_BUDGET). Only the bootloader links this file (platform/CMakeLists.txt: platform_mem),
  * so the application keeps newlib's fast versions.
  *
  * Two build options keep these loops what they look like (platform/CMakeLists.txt):

@@ -5,6 +5,7 @@
 #include "board.h"
 #include "cortex.h"
 #include "gpio.h"
+#include "iwdg.h"
 #include "rcc.h"
 #include "regs/otg_fs.h"
 #include "regs/pwr.h"
@@ -329,7 +330,13 @@ static uint32_t poll_channel(uint32_t events, uint32_t until, uint32_t wait_ms, 
             return events | RUN_DISCONNECTED;
         }
         rx_drain();
-        events |= ch->HCINT;
+        uint32_t hcint = ch->HCINT;
+        if (hcint != 0u) {
+            /* A transaction ended on the bus (data, NAK, error): the progress point of a long transfer, which a
+             * drive may NAK for seconds while the watchdog's period is half a second. */
+            iwdg_refresh();
+        }
+        events |= hcint;
         if (systick_ms() - start > wait_ms) {
             events |= late;
         }

@@ -198,3 +198,10 @@ uint32_t rcc_pclk2_hz(void)
 {
     return rcc_hclk_hz();
 }
+
+uint32_t rcc_reset_flags_take(void)
+{
+    uint32_t csr = RCC->CSR;
+    RCC->CSR = csr | RCC_CSR_RMVF;
+    return csr;
+}

@@ -10,15 +10,41 @@ extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[];
 
 int main(void);
 
+/* Four words a store: this runs on the 4 MHz reset clock, where a plain loop (which GCC turns into a call to
+ * memset, in the bootloader the byte loop of mem.c) held every boot of the bootloader for 8 ms over its 12 KB of
+ * .bss. sections.ld aligns both ends to 4 bytes. */
+static inline __attribute__((always_inline)) void zero_bss(void)
+{
+    uint32_t *dst = _sbss;
+    __asm__ volatile(
+        "movs  r2, #0\n\t"
+        "movs  r3, #0\n\t"
+        "movs  r4, #0\n\t"
+        "movs  r5, #0\n\t"
+        "sub   r6, %1, #16\n"
+        "1:\n\t"
+        "cmp   %0, r6\n\t"
+        "bhi   2f\n\t"
+        "stmia %0!, {r2-r5}\n\t"
+        "b     1b\n"
+        "2:\n\t"
+        "cmp   %0, %1\n\t"
+        "bhs   3f\n\t"
+        "stmia %0!, {r2}\n\t"
+        "b     2b\n"
+        "3:\n"
+        : "+r"(dst)
+        : "r"(_ebss)
+        : "r2", "r3", "r4", "r5", "r6", "cc", "memory");
+}
+
 /* Runs before .data and .bss exist: it must not touch a global. */
 static __attribute__((noreturn, noinline)) void start_c_runtime(void)
 {
     for (uint32_t *src = _sidata, *dst = _sdata; dst < _edata;) {
         *dst++ = *src++;
     }
-    for (uint32_t *dst = _sbss; dst < _ebss;) {
-        *dst++ = 0u;
-    }
+    zero_bss();
     /* The application is entered with VTOR already set by the bootloader, but a debugger may start it
      * directly; each image points VTOR at its own table. */
     scb_set_vtor((uint32_t)(uintptr_t)vector_table);

@@ -1,7 +1,7 @@
 #include "text.h"
 
 /* Every line the bootloader prints starts here: with link-time optimisation GCC would copy this body into each caller
- * (140 bytes of the bootloader's 16 KB budget), so it stays one function. */
+ * (140 bytes of the bootloader's flash budget), so it stays one function. */
 __attribute__((noinline)) void text_init(text_t *text, char *buf, size_t cap)
 {
     text->buf = buf;

@@ -2,8 +2,14 @@
  * interrupts). Every handler is a weak alias of Default_Handler; a driver that serves an interrupt defines the
  * strong one (SysTick_Handler in systick.c, USART1_IRQHandler in usart1.c). The linker script places
  * .isr_vector first in the image, which is where VTOR and the bootloader expect it. */
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "backup.h"
+#include "boot_request.h"
+#include "cortex.h"
+#include "fault_record.h"
+#include "memory_map.h"
 #include "regs/nvic.h"
 #include "vector_table.h"
 
@@ -11,12 +17,42 @@ extern uint32_t _estack[];
 
 void Reset_Handler(void);
 
-/* An exception nobody serves stops here, with interrupts still masked by the active priority, so a debugger
- * shows the cause in IPSR; a running IWDG then resets the part. */
-void Default_Handler(void)
+/* The rest of Default_Handler, on a fresh stack: records the exception number and, when the stack pointer of the
+ * interrupted code held a whole exception frame in SRAM, the PC stacked there; then a system reset. SRAM2's alias
+ * at 0x20018000 continues SRAM1 (RM0351 §2.2), so both read as one range. Called from assembly only: `used` and
+ * `externally_visible` keep link-time optimisation from dropping or renaming it. */
+__attribute__((used, externally_visible, noreturn)) void fault_reset(uint32_t exc_return, uint32_t msp, uint32_t psp,
+                                                                     uint32_t ipsr)
 {
-    for (;;) {
-    }
+    /* EXC_RETURN bit 2: the interrupted code ran on the process stack (ARMv7-M B1.5.8). */
+    uint32_t sp = (exc_return & 4u) != 0u ? psp : msp;
+    bool usable = fault_record_frame_inside(sp, MM_SRAM1_BASE, MM_SRAM1_SIZE + MM_SRAM2_SIZE)
+               || fault_record_frame_inside(sp, MM_SRAM2_BASE, MM_SRAM2_SIZE);
+    uint32_t pc = usable ? ((const volatile uint32_t *)(uintptr_t)sp)[FAULT_RECORD_FRAME_PC] : 0u;
+    backup_write(FAULT_BKP_INDEX, fault_record_make(ipsr & 0x1FFu, usable, pc));
+    cortex_system_reset();
+}
+
+/* Every exception nobody serves: faults (HardFault, MemManage, BusFault, UsageFault), an NMI in the application,
+ * an interrupt enabled without a handler. The chip resets at once and the next boot banner names the cause
+ * (fault_record.h). In the bootloader a hang here would leave the board dead until a watchdog, if one runs, or a
+ * person pressed reset. The application links the same handler, on purpose: a faulting application is reset too,
+ * and the bootloader's boot-attempt rule counts every such start of an unconfirmed image, so one that faults before
+ * it confirms is not started again and again (boot_state.h); an application that wants to handle a fault itself
+ * defines the handler.
+ * Naked: the stack that faulted may be unusable (an overflow faults while stacking), so nothing is pushed before
+ * MSP points at the top of SRAM1 again; the registers that describe the exception are taken first. */
+__attribute__((naked)) void Default_Handler(void)
+{
+    __asm__ volatile(
+        "mov   r0, lr\n\t"
+        "mrs   r1, msp\n\t"
+        "mrs   r2, psp\n\t"
+        "mrs   r3, ipsr\n\t"
+        "movw  r12, #:lower16:_estack\n\t"
+        "movt  r12, #:upper16:_estack\n\t"
+        "mov   sp, r12\n\t"
+        "b     fault_reset\n\t");
 }
 
 #define DEFAULT_HANDLER __attribute__((weak, alias("Default_Handler")))

@@ -14,6 +14,7 @@ if (File.Exists(factory))
 {
     AnsiConsole.Write(SizeBench.Run(outDir));
     AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
+    AnsiConsole.Write(BootTimeBench.RunPerResetCause(factory));
     AnsiConsole.Write(UartUpdateBench.Run(outDir));
     AnsiConsole.Write(UsbUpdateBench.Run(outDir));
 }

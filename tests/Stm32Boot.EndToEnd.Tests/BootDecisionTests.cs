@@ -59,6 +59,23 @@ public class BootDecisionTests
         Assert.DoesNotContain(board.Uart.Lines, l => l.Text.StartsWith("L475 application"));
     }
 
+    [Theory]
+    [InlineData(1021u)]
+    [InlineData(1022u)]
+    [InlineData(1023u)]
+    public void An_image_whose_size_is_no_multiple_of_four_is_checked_to_its_last_byte(uint size)
+    {
+        // The CRC unit takes whole words, then the last one to three bytes one by one (platform/src/crc_unit.c).
+        var app = SyntheticApplications.With(Shipped.Settings.Version, size, SyntheticApplications.SleepForever);
+        using (var board = VirtualBoards.With(SyntheticApplications.Factory(app)))
+            Assert.StartsWith("boot: application ", board.PowerOnAndReadVerdict());
+
+        var last = Shipped.Map.Image.Base + size - 1;
+        app.Write(last, [(byte)(app.Read(last, 1, 0xFF)[0] ^ 0x01)]);
+        using var broken = VirtualBoards.With(SyntheticApplications.Factory(app));
+        Assert.Equal("stay: image CRC mismatch", broken.PowerOnAndReadVerdict());
+    }
+
     private static MemoryImage Break(string broken)
     {
         var map = Shipped.Map;

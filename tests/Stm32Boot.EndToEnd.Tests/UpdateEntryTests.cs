@@ -63,13 +63,21 @@ public class UpdateEntryTests
         Assert.Equal(Boots, board.NextVerdict());
     }
 
+    /// <summary>The board after a press of the reset button (NRST), the only reset that opens the window.</summary>
+    private static Board AfterResetButton(out UartLine banner)
+    {
+        Assert.True(Window > 0, "these tests need DoubleResetWindowMs > 0 in build/settings.json");
+        var board = BootedApplication();
+        var from = board.Uart.Lines.Count;
+        board.PressResetButton();
+        banner = board.RunUntilLine(VirtualBoards.Banner, 100 * Board.Millisecond, from);
+        return board;
+    }
+
     [Fact]
     public void A_second_reset_inside_the_window_keeps_the_bootloader()
     {
-        Assert.True(Window > 0, "these tests need DoubleResetWindowMs > 0 in build/settings.json");
-        using var board = VirtualBoards.With(Shipped.Factory());
-        board.PowerOn();
-        board.RunUntilLine(VirtualBoards.Banner, 100 * Board.Millisecond);
+        using var board = AfterResetButton(out _);
 
         board.RunFor(Window / 2);
         board.PressResetButton();
@@ -84,9 +92,7 @@ public class UpdateEntryTests
     [Fact]
     public void A_second_reset_after_the_window_boots_the_application()
     {
-        using var board = VirtualBoards.With(Shipped.Factory());
-        board.PowerOn();
-        var banner = board.RunUntilLine(VirtualBoards.Banner, 100 * Board.Millisecond);
+        using var board = AfterResetButton(out var banner);
 
         board.RunFor(banner.EndPs + Window + 50 * Board.Millisecond - board.NowPs);
         board.PressResetButton();
@@ -94,11 +100,41 @@ public class UpdateEntryTests
     }
 
     [Fact]
-    public void The_boot_waits_out_the_double_reset_window_and_no_longer()
+    public void After_the_reset_button_the_boot_waits_out_the_double_reset_window_and_no_longer()
+    {
+        using var board = BootedApplication();
+        board.PressResetButton();
+        var reset = board.Machine.Resets[^1].AtPs;
+        var verdict = board.RunUntilLine("^boot: ", 2 * Board.Second, board.Uart.Lines.Count);
+        Assert.InRange(verdict.StartPs - reset, Window, Window + 50 * Board.Millisecond);
+    }
+
+    [Fact]
+    public void A_cold_boot_does_not_wait_and_opens_no_window()
     {
         using var board = VirtualBoards.With(Shipped.Factory());
         board.PowerOn();
         var verdict = board.RunUntilLine("^boot: ", 2 * Board.Second);
-        Assert.InRange(verdict.StartPs, Window, Window + 50 * Board.Millisecond);
+        Assert.InRange(verdict.EndPs, 0ul, 15 * Board.Millisecond);
+
+        // A press right after a power-on is a first press, not a second one.
+        board.RunFor(5 * Board.Millisecond);
+        board.PressResetButton();
+        Assert.Equal(Boots, board.NextVerdict());
+    }
+
+    [Fact]
+    public void A_software_reset_neither_waits_nor_opens_the_window()
+    {
+        using var board = BootedApplication();
+        board.SendToUart("update\r");
+        Assert.Equal("stay: update requested by application", board.NextVerdict());
+        var reset = board.Machine.Resets[^1];
+        Assert.Equal(Machine.SoftwareResetReason, reset.Reason);
+        // The bootloader decided at once, and the reset button pressed within a window's time is a first press.
+        Assert.True(board.NowPs - reset.AtPs < 15 * Board.Millisecond, $"the verdict came {(board.NowPs - reset.AtPs) / 1e9:F1} ms after the reset");
+        board.RunFor(Window / 4);
+        board.PressResetButton();
+        Assert.Equal(Boots, board.NextVerdict());
     }
 }

@@ -20,15 +20,12 @@ public class UsbPowerCutTests(ITestOutputHelper output)
 {
     private static readonly FirmwareVersion Old = UpdateImages.Old, New = UpdateImages.New;
     private const uint SmallImageSize = 1024;
-    /// <summary>Its reset handler: WFI, then B back to it (Thumb, little-endian halfwords 0xBF30 0xE7FD).</summary>
-    private static readonly byte[] SleepForever = [0x30, 0xBF, 0xFD, 0xE7];
-    private const int ResetHandlerOffset = 0x100;
 
     [Fact]
     public void A_cut_after_any_flash_operation_of_a_USB_update_never_starts_a_partial_image_and_the_drive_left_in_finishes_it()
     {
         using var drives = new UsbDrives();
-        var update = SleepingApplication(New, SmallImageSize);
+        var update = SyntheticApplications.With(New, SmallImageSize, SyntheticApplications.SleepForever);
         var disk = drives.WithFirmware(update, fatBits: 16);
         var factory = Shipped.FactoryWith(Old);
         var clock = Stopwatch.StartNew();
@@ -57,31 +54,11 @@ public class UsbPowerCutTests(ITestOutputHelper output)
         Assert.Equal([total], booted);
     }
 
-    /// <summary>
-    /// The smallest application that passes the boot check and does something checkable: the demo application's
-    /// initial stack pointer, a reset handler that sleeps forever, deterministic bytes that are not the erased value
-    /// everywhere else (so every double word is programmed), and the demo's header stamped for this image.
-    /// </summary>
-    private static MemoryImage SleepingApplication(FirmwareVersion version, uint imageSize)
-    {
-        var demo = UpdateImages.Application(version);
-        var bytes = new byte[imageSize];
-        for (var i = 0; i < bytes.Length; i++) bytes[i] = (byte)(i * 7 + 1);
-        demo.Read(Shipped.Map.Image.Base, 4, 0xFF).CopyTo(bytes, 0);
-        BitConverter.GetBytes(Shipped.Map.Image.Base + ResetHandlerOffset + 1).CopyTo(bytes, 4);
-        SleepForever.CopyTo(bytes, ResetHandlerOffset);
-        var header = ImageVariants.ReadHeader(demo) with { ImageSize = imageSize, ImageCrc32 = ImageCrc.Compute(bytes) };
-        var image = new MemoryImage();
-        image.Write(Shipped.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
-        image.Write(Shipped.Map.Image.Base, bytes);
-        return image;
-    }
-
     /// <summary>The sleeping application runs: the CPU waits in its reset handler.</summary>
     private static bool RunsSleepingApplication(Board board)
     {
         board.RunFor(10 * Board.Millisecond);
-        return board.Machine.ReadCpu().Pc - (Shipped.Map.Image.Base + ResetHandlerOffset) < (uint)SleepForever.Length;
+        return SyntheticApplications.Runs(board, SyntheticApplications.SleepForever);
     }
 
     /// <summary>Flash operations of one complete USB update from the old application, which the update then boots.</summary>

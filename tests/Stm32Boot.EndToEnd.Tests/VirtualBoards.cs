@@ -29,7 +29,8 @@ public static class VirtualBoards
         var from = board.Uart.Lines.Count;
         var banner = board.RunUntilLine(Banner, 100 * Board.Millisecond, from);
         var fromVerdict = IndexOf(board, banner) + 1;
-        // The verdict follows the image check, which overlaps the double-reset window (up to a second).
+        // The verdict follows the image check and, after the reset button (NRST), the double-reset window that the
+        // check overlaps (up to a second); other resets do not wait.
         return board.RunUntilLine("^(boot|stay): ", 2 * Board.Second, fromVerdict).Text;
     }
 

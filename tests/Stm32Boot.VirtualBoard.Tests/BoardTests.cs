@@ -66,6 +66,65 @@ public sealed class BoardTests
     }
 
     [Fact]
+    public void Each_kind_of_reset_leaves_its_own_flags_in_RCC_CSR_with_PINRSTF_as_RM0351_describes()
+    {
+        // RM0351 §6.1.2: every internal reset also drives NRST, so PINRSTF comes with each; §6.4.30: the flags stay
+        // until RMVF. Every boot records the flags in RESULT[1 + boot] and clears them; boot 1 resets by software,
+        // boot 2 starts the IWDG and lets it expire (512 ms with its reset values).
+        var fw = TestFirmware.Build("""
+            int main(void)
+            {
+                uint32_t boot = RESULT[0]++;
+                RESULT[1 + boot] = REG(0x40021094) & 0xFF000000u;
+                REG(0x40021094) |= 1u << 23;
+                if (boot == 1) SCB_AIRCR = (0x05FAu << 16) | (1u << 2);
+                if (boot == 2) REG(0x40003000) = 0xCCCC;
+                for (;;) __asm volatile("wfi");
+            }
+            """);
+        using var board = Boot(fw);
+        board.RunFor(Board.Millisecond);
+        board.PressResetButton();
+        board.RunFor(Board.Second, () => Result(board, 0) == 4);
+
+        const uint PINRSTF = 1u << 26, BORRSTF = 1u << 27, SFTRSTF = 1u << 28, IWDGRSTF = 1u << 29;
+        Assert.Equal(4u, Result(board, 0));
+        Assert.Equal(PINRSTF | BORRSTF, Result(board, 1));   // power-on
+        Assert.Equal(PINRSTF, Result(board, 2));             // the NRST pin alone
+        Assert.Equal(PINRSTF | SFTRSTF, Result(board, 3));   // SCB_AIRCR.SYSRESETREQ
+        Assert.Equal(PINRSTF | IWDGRSTF, Result(board, 4));  // IWDG expiry
+
+        // A power cut is a power-on reset: SRAM lost, the flags a power-on's.
+        board.Machine.RequestPowerCut("test");
+        board.RunFor(Board.Millisecond, () => Result(board, 0) == 1);
+        Assert.Equal(PINRSTF | BORRSTF, Result(board, 1));
+    }
+
+    [Fact]
+    public void A_debugger_write_sets_an_interrupt_pending_that_the_core_takes()
+    {
+        var fw = TestFirmware.Build("""
+            void IRQ3_Handler(void) { RESULT[1]++; RESULT[0] = 0xD0DE; }
+            int main(void)
+            {
+                for (;;) __asm volatile("wfi");
+            }
+            """);
+        using var board = Boot(fw);
+        board.RunFor(Board.Millisecond);
+        Assert.Equal(0u, Result(board, 0));
+
+        board.Machine.DebugWrite(0xE000_E100, 1u << 3);   // NVIC_ISER0: IRQ 3 enabled
+        board.Machine.DebugWrite(0xE000_E200, 1u << 3);   // NVIC_ISPR0: and pending
+        board.RunFor(Board.Millisecond, () => Result(board, 0) == 0xD0DE);
+
+        Assert.Equal(1u, Result(board, 1));
+        board.Machine.DebugWrite(TestFirmware.ResultsBase + 8, 0x1234_5678);
+        Assert.Equal(0x1234_5678u, Result(board, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => board.Machine.DebugWrite(Machine.FlashBase, 0));
+    }
+
+    [Fact]
     public void A_power_cut_after_the_second_flash_operation_leaves_exactly_two_double_words_programmed()
     {
         var fw = TestFirmware.Build("""

@@ -13,6 +13,8 @@ static const char *decision_name(entry_decision_t d)
         [ENTRY_STAY_BUTTON_HELD] = "STAY_BUTTON_HELD",
         [ENTRY_STAY_DOUBLE_RESET] = "STAY_DOUBLE_RESET",
         [ENTRY_STAY_NO_HEADER] = "STAY_NO_HEADER",
+        [ENTRY_STAY_NOT_CONFIRMED] = "STAY_NOT_CONFIRMED",
+        [ENTRY_STAY_START_NOT_RECORDED] = "STAY_START_NOT_RECORDED",
         [ENTRY_STAY_IMAGE_REJECTED] = "STAY_IMAGE_REJECTED",
     };
     return names[d];
@@ -84,11 +86,36 @@ static void boots_only_when_accepted_and_unasked(void)
 static void check_reason(entry_decision_t decision, image_status_t image, uint32_t board_id, const char *expected)
 {
     image_header_t header = { .board_id = board_id };
+    entry_inputs_t in = { .image = image, .boot_state = { .trial = true, .starts = 3u } };
     char buf[64];
     text_t text;
     text_init(&text, buf, sizeof buf);
-    entry_reason_write(&text, decision, image, &header);
+    entry_reason_write(&text, decision, &in, &header);
     CHECK_EQ_STR(expected, buf);
+}
+
+/* An accepted image in trial starts boot_attempts times; every explicit request still wins; 0 turns the rule off,
+ * and a confirmed image (or one programmed by a programmer: no trial marker) is never held back. */
+static void the_boot_attempt_rule(void)
+{
+    for (uint32_t attempts = 0; attempts <= BOOT_STATE_MAX_ATTEMPTS; attempts++) {
+        for (uint32_t starts = 0; starts <= BOOT_STATE_MAX_ATTEMPTS; starts++) {
+            for (int trial = 0; trial < 2; trial++) {
+                entry_inputs_t in = {
+                    .image = IMAGE_OK,
+                    .boot_attempts = attempts,
+                    .boot_state = { .trial = trial != 0, .starts = starts },
+                };
+                bool held = attempts != 0u && trial && starts >= attempts;
+                CHECK_DECISION(held ? ENTRY_STAY_NOT_CONFIRMED : ENTRY_BOOT, entry_policy_decide(&in));
+                in.button_held = true;
+                CHECK_DECISION(ENTRY_STAY_BUTTON_HELD, entry_policy_decide(&in));
+                in.button_held = false;
+                in.image = IMAGE_CRC_MISMATCH;
+                CHECK_DECISION(ENTRY_STAY_IMAGE_REJECTED, entry_policy_decide(&in));
+            }
+        }
+    }
 }
 
 static void reason_texts(void)
@@ -102,12 +129,15 @@ static void reason_texts(void)
     check_reason(ENTRY_STAY_IMAGE_REJECTED, IMAGE_RESET_VECTOR_NOT_THUMB, 0u, "reset vector not Thumb");
     check_reason(ENTRY_STAY_IMAGE_REJECTED, IMAGE_WRONG_BOARD_ID, 0x04150002u, "wrong board id 0x04150002");
     check_reason(ENTRY_STAY_IMAGE_REJECTED, IMAGE_WRONG_BOARD_ID, 0xDEADBEEFu, "wrong board id 0xDEADBEEF");
+    check_reason(ENTRY_STAY_NOT_CONFIRMED, IMAGE_OK, 0u, "application not confirmed after 3 starts");
+    check_reason(ENTRY_STAY_START_NOT_RECORDED, IMAGE_OK, 0u, "start not recorded (flash error)");
 }
 
 int main(void)
 {
     RUN_TEST(truth_table);
     RUN_TEST(boots_only_when_accepted_and_unasked);
+    RUN_TEST(the_boot_attempt_rule);
     RUN_TEST(reason_texts);
     return check_summary();
 }

@@ -181,6 +181,23 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         return span.ToArray();
     }
 
+    /// A 32-bit write through the debug port (SWD, the ST-LINK's AHB access port), as a debugger attached to a
+    /// running board makes it: SRAM, or a register of a modelled peripheral or of the core's private bus (NVIC, SCB),
+    /// with the register's side effects. A debugger can, for example, set an interrupt pending the firmware never
+    /// serves. The flash array is not written this way (it needs the FLASH programming sequence).
+    public void DebugWrite(uint address, uint value)
+    {
+        if (IsRam(address, 4) && TryHostMemory(address, 4, out var span))
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span, value);
+            return;
+        }
+        if (!_bus.TryFind(address, out var peripheral) || address - peripheral.Base > peripheral.Size - 4)
+            throw new ArgumentOutOfRangeException(nameof(address), $"0x{address:X8} is neither SRAM nor a modelled register: the debug port cannot write it here.");
+        peripheral.Write(address - peripheral.Base, 4, value);
+        RequestStop();
+    }
+
     /// Writes SRAM bytes from the host (test set-up).
     public void WriteSram(uint address, ReadOnlySpan<byte> bytes)
     {

@@ -28,10 +28,13 @@ public sealed partial class BuildSettings
     /// <summary>As for the double-reset window: more than a minute of every boot is not what anyone means.</summary>
     public const uint MaxUsbBootWindowMs = 60_000;
 
+    /// <summary>The header page's boot-attempt state has room for seven start marks (bootloader/core/boot_state.h).</summary>
+    public const uint MaxBootAttempts = 7;
+
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -63,6 +66,10 @@ public sealed partial class BuildSettings
     /// <summary>0: the USB drive is read in update mode only; otherwise every boot that would start the application
     /// first polls USB this long.</summary>
     public required uint UsbBootWindowMs { get; init; }
+
+    /// <summary>How many times the bootloader starts an image it installed before the image confirms itself
+    /// (boot_confirm()); then it stays in update mode. 0 turns the rule off: nothing is marked or counted.</summary>
+    public required uint BootAttempts { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -148,6 +155,11 @@ public sealed partial class BuildSettings
                                          "so the window would close before a drive could be read. Use 0 (the drive is read in update mode only) " +
                                          $"or {MinUsbBootWindowMs} to {MaxUsbBootWindowMs}.");
 
+        var attempts = Property(root, "BootAttempts", "");
+        if (attempts.ValueKind != JsonValueKind.Number || !attempts.TryGetUInt32(out var bootAttempts) || bootAttempts > MaxBootAttempts)
+            throw new Stm32BootException($"BootAttempts {attempts.GetRawText()} must be a whole number from 0 (off: every accepted image starts, " +
+                                         $"nothing is counted) to {MaxBootAttempts} (the starts an unconfirmed image gets).");
+
         return new BuildSettings
         {
             SourceName = sourceName,
@@ -162,6 +174,7 @@ public sealed partial class BuildSettings
             UsbFirmwareName = UsbFirmwareName.Parse(String(root, "UsbFirmwareName", ""), "UsbFirmwareName"),
             AllowDowngrade = allowDowngrade.GetBoolean(),
             UsbBootWindowMs = usbWindowMs,
+            BootAttempts = bootAttempts,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

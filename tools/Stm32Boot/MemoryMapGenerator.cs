@@ -83,6 +83,7 @@ public static class MemoryMapGenerator
         // 0 or 1 rather than true/false: C code tests it with #if and != 0 without needing stdbool.h.
         text.Append($"#define ALLOW_DOWNGRADE {(settings.AllowDowngrade ? 1 : 0)}\n");
         text.Append($"#define USB_BOOT_WINDOW_MS {settings.UsbBootWindowMs}u\n");
+        text.Append($"#define BOOT_ATTEMPTS {settings.BootAttempts}u\n");
         text.Append("\n#endif /* BUILD_CONFIG_H */\n");
         return text.ToString();
     }

@@ -28,6 +28,7 @@ REG_OFFSET_ASSERT(crc_regs_t, POL, 0x14);
 #define CRC_CR_POLYSIZE_32     (0u << CRC_CR_POLYSIZE_Pos)
 #define CRC_CR_REV_IN_Pos      5u
 #define CRC_CR_REV_IN_BYTE     (1u << CRC_CR_REV_IN_Pos)
+#define CRC_CR_REV_IN_WORD     (3u << CRC_CR_REV_IN_Pos)
 #define CRC_CR_REV_OUT         (1u << 7)
 
 #define CRC_POL_CRC32          0x04C11DB7u

@@ -89,9 +89,20 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 #define RCC_CR_PLLSAI1ON       (1u << 26)
 #define RCC_CR_PLLSAI1RDY      (1u << 27)
 
-/* RCC_CSR: MSISRANGE is the MSI range used after reset while RCC_CR.MSIRGSEL = 0. */
+/* RCC_CSR (RM0351 §6.4.30): MSISRANGE is the MSI range used after reset while RCC_CR.MSIRGSEL = 0. The reset
+ * flags survive every reset but a power reset and stay set until RMVF clears them all. */
 #define RCC_CSR_MSISRANGE_Pos  8u
 #define RCC_CSR_MSISRANGE_Msk  (0xFu << RCC_CSR_MSISRANGE_Pos)
+#define RCC_CSR_RMVF           (1u << 23)
+#define RCC_CSR_FWRSTF         (1u << 24)  /* firewall */
+#define RCC_CSR_OBLRSTF        (1u << 25)  /* option byte loader (FLASH_CR.OBL_LAUNCH) */
+#define RCC_CSR_PINRSTF        (1u << 26)  /* NRST pin: also set by every internal reset, which drives the pin */
+#define RCC_CSR_BORRSTF        (1u << 27)  /* brown-out reset, power-on included */
+#define RCC_CSR_SFTRSTF        (1u << 28)  /* SCB_AIRCR.SYSRESETREQ */
+#define RCC_CSR_IWDGRSTF       (1u << 29)
+#define RCC_CSR_WWDGRSTF       (1u << 30)
+#define RCC_CSR_LPWRRSTF       (1u << 31)  /* Stop/Standby/Shutdown entered while an nRST_xxx option bit forbids it */
+#define RCC_CSR_RESET_FLAGS    0xFF000000u
 
 /* RCC_CFGR */
 #define RCC_CFGR_SW_Pos        0u

@@ -46,6 +46,21 @@ public sealed class IwdgTests
     }
 
     [Fact]
+    public void Refreshed_reports_each_reload_of_a_running_watchdog_only()
+    {
+        var refreshes = 0;
+        _bench.Models.Iwdg.Refreshed += () => refreshes++;
+        _bench.Write(KR, 0xAAAA);               // not running: the key is ignored
+        Assert.Equal(0, refreshes);
+
+        _bench.Write(KR, 0xCCCC);
+        _bench.Write(KR, 0xAAAA);
+        _bench.Write(KR, 0x5555);               // unlock: no reload
+        _bench.Write(KR, 0xAAAA);
+        Assert.Equal(2, refreshes);
+    }
+
+    [Fact]
     public void Timeout_is_reload_plus_one_counts_of_prescaler_over_LSI()
     {
         var started = _bench.Clock.NowPs;

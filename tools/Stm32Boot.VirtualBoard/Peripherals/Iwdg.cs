@@ -37,6 +37,9 @@ public sealed class Iwdg : MmioPeripheral
 
     public bool Running { get; private set; }
 
+    /// The firmware reloaded the running counter with the key 0xAAAA (a test sees where it does that from).
+    public event Action? Refreshed;
+
     /// PR: 0 = /4, 1 = /8 ... 6 and 7 = /256 (RM0351 §32.4.2).
     public uint Prescaler => 4u << (int)Math.Min(_pr, 6);
 
@@ -115,6 +118,7 @@ public sealed class Iwdg : MmioPeripheral
                     break;
                 }
                 Reload();
+                Refreshed?.Invoke();
                 break;
         }
     }

@@ -1,4 +1,4 @@
-// The reset-cause flags of RCC_CSR (RM0351 §6.4.29), at their bit positions.
+// The reset-cause flags of RCC_CSR (RM0351 §6.4.30), at their bit positions.
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 [Flags]
