@@ -88,12 +88,22 @@ static flash_status_t take_errors(void)
     return FLASH_OK;
 }
 
-/* The data and instruction caches may still hold what the page read before an erase or a program; they can
- * only be reset while disabled. */
-static void flush_caches(void)
+/* ES0250 (STM32L47x/L48x errata), "Data cache might be corrupted during Flash memory read-while-write operation":
+ * a data read from one bank while the other is erased or programmed (the literal pools of this code in bank 1
+ * during a bank-2 operation) may leave wrong data in the data cache. ST's HAL (HAL_FLASH_Program,
+ * HAL_FLASHEx_Erase) and Zephyr's STM32L4 flash driver switch the cache off for the operation; so does this code,
+ * the instruction cache with it, as the HAL does for an erase. Returns the caches that were on. */
+static uint32_t caches_off(void)
 {
     uint32_t enabled = FLASH->ACR & (FLASH_ACR_ICEN | FLASH_ACR_DCEN);
     FLASH->ACR &= ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+    return enabled;
+}
+
+/* Both caches may hold what the page read before the operation (and the data cache what the erratum left); they
+ * can only be reset while disabled (RM0351, FLASH_ACR), so before they are switched back on. */
+static void caches_on(uint32_t enabled)
+{
     FLASH->ACR |= FLASH_ACR_ICRST | FLASH_ACR_DCRST;
     FLASH->ACR &= ~(FLASH_ACR_ICRST | FLASH_ACR_DCRST);
     FLASH->ACR |= enabled;
@@ -114,6 +124,7 @@ flash_status_t flash_erase_page(uint32_t page)
 
     wait_not_busy();
     clear_errors();
+    uint32_t caches = caches_off();
     FLASH->CR = (FLASH->CR & ~(FLASH_CR_PNB_Msk | FLASH_CR_BKER | FLASH_CR_PG))
               | FLASH_CR_PER | (pnb << FLASH_CR_PNB_Pos) | (bank2 ? FLASH_CR_BKER : 0u);
     FLASH->CR |= FLASH_CR_STRT;
@@ -121,7 +132,7 @@ flash_status_t flash_erase_page(uint32_t page)
     FLASH->CR &= ~(FLASH_CR_PER | FLASH_CR_PNB_Msk | FLASH_CR_BKER);
 
     flash_status_t status = take_errors();
-    flush_caches();
+    caches_on(caches);
     return status;
 }
 
@@ -138,6 +149,7 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
     flash_status_t status = FLASH_OK;
     wait_not_busy();
     clear_errors();
+    uint32_t caches = caches_off();
     FLASH->CR |= FLASH_CR_PG;
     for (size_t offset = 0; offset < len && status == FLASH_OK; offset += FLASH_DOUBLE_WORD) {
         /* A double word is two word writes, low address first; the source may be unaligned. */
@@ -152,6 +164,6 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
         status = take_errors();
     }
     FLASH->CR &= ~FLASH_CR_PG;
-    flush_caches();
+    caches_on(caches);
     return status;
 }

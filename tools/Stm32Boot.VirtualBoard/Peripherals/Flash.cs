@@ -444,6 +444,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             return;
         }
         _fastRow = new FastRow(offset, Board.Clock.NowPs);
+        CheckDataCacheOff(FastRowInfo(_fastRow));
         StallBanks(FastRowInfo(_fastRow), true);
         OperationStarted?.Invoke(FastRowInfo(_fastRow));
         AcceptFastWord(value);
@@ -511,6 +512,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         var info = new FlashOperation(kind, ArrayBase + offset, length, now, now + durationPs);
         var operation = new PendingOperation(info, content);
         _operation = operation;
+        CheckDataCacheOff(info);
         StallBanks(info, true);
         OperationStarted?.Invoke(operation.Info);
         _operationTimer.Arm(operation.Info.EndPs, () =>
@@ -529,6 +531,19 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             _cr &= ~FLASH_CR_STRT;
             Complete(operation.Info, success: true);
         });
+    }
+
+    /// ES0250 (STM32L47x/L48x errata) "Data cache might be corrupted during Flash memory read-while-write
+    /// operation": a data read of one bank while the other is erased or programmed can leave wrong data in the data
+    /// cache. The workaround (ST's HAL, Zephyr's STM32L4 driver) keeps FLASH_ACR.DCEN = 0 for the whole operation and
+    /// resets the cache (DCRST) before enabling it again. The board does not model the cache's contents, so it
+    /// reports the hazard itself: any operation started with the data cache on.
+    private void CheckDataCacheOff(FlashOperation operation)
+    {
+        if ((_acr & FLASH_ACR_DCEN) == 0) return;
+        Board.Fault($"FLASH: {operation.Kind} at 0x{operation.Address:X8} started with FLASH_ACR.DCEN = 1. Errata ES0250 " +
+                    "\"Data cache might be corrupted during Flash memory read-while-write operation\": clear DCEN before " +
+                    "every erase or program, reset the data cache (DCRST) while it is off, and enable it again after.");
     }
 
     /// The banks an operation works in: reads from them stall until it ends (the other bank stays readable).
