@@ -12,6 +12,7 @@
 #include "gpio.h"
 #include "image_check.h"
 #include "memory_map.h"
+#include "protection.h"
 #include "rcc.h"
 #include "systick.h"
 #include "text.h"
@@ -44,6 +45,8 @@ int main(void)
 {
     rcc_sysclk_to_pll();
     systick_start_1khz(update_mode_tick);
+    /* Before this boot's requests are taken: programming the option bytes ends in a reset. */
+    protection_enforce(RCC->CSR);
 
     entry_inputs_t inputs = { 0 };
     inputs.update_requested = boot_request_take();

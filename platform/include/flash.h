@@ -34,8 +34,17 @@ const char *flash_status_text(flash_status_t status);
  * requires before a clock change relies on it. */
 void flash_set_latency(uint32_t wait_states);
 
+/* FLASH_CR: the key sequence (RM0351 §3.3.5); a wrong key locks it until the next reset. flash_lock() sets LOCK,
+ * which sets OPTLOCK too. */
 flash_status_t flash_unlock(void);
 void flash_lock(void);
+
+/* The steps every operation shares, for the option bytes (option_bytes.c): wait for FLASH_SR.BSY to clear; clear the
+ * error flags an earlier operation left, which would make the next one fail with PGSERR (RM0351, erase and
+ * programming sequences); read and clear them after an operation, reporting the first one set. */
+void flash_wait_idle(void);
+void flash_clear_errors(void);
+flash_status_t flash_take_errors(void);
 
 /* Global page number 0..511 (bank 2 starts at page 256). Needs flash_unlock(). */
 flash_status_t flash_erase_page(uint32_t page);

@@ -19,6 +19,7 @@ public static class TestSettings
           "UsbFirmwareName": "FIRMWARE.HEX",
           "AllowDowngrade": false,
           "UsbBootWindowMs": 0,
+          "Protection": "none",
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

@@ -31,7 +31,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "Protection", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -62,6 +62,9 @@ public sealed partial class BuildSettings
     /// <summary>0: the USB drive is read in update mode only; otherwise every boot that would start the application
     /// first polls USB this long.</summary>
     public required uint UsbBootWindowMs { get; init; }
+
+    /// <summary>What the bootloader programs into the option bytes at its first boot (write and read protection).</summary>
+    public required Protection Protection { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -147,6 +150,12 @@ public sealed partial class BuildSettings
                                          "so the window would close before a drive could be read. Use 0 (the drive is read in update mode only) " +
                                          $"or {MinUsbBootWindowMs} to {MaxUsbBootWindowMs}.");
 
+        var protectionText = String(root, "Protection", "");
+        if (!ProtectionNames.TryParse(protectionText, out var protection))
+            throw new Stm32BootException($"Protection '{protectionText}' is not one of {string.Join(", ", ProtectionNames.All.Select(n => $"\"{n}\""))} " +
+                                         "(none: option bytes left alone; wrp: the bootloader's pages write-protected; wrp+rdp1: and read " +
+                                         "protection level 1; level 2 is never set, it cannot be undone).");
+
         return new BuildSettings
         {
             SourceName = sourceName,
@@ -161,6 +170,7 @@ public sealed partial class BuildSettings
             UsbFirmwareName = UsbFirmwareName.Parse(String(root, "UsbFirmwareName", ""), "UsbFirmwareName"),
             AllowDowngrade = allowDowngrade.GetBoolean(),
             UsbBootWindowMs = usbWindowMs,
+            Protection = protection,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

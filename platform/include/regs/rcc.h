@@ -92,6 +92,8 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 /* RCC_CSR: MSISRANGE is the MSI range used after reset while RCC_CR.MSIRGSEL = 0. */
 #define RCC_CSR_MSISRANGE_Pos  8u
 #define RCC_CSR_MSISRANGE_Msk  (0xFu << RCC_CSR_MSISRANGE_Pos)
+/* RCC_CSR.OBLRSTF: the last reset came from the option byte loader (FLASH_CR.OBL_LAUNCH). */
+#define RCC_CSR_OBLRSTF        (1u << 25)
 
 /* RCC_CFGR */
 #define RCC_CFGR_SW_Pos        0u

@@ -13,5 +13,7 @@
 #define USB_FIRMWARE_NAME "FIRMWARE.HEX"
 #define ALLOW_DOWNGRADE 0
 #define USB_BOOT_WINDOW_MS 0u
+#define PROTECT_WRP 0
+#define PROTECT_RDP1 0
 
 #endif /* BUILD_CONFIG_H */
