@@ -50,7 +50,7 @@ static void report_overlaps(const protection_config_t *config, const option_byte
         text_t *text = line_start(&line);
         wrp_pages(text, first, last);
         text_str(text, i < 2u ? " of bank 1" : " of bank 2");
-        text_str(text, " overlap the application region: updates there fail (WRPERR)");
+        text_str(text, " overlap the application: updates there fail (WRPERR)");
         print(text->buf);
     }
 }

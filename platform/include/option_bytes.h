@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "flash.h"
+#include "flash_status.h"
 
 typedef struct {
     uint32_t optr;
