@@ -17,6 +17,8 @@ typedef struct {
 
 /* The option registers as they read after a reset: the values loaded at the last power-on or OBL_LAUNCH. */
 void option_bytes_read(option_bytes_t *options);
+/* FLASH_OPTR.RDP is not 0xAA: read protection level 1 or 2 in force (RM0351 §3.5.1). */
+bool option_bytes_read_protected(void);
 /* FLASH_SR.OPTVERR: the last loading found a value that did not match its complement and forced RM0351's default. */
 bool option_bytes_load_failed(void);
 /* Writes the registers and programs them into the option bytes (about 45 ms). They take effect only when loaded. */

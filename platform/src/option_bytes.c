@@ -11,6 +11,11 @@ void option_bytes_read(option_bytes_t *options)
     options->wrp[3] = FLASH->WRP2BR;
 }
 
+bool option_bytes_read_protected(void)
+{
+    return (FLASH->OPTR & FLASH_OPTR_RDP_Msk) != FLASH_OPTR_RDP_LEVEL0;
+}
+
 bool option_bytes_load_failed(void)
 {
     return (FLASH->SR & FLASH_SR_OPTVERR) != 0u;
