@@ -1,5 +1,6 @@
 #include "option_bytes.h"
 
+#include "flash.h"
 #include "regs/flash.h"
 
 void option_bytes_read(option_bytes_t *options)
