@@ -88,8 +88,11 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     private FastRow? _fastRow;
     /// Array offsets of the double words whose ECC does not match their data. Like the array, they outlive resets.
     private readonly HashSet<uint> _eccErrors = new();
-    /// Pages (by number) whose CPU reads the board routes through ReadArray.
-    private readonly HashSet<uint> _checkedPages = new();
+    /// Pages (by number) holding a double word whose ECC does not match.
+    private readonly HashSet<uint> _eccPages = new();
+    /// The flash ranges (array offset, length) whose CPU reads the board routes through ReadArray: runs of pages with
+    /// a bad ECC or inside a PCROP area, as few as possible (the emulator takes a limited number of remapped ranges).
+    private readonly List<(uint Offset, uint Length)> _checkedRuns = new();
 
     /// The option-byte pages; like the array they outlive resets and power cycles. Factory-fresh at first.
     private readonly OptionByteFlash _optionFlash = new(OptionBytes.Factory);
@@ -167,7 +170,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     {
         (_loaded, _optionLoadError) = _optionFlash.Load();
         _optionRegisters = _loaded;
-        RefreshProtectedReads();
+        RefreshCheckedReads();
         CheckOptionsModelled();
     }
 
@@ -516,10 +519,23 @@ public sealed class Flash : MmioPeripheral, IFlashBus
                doubleWord >= area.First && doubleWord <= area.Last;
     }
 
-    /// The pages of the loaded PCROP areas are read through ReadArray, which stops the run (see there).
-    private void RefreshProtectedReads()
+    /// Routes reads of every page with a bad ECC or inside a loaded PCROP area through ReadArray (see there), in
+    /// runs of consecutive pages, and gives the rest back to plain memory.
+    private void RefreshCheckedReads()
     {
-        for (var page = 0u; page < 2 * PagesPerBank; page++) RefreshCheckedPage(page);
+        var runs = new List<(uint Offset, uint Length)>();
+        for (var page = 0u; page < 2 * PagesPerBank; page++)
+        {
+            if (!_eccPages.Contains(page) && !PcropPage(page)) continue;
+            if (runs.Count > 0 && runs[^1].Offset + runs[^1].Length == page * PageSize)
+                runs[^1] = (runs[^1].Offset, runs[^1].Length + PageSize);
+            else
+                runs.Add((page * PageSize, PageSize));
+        }
+        foreach (var run in _checkedRuns.Except(runs).ToList()) Board.CheckFlashReads(ArrayBase + run.Offset, run.Length, false);
+        foreach (var run in runs.Except(_checkedRuns).ToList()) Board.CheckFlashReads(ArrayBase + run.Offset, run.Length, true);
+        _checkedRuns.Clear();
+        _checkedRuns.AddRange(runs);
     }
 
     private void StartErase()
@@ -798,18 +814,14 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         for (var doubleWord = offset & ~7u; doubleWord < offset + length; doubleWord += 8)
             if (bad) _eccErrors.Add(doubleWord);
             else _eccErrors.Remove(doubleWord);
-        for (var page = offset / PageSize; page <= (offset + length - 1) / PageSize; page++) RefreshCheckedPage(page);
-    }
-
-    /// A page is read through ReadArray while it holds a double word with a bad ECC or one of a PCROP area.
-    private void RefreshCheckedPage(uint page)
-    {
-        var pageStart = page * PageSize;
-        var check = PcropPage(page) || Enumerable.Range(0, (int)(PageSize / 8)).Any(i => _eccErrors.Contains(pageStart + 8u * (uint)i));
-        if (check == _checkedPages.Contains(page)) return;
-        if (check) _checkedPages.Add(page);
-        else _checkedPages.Remove(page);
-        Board.CheckFlashReads(ArrayBase + pageStart, PageSize, check);
+        var changed = false;
+        for (var page = offset / PageSize; page <= (offset + length - 1) / PageSize; page++)
+        {
+            var pageStart = page * PageSize;
+            var hasErrors = bad || Enumerable.Range(0, (int)(PageSize / 8)).Any(i => _eccErrors.Contains(pageStart + 8u * (uint)i));
+            changed |= hasErrors ? _eccPages.Add(page) : _eccPages.Remove(page);
+        }
+        if (changed) RefreshCheckedReads();
     }
 
     private void SetError(uint flags)
