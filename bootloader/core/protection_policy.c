@@ -13,7 +13,7 @@ typedef struct {
     char buf[96];
 } line_t;
 
-static text_t *line_start(line_t *line)
+static __attribute__((noinline)) text_t *line_start(line_t *line)
 {
     text_init(&line->text, line->buf, sizeof line->buf);
     text_str(&line->text, "protection: ");
@@ -26,7 +26,7 @@ static uint32_t rdp_level(uint32_t optr)
     return rdp == FLASH_OPTR_RDP_LEVEL0 ? 0u : rdp == FLASH_OPTR_RDP_LEVEL2 ? 2u : 1u;
 }
 
-static void wrp_pages(text_t *text, uint32_t first, uint32_t last)
+static __attribute__((noinline)) void wrp_pages(text_t *text, uint32_t first, uint32_t last)
 {
     text_str(text, "WRP pages ");
     text_u32(text, first);
@@ -50,7 +50,7 @@ static void report_overlaps(const protection_config_t *config, const option_byte
         text_t *text = line_start(&line);
         wrp_pages(text, first, last);
         text_str(text, i < 2u ? " of bank 1" : " of bank 2");
-        text_str(text, " overlap the application: updates there fail (WRPERR)");
+        text_str(text, " over the application: updates fail (WRPERR)");
         print(text->buf);
     }
 }
@@ -61,7 +61,7 @@ bool protection_policy_decide(const protection_config_t *config, const option_by
     line_t line;
     *wanted = *current;
     if (state.load_failed) {
-        text_str(line_start(&line), "option bytes failed their check at loading (OPTVERR): RM0351 defaults in force");
+        text_str(line_start(&line), "OPTVERR: option bytes loaded as RM0351's defaults");
         print(line.buf);
     }
     report_overlaps(config, current, print);
@@ -87,7 +87,7 @@ bool protection_policy_decide(const protection_config_t *config, const option_by
         text_u32(text, set_rdp ? 1u : level);
         text_str(text, set ? "" : " in force");
         if (config->mode == PROTECTION_WRP && level == 1u) {
-            text_str(text, " (left: level 0 would erase the flash)");
+            text_str(text, " (kept: level 0 erases the flash)");
         }
         print(text->buf);
     }
@@ -96,12 +96,12 @@ bool protection_policy_decide(const protection_config_t *config, const option_by
         return false;
     }
     if (level == 2u) {
-        text_str(line_start(&line), "RDP level 2 freezes the option bytes: left as they are");
+        text_str(line_start(&line), "RDP level 2: option bytes frozen");
         print(line.buf);
         return false;
     }
     if (state.after_reload) {
-        text_str(line_start(&line), "option bytes still differ after their reload: not programming them again");
+        text_str(line_start(&line), "option bytes differ after the reload: not programming again");
         print(line.buf);
         return false;
     }

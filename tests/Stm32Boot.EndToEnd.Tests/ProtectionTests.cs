@@ -284,7 +284,7 @@ public class ProtectionTests
             return;
         }
         RunToApplication(board);
-        Assert.Contains(board.Uart.Lines, l => l.Text.StartsWith("protection: option bytes failed their check at loading (OPTVERR)"));
+        Assert.Contains(board.Uart.Lines, l => l.Text == "protection: OPTVERR: option bytes loaded as RM0351's defaults");
         Assert.Equal(1, board.OptionBytes.RdpLevel);
         Assert.Equal((0u, 63u), Assert.Single(board.Peripherals.Flash.LoadedOptions.WrpAreas(1)));
     }
@@ -299,7 +299,7 @@ public class ProtectionTests
 
         Assert.True(run.ExitCode == 0, run.StandardError);
         Assert.Contains("protection: BFB2 set (ST's bootloader could start bank 2): clearing it", run.StandardOutput);
-        Assert.Contains("protection: WRP pages 10-20 of bank 2 overlap the application: updates there fail (WRPERR)", run.StandardOutput);
+        Assert.Contains("protection: WRP pages 10-20 of bank 2 over the application: updates fail (WRPERR)", run.StandardOutput);
         Assert.Contains("FLASH_WRP2BR    0xFF14FF0A", run.StandardError);
         Assert.Contains("BFB2 = 0, WRP bank 1: none, bank 2: pages 10-20", run.StandardError);
     }

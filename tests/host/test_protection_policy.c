@@ -83,7 +83,7 @@ static void wrp_leaves_level_1_alone_and_says_why(void)
     CHECK_TRUE(decide(PROTECTION_WRP, current, (protection_state_t){ 0 }, &wanted));
     CHECK_EQ_U32(0xFFEFF8BBu, wanted.optr);
     CHECK_EQ_U32(BOOT_PAGES, wanted.wrp[0]);
-    CHECK_EQ_STR("protection: setting WRP pages 0-63, RDP level 1 (left: level 0 would erase the flash)", lines[0]);
+    CHECK_EQ_STR("protection: setting WRP pages 0-63, RDP level 1 (kept: level 0 erases the flash)", lines[0]);
 }
 
 static void wrp_without_rdp_keeps_level_0(void)
@@ -100,7 +100,7 @@ static void a_wider_wrp1a_is_narrowed_to_exactly_the_bootloader(void)
     option_bytes_t wanted;
     CHECK_TRUE(decide(PROTECTION_WRP, current, (protection_state_t){ 0 }, &wanted));
     CHECK_EQ_U32(BOOT_PAGES, wanted.wrp[0]);
-    CHECK_EQ_STR("protection: WRP pages 0-127 of bank 1 overlap the application: updates there fail (WRPERR)",
+    CHECK_EQ_STR("protection: WRP pages 0-127 of bank 1 over the application: updates fail (WRPERR)",
                  lines[0]);
 }
 
@@ -110,7 +110,7 @@ static void an_area_over_the_application_is_reported_and_left(void)
     option_bytes_t wanted;
     CHECK_TRUE(!decide(PROTECTION_NONE, current, (protection_state_t){ 0 }, &wanted));
     CHECK_EQ_U32(0xFF0AFF02u, wanted.wrp[3]);
-    CHECK_EQ_STR("protection: WRP pages 2-10 of bank 2 overlap the application: updates there fail (WRPERR)",
+    CHECK_EQ_STR("protection: WRP pages 2-10 of bank 2 over the application: updates fail (WRPERR)",
                  lines[0]);
 }
 
@@ -119,7 +119,7 @@ static void nothing_is_programmed_again_after_the_reload(void)
     option_bytes_t wanted;
     CHECK_TRUE(!decide(PROTECTION_WRP_RDP1, factory, (protection_state_t){ .after_reload = true }, &wanted));
     CHECK_EQ_U32(2u, line_count);
-    CHECK_EQ_STR("protection: option bytes still differ after their reload: not programming them again", lines[1]);
+    CHECK_EQ_STR("protection: option bytes differ after the reload: not programming again", lines[1]);
 }
 
 static void level_2_freezes_the_option_bytes(void)
@@ -128,7 +128,7 @@ static void level_2_freezes_the_option_bytes(void)
     option_bytes_t wanted;
     CHECK_TRUE(!decide(PROTECTION_WRP_RDP1, current, (protection_state_t){ 0 }, &wanted));
     CHECK_EQ_STR("protection: setting WRP pages 0-63, RDP level 2", lines[1]);
-    CHECK_EQ_STR("protection: RDP level 2 freezes the option bytes: left as they are", lines[2]);
+    CHECK_EQ_STR("protection: RDP level 2: option bytes frozen", lines[2]);
 }
 
 /* After a power cut during OPTSTRT: RM0351's mismatch values (every user option 1, BOR_LEV 0, RDP level 1, no WRP). */
@@ -137,7 +137,7 @@ static void mismatch_values_are_reported_and_repaired_without_lowering_rdp(void)
     option_bytes_t current = { 0xFFFFF8FFu, { NO_AREA, NO_AREA, NO_AREA, NO_AREA } };
     option_bytes_t wanted;
     CHECK_TRUE(decide(PROTECTION_NONE, current, (protection_state_t){ .load_failed = true }, &wanted));
-    CHECK_EQ_STR("protection: option bytes failed their check at loading (OPTVERR): RM0351 defaults in force", lines[0]);
+    CHECK_EQ_STR("protection: OPTVERR: option bytes loaded as RM0351's defaults", lines[0]);
     CHECK_EQ_U32(0xFFEFF8FFu, wanted.optr);   /* BFB2 cleared, RDP stays at level 1 */
 }
 
