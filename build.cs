@@ -101,8 +101,13 @@ Task("Flash")
 Task("Variants")
     .Description("Firmware variants the end-to-end tests run besides out/factory.hex: out/variants/NAME/factory.hex.")
     .IsDependentOn("Package")
-    // UsbBootWindowMs is compiled in; 0 (the default) builds no window at all, so the tests need a build with one.
-    .Does(async () => await BuildVariant("usb-boot-window", "UsbBootWindowMs", 3000));
+    .Does(async () =>
+    {
+        // UsbBootWindowMs is compiled in; 0 (the default) builds no window at all, so the tests need a build with one.
+        await BuildVariant("usb-boot-window", "UsbBootWindowMs", 3000);
+        // The shipped Protection "none" never touches the option bytes; the tests need the bootloader that sets them.
+        await BuildVariant("protected", "Protection", "wrp+rdp1");
+    });
 
 Task("Test")
     .Description("Every test: host C (CTest), C# tools (xunit), virtual board and end to end on out/factory.hex.")
@@ -137,8 +142,9 @@ RunTarget(target);
 
 Task Stm32Boot(params string[] args) => Run("dotnet", new[] { toolsDll }.Concat(args).ToArray(), "stm32boot");
 
-// The shipped settings with one key changed; the bootloader rebuilt with them, merged with the shipped application.
-async Task BuildVariant(string name, string key, int value)
+// The shipped settings with one key changed (any JSON value: a number, a string...); the bootloader rebuilt with them,
+// merged with the shipped application.
+async Task BuildVariant(string name, string key, System.Text.Json.Nodes.JsonNode value)
 {
     var dir = $"{outDir}/variants/{name}";
     var variantSettings = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText(effectiveSettings))!;

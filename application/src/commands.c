@@ -152,14 +152,60 @@ static void cmd_erase_header(void)
     console_print_text_line(text);
 }
 
+/* Decimal digits only, no sign, below limit. */
+static bool parse_below(const char *text, uint32_t limit, uint32_t *value)
+{
+    uint32_t n = 0;
+    if (*text == '\0') {
+        return false;
+    }
+    for (; *text != '\0'; text++) {
+        if (*text < '0' || *text > '9' || n >= limit) {
+            return false;
+        }
+        n = n * 10u + (uint32_t)(*text - '0');
+    }
+    *value = n;
+    return n < limit;
+}
+
+/* Erases any page, the bootloader's included: what a stray or malicious application could do. With the setting
+ * Protection "wrp" the bootloader has write-protected its pages, and the erase fails with WRPERR. */
+static void cmd_erase_page(const char *arg)
+{
+    uint32_t page;
+    line_t line;
+    if (!parse_below(arg, FLASH_PAGE_COUNT, &page)) {
+        text_t *text = line_start(&line, "erase-page: give a page number from 0 to");
+        text_u32(text, FLASH_PAGE_COUNT - 1u);
+        text_str(text, ", not '");
+        text_str(text, arg);
+        text_char(text, '\'');
+        console_print_text_line(text);
+        return;
+    }
+    flash_status_t status = flash_unlock();
+    if (status == FLASH_OK) {
+        status = flash_erase_page(page);
+        flash_lock();
+    }
+    text_t *text = line_start(&line, "erase-page");
+    text_u32(text, page);
+    text_str(text, status == FLASH_OK ? ": erased" : " failed: ");
+    text_str(text, status == FLASH_OK ? "" : flash_status_text(status));
+    console_print_text_line(text);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
+    void (*run_with_arg)(const char *arg);  /* the commands that take one argument, after a space */
 } commands[] = {
-    { "version", cmd_version },
-    { "info", cmd_info },
-    { "update", cmd_update },
-    { "erase-header", cmd_erase_header },
+    { "version", cmd_version, NULL },
+    { "info", cmd_info, NULL },
+    { "update", cmd_update, NULL },
+    { "erase-header", cmd_erase_header, NULL },
+    { "erase-page N", NULL, cmd_erase_page },
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -169,11 +215,22 @@ void commands_run(const char *input)
     if (input[0] == '\0') {
         return;
     }
+    const char *space = strchr(input, ' ');
+    size_t name_len = space != NULL ? (size_t)(space - input) : strlen(input);
     for (size_t i = 0; i < COMMAND_COUNT; i++) {
-        if (strcmp(input, commands[i].name) == 0) {
-            commands[i].run();
-            return;
+        const char *name = commands[i].name;
+        bool takes_arg = commands[i].run_with_arg != NULL;
+        if (strncmp(input, name, name_len) != 0 || name[name_len] != (takes_arg ? ' ' : '\0')) {
+            continue;
         }
+        if (takes_arg) {
+            commands[i].run_with_arg(space != NULL ? space + 1 : "");
+        } else if (space == NULL) {
+            commands[i].run();
+        } else {
+            break; /* an argument to a command that takes none: unknown, as typed */
+        }
+        return;
     }
 
     line_t line;

@@ -1,4 +1,4 @@
-/* The console commands of the demo application: version, info, update, erase-header. */
+/* The console commands of the demo application: version, info, update, erase-header, erase-page N. */
 #ifndef COMMANDS_H
 #define COMMANDS_H
 

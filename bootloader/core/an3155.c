@@ -94,6 +94,11 @@ static void on_command(an3155_t *p, uint8_t complement)
         answer_get_id(p);
         return;
     case AN3155_CMD_READ_MEMORY:
+        if (p->config->read_protected) {
+            finish(p, AN3155_NACK);
+            return;
+        }
+        /* fall through */
     case AN3155_CMD_GO:
     case AN3155_CMD_WRITE_MEMORY:
         send_byte(p, AN3155_ACK);
@@ -122,9 +127,11 @@ static void go(an3155_t *p)
         finish(p, AN3155_NACK);
         return;
     }
-    /* Whatever the host wrote last completes the update now, if it completes it at all. */
-    (void)flash_writer_commit(p->writer);
-    if (flash_writer_check_flash(p->writer) != IMAGE_OK) {
+    /* Whatever the host wrote last completes the update now. A staged header that does not commit (its image is
+     * not in flash) is refused, not skipped: the ACK would start the old application as if the new one were in. */
+    flash_writer_status_t commit = flash_writer_commit(p->writer);
+    if ((commit != FLASH_WRITER_OK && commit != FLASH_WRITER_NOTHING_STAGED)
+        || flash_writer_check_flash(p->writer) != IMAGE_OK) {
         finish(p, AN3155_NACK);
         return;
     }

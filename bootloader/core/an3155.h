@@ -8,9 +8,13 @@
  *   0x02      Get ID: the product id (DBGMCU_IDCODE.DEV_ID, 0x415)
  *   0x11      Read Memory, 0x31 Write Memory: only inside the application header + image region. The bootloader
  *             is refused for reads too: its code is not the host's business, and one rule for reading and
- *             writing means everything a host may write it can verify and nothing else is exposed.
- *   0x21      Go: only to the header or image start, only when the image is accepted; the ACK leaves the line
- *             completely, then the chip resets and boots the application through the normal boot decision.
+ *             writing means everything a host may write it can verify and nothing else is exposed. Under read
+ *             protection (FLASH_OPTR.RDP != 0xAA) Read Memory is NACKed at once, as ST's own bootloader does
+ *             (AN3155, Read Memory command): a host then verifies by Go, below.
+ *   0x21      Go: only to the header or image start, only when the host's writes commit (the staged header
+ *             accepts the image in flash: the device checked the image CRC itself) and the image in flash is
+ *             accepted; the ACK leaves the line completely, then the chip resets and boots the application
+ *             through the normal boot decision. A Go ACK therefore means "verified by CRC and committed".
  *   0x44      Extended Erase: page list (global page numbers 0..511) inside the region; 0xFFFF erases every
  *             application page, 0xFFFE / 0xFFFD the application pages of bank 1 / bank 2. The header page is
  *             erased before the ACK; image pages read erased from the ACK on, but each is erased in flash only when
@@ -73,6 +77,7 @@ typedef struct an3155_port {
 typedef struct {
     uint16_t product_id;        /* Get ID */
     uint32_t bank2_first_page;  /* Extended Erase 0xFFFE / 0xFFFD */
+    bool read_protected;        /* RDP level 1 or 2: Read Memory is NACKed */
 } an3155_config_t;
 
 typedef enum {

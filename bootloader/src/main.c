@@ -17,6 +17,7 @@
 #include "image_check.h"
 #include "iwdg.h"
 #include "memory_map.h"
+#include "protection.h"
 #include "rcc.h"
 #include "reset_cause.h"
 #include "systick.h"
@@ -86,6 +87,8 @@ int main(void)
 {
     rcc_sysclk_to_pll();
     systick_start_1khz(update_mode_tick);
+    /* Before this boot's requests are taken: programming the option bytes ends in a reset. */
+    protection_enforce(RCC->CSR);
 
     /* Read once, then cleared, so the next reset's flags are its own; the application gets the value as read. */
     uint32_t reset_flags = rcc_reset_flags_take();

@@ -15,6 +15,7 @@
 #include "gpio.h"
 #include "iwdg.h"
 #include "memory_map.h"
+#include "option_bytes.h"
 #include "systick.h"
 #include "usart1.h"
 #include "usb_drive.h"
@@ -80,6 +81,7 @@ void update_mode_run(const image_check_config_t *check)
     protocol_config = (an3155_config_t){
         .product_id = (uint16_t)device_id_read(),
         .bank2_first_page = FLASH_PAGES_PER_BANK,
+        .read_protected = option_bytes_read_protected(),
     };
 
     gpio_config_output(BOARD_LED1, false);

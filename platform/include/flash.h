@@ -6,36 +6,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flash_status.h"
 #include "memory_map.h"
 
 #define FLASH_PAGE_COUNT      (MM_FLASH_SIZE / MM_FLASH_PAGE_SIZE)
 /* The 1 MB part is always dual bank: FLASH_CR.PNB counts pages within the bank that FLASH_CR.BKER selects. */
 #define FLASH_PAGES_PER_BANK  (FLASH_PAGE_COUNT / 2u)
 
-typedef enum {
-    FLASH_OK = 0,
-    FLASH_ERR_RANGE,            /* page or address outside the flash array */
-    FLASH_ERR_ALIGNMENT,        /* address not on a double word, or length not a multiple of 8 */
-    FLASH_ERR_LOCKED,           /* FLASH_CR stayed locked: a wrong key locks it until the next reset */
-    FLASH_ERR_PROGRAMMING,      /* PROGERR: the double word was not erased */
-    FLASH_ERR_WRITE_PROTECTED,  /* WRPERR */
-    FLASH_ERR_PROG_ALIGNMENT,   /* PGAERR */
-    FLASH_ERR_SIZE,             /* SIZERR */
-    FLASH_ERR_SEQUENCE,         /* PGSERR */
-    FLASH_ERR_MISS,             /* MISERR */
-    FLASH_ERR_FAST,             /* FASTERR */
-    FLASH_ERR_READ_PROTECTED,   /* RDERR: PCROP area */
-    FLASH_ERR_OPERATION,        /* OPERR or OPTVERR */
-} flash_status_t;
-
-const char *flash_status_text(flash_status_t status);
-
 /* Sets FLASH_ACR.LATENCY and waits until the new value reads back, as RM0351 (read access latency)
  * requires before a clock change relies on it. */
 void flash_set_latency(uint32_t wait_states);
 
+/* FLASH_CR: the key sequence (RM0351 §3.3.5); a wrong key locks it until the next reset. flash_lock() sets LOCK,
+ * which sets OPTLOCK too. */
 flash_status_t flash_unlock(void);
 void flash_lock(void);
+
+/* The steps every operation shares, for the option bytes (option_bytes.c): wait for FLASH_SR.BSY to clear; clear the
+ * error flags an earlier operation left, which would make the next one fail with PGSERR (RM0351, erase and
+ * programming sequences); read and clear them after an operation, reporting the first one set. */
+void flash_wait_idle(void);
+void flash_clear_errors(void);
+flash_status_t flash_take_errors(void);
 
 /* Global page number 0..511 (bank 2 starts at page 256). Needs flash_unlock(). */
 flash_status_t flash_erase_page(uint32_t page);

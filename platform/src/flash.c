@@ -51,20 +51,18 @@ void flash_lock(void)
     FLASH->CR |= FLASH_CR_LOCK;
 }
 
-static void wait_not_busy(void)
+void flash_wait_idle(void)
 {
     while ((FLASH->SR & FLASH_SR_BSY) != 0u) {
     }
 }
 
-/* Error flags left by an earlier operation would make the next one fail with PGSERR (RM0351, flash erase and
- * programming sequences). */
-static void clear_errors(void)
+void flash_clear_errors(void)
 {
     FLASH->SR = FLASH_SR_ALL_ERRORS | FLASH_SR_EOP;
 }
 
-static flash_status_t take_errors(void)
+flash_status_t flash_take_errors(void)
 {
     static const struct { uint32_t flag; flash_status_t status; } map[] = {
         { FLASH_SR_PROGERR, FLASH_ERR_PROGRAMMING },
@@ -79,7 +77,7 @@ static flash_status_t take_errors(void)
         { FLASH_SR_OPTVERR, FLASH_ERR_OPERATION },
     };
     uint32_t sr = FLASH->SR;
-    clear_errors();
+    flash_clear_errors();
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if ((sr & map[i].flag) != 0u) {
             return map[i].status;
@@ -88,12 +86,22 @@ static flash_status_t take_errors(void)
     return FLASH_OK;
 }
 
-/* The data and instruction caches may still hold what the page read before an erase or a program; they can
- * only be reset while disabled. */
-static void flush_caches(void)
+/* ES0250 (STM32L47x/L48x errata), "Data cache might be corrupted during Flash memory read-while-write operation":
+ * a data read from one bank while the other is erased or programmed (the literal pools of this code in bank 1
+ * during a bank-2 operation) may leave wrong data in the data cache. ST's HAL (HAL_FLASH_Program,
+ * HAL_FLASHEx_Erase) and Zephyr's STM32L4 flash driver switch the cache off for the operation; so does this code,
+ * the instruction cache with it, as the HAL does for an erase. Returns the caches that were on. */
+static uint32_t caches_off(void)
 {
     uint32_t enabled = FLASH->ACR & (FLASH_ACR_ICEN | FLASH_ACR_DCEN);
     FLASH->ACR &= ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+    return enabled;
+}
+
+/* Both caches may hold what the page read before the operation (and the data cache what the erratum left); they
+ * can only be reset while disabled (RM0351, FLASH_ACR), so before they are switched back on. */
+static void caches_on(uint32_t enabled)
+{
     FLASH->ACR |= FLASH_ACR_ICRST | FLASH_ACR_DCRST;
     FLASH->ACR &= ~(FLASH_ACR_ICRST | FLASH_ACR_DCRST);
     FLASH->ACR |= enabled;
@@ -112,16 +120,17 @@ flash_status_t flash_erase_page(uint32_t page)
     bool bank2 = page >= FLASH_PAGES_PER_BANK;
     uint32_t pnb = page % FLASH_PAGES_PER_BANK;
 
-    wait_not_busy();
-    clear_errors();
+    flash_wait_idle();
+    flash_clear_errors();
+    uint32_t caches = caches_off();
     FLASH->CR = (FLASH->CR & ~(FLASH_CR_PNB_Msk | FLASH_CR_BKER | FLASH_CR_PG))
               | FLASH_CR_PER | (pnb << FLASH_CR_PNB_Pos) | (bank2 ? FLASH_CR_BKER : 0u);
     FLASH->CR |= FLASH_CR_STRT;
-    wait_not_busy();
+    flash_wait_idle();
     FLASH->CR &= ~(FLASH_CR_PER | FLASH_CR_PNB_Msk | FLASH_CR_BKER);
 
-    flash_status_t status = take_errors();
-    flush_caches();
+    flash_status_t status = flash_take_errors();
+    caches_on(caches);
     return status;
 }
 
@@ -136,8 +145,9 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
 
     const uint8_t *src = data;
     flash_status_t status = FLASH_OK;
-    wait_not_busy();
-    clear_errors();
+    flash_wait_idle();
+    flash_clear_errors();
+    uint32_t caches = caches_off();
     FLASH->CR |= FLASH_CR_PG;
     for (size_t offset = 0; offset < len && status == FLASH_OK; offset += FLASH_DOUBLE_WORD) {
         /* A double word is two word writes, low address first; the source may be unaligned. */
@@ -148,10 +158,10 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
         volatile uint32_t *dst = (volatile uint32_t *)(address + offset);
         dst[0] = words[0];
         dst[1] = words[1];
-        wait_not_busy();
-        status = take_errors();
+        flash_wait_idle();
+        status = flash_take_errors();
     }
     FLASH->CR &= ~FLASH_CR_PG;
-    flush_caches();
+    caches_on(caches);
     return status;
 }

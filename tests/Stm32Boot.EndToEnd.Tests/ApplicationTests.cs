@@ -55,7 +55,19 @@ public class ApplicationTests
     public void Unknown_commands_get_a_hint()
     {
         using var board = Booted();
-        Assert.Equal(["unknown command 'reboot' (try: version, info, update, erase-header)"], board.Console("reboot"));
+        Assert.Equal(["unknown command 'reboot' (try: version, info, update, erase-header, erase-page N)"], board.Console("reboot"));
+        Assert.Equal(["unknown command 'version 2' (try: version, info, update, erase-header, erase-page N)"], board.Console("version 2"));
+    }
+
+    [Theory]
+    [InlineData("erase-page")]
+    [InlineData("erase-page x")]
+    [InlineData("erase-page 512")]
+    [InlineData("erase-page -1")]
+    public void Erase_page_names_the_pages_it_takes(string command)
+    {
+        using var board = Booted();
+        Assert.Equal([$"erase-page: give a page number from 0 to 511, not '{command[Math.Min(command.Length, 11)..]}'"], board.Console(command));
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public static class TestSettings
           "AllowDowngrade": false,
           "UsbBootWindowMs": 0,
           "BootAttempts": 3,
+          "Protection": "none",
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

@@ -135,7 +135,7 @@ public sealed class BoardTests
             {
                 volatile uint32_t *target = (volatile uint32_t *)0x08080000;
                 if (target[0] != 0xFFFFFFFFu) { RESULT[1] = 0xB007; RESULT[0] = 0xD0DE; return 0; }   // second life
-                FLASH_KEYR = 0x45670123; FLASH_KEYR = 0xCDEF89AB;
+                FLASH_KEYR = 0x45670123; FLASH_KEYR = 0xCDEF89AB; REG(0x40022000) &= ~(1u << 10); /* DCEN off: ES0250 */
                 FLASH_CR |= 1u;                                                                  // PG
                 for (int i = 0; i < 4; i++)
                 {

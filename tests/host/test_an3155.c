@@ -366,6 +366,42 @@ static void go_refuses_a_rejected_image_or_another_address(void)
     EXPECT_REPLY(0x79, 0x31, 0x00, 0x00, 0x79);
 }
 
+/* Under read protection (RDP level 1) Read Memory is NACKed right after its command, as ST's bootloader does; the
+ * rest of the protocol goes on. */
+static void read_memory_is_nacked_under_read_protection(void)
+{
+    test_image_t old;
+    synced_device_with(&old);
+    dev.protocol_config.read_protected = true;
+    HOST_SEND(0x11, 0xEE);
+    EXPECT_REPLY(0x1F);
+    uint8_t back[16];
+    CHECK_TRUE(!host_read(DEV_IMAGE_ADDR, back, sizeof back));
+    HOST_SEND(0x02, 0xFD);
+    EXPECT_REPLY(0x79, 0x01, 0x04, 0x15, 0x79);
+    test_image_t update;
+    test_image_build(&update, 2000u, 7u);
+    CHECK_TRUE(host_flash_header_last(update.bin, update.bin_len));
+    CHECK_TRUE(host_go(DEV_HEADER_ADDR));
+    CHECK_TRUE(test_image_in_flash(&update));
+    dev.protocol_config.read_protected = false;
+}
+
+/* A new header staged without its image must not commit; Go then says NACK instead of starting the old
+ * application as if the update had worked. */
+static void go_refuses_a_staged_header_whose_image_is_not_in_flash(void)
+{
+    test_image_t old;
+    synced_device_with(&old);
+    test_image_t update;
+    test_image_build(&update, 5000u, 9u);
+    CHECK_TRUE(host_write(DEV_HEADER_ADDR, update.bin, IMAGE_HEADER_SIZE));
+    CHECK_TRUE(!host_go(DEV_IMAGE_ADDR));
+    CHECK_EQ_U32(0, dev.link.resets);
+    /* The old application is still whole in flash, and boots at the next reset. */
+    CHECK_TRUE(test_image_in_flash(&old));
+}
+
 static void half_sent_frame_is_dropped_after_the_timeout(void)
 {
     test_image_t old;
@@ -455,6 +491,8 @@ int main(void)
     RUN_TEST(bank_erase_codes_stay_in_their_bank);
     RUN_TEST(go_boots_an_accepted_image_after_its_ack);
     RUN_TEST(go_refuses_a_rejected_image_or_another_address);
+    RUN_TEST(read_memory_is_nacked_under_read_protection);
+    RUN_TEST(go_refuses_a_staged_header_whose_image_is_not_in_flash);
     RUN_TEST(half_sent_frame_is_dropped_after_the_timeout);
     RUN_TEST(every_phase_resynchronises_after_a_stall);
     RUN_TEST(nothing_unsolicited_after_sync);

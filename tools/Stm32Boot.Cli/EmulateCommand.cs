@@ -33,6 +33,17 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         [Description("Print resets, exception entries/returns, sleep and skipped polling loops on stderr, in virtual time.")]
         public bool Trace { get; init; }
 
+        [CommandOption("--option-bytes <SPEC>")]
+        [Description("Option bytes the board starts with, as changes to ST's factory values, e.g. rdp=0xBB,iwdg_sw=0,wrp1a=0-63 " +
+                     "or optr=0xFFEFF8AA,wrp1ar=0xFF3FFF00 (" + OptionBytesSpec.Syntax + "). Set after the HEX file is " +
+                     "programmed, as a programmer would.")]
+        public string? OptionBytes { get; init; }
+
+        [CommandOption("--print-option-bytes")]
+        [Description("At the end, print the option bytes (FLASH_OPTR, WRP, PCROP registers) the board's option-byte flash " +
+                     "holds, and those in force if they differ (the firmware may have programmed new ones).")]
+        public bool PrintOptionBytes { get; init; }
+
         [CommandOption("--max-time <SECONDS>")]
         [Description("Stop after this much virtual time (default: run until Ctrl-C).")]
         public double? MaxTime { get; init; }
@@ -40,6 +51,11 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         public override ValidationResult Validate()
         {
             if (MaxTime is <= 0) return ValidationResult.Error($"--max-time {MaxTime} must be a positive number of seconds.");
+            if (OptionBytes is { } spec)
+            {
+                try { OptionBytesSpec.Parse(spec); }
+                catch (Stm32BootException e) { return ValidationResult.Error(e.Message); }
+            }
             if (Uart is not ("stdio" or "pty") && !(Uart.StartsWith("tcp:", StringComparison.Ordinal) &&
                 int.TryParse(Uart.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535))
                 return ValidationResult.Error($"--uart {Uart}: use stdio, pty or tcp:PORT with PORT in 1..65535.");
@@ -53,6 +69,11 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         using var board = new Board();
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
         board.LoadHex(settings.File);
+        if (settings.OptionBytes is { } spec)
+        {
+            try { board.OptionBytes = OptionBytesSpec.Parse(spec); }
+            catch (ArgumentException e) { throw new Stm32BootException($"--option-bytes: {e.Message.Split(" (Parameter")[0]}"); }
+        }
         if (settings.ButtonHeld) board.PressButton();
         if (settings.UsbDrive is { } image)
         {
@@ -68,7 +89,8 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         // Status goes to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
         var button = settings.ButtonHeld ? ", B1 held" : "";
         var drive = settings.UsbDrive is { } path ? $", USB drive {path} in CN9" : "";
-        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {settings.File} loaded, USART1 on {link.Description}{button}{drive}; Ctrl-C stops.");
+        var options = settings.OptionBytes is { } given ? $", option bytes {given}" : "";
+        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {settings.File} loaded, USART1 on {link.Description}{button}{drive}{options}; Ctrl-C stops.");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();
@@ -79,9 +101,23 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         catch (BoardFaultException fault)
         {
             Console.Error.WriteLine($"stm32boot: the firmware stopped the virtual board: {fault.Message}");
+            if (settings.PrintOptionBytes) PrintOptionBytes(board);
             return ExitCode.UserError;
         }
         Console.Error.WriteLine($"stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.");
+        if (settings.PrintOptionBytes) PrintOptionBytes(board);
         return ExitCode.Ok;
+    }
+
+    /// On stderr: with --uart stdio, stdout carries only USART1.
+    private static void PrintOptionBytes(Board board)
+    {
+        var flash = board.Peripherals.Flash;
+        var torn = flash.StoredOptionsConsistent ? "" : " (some values do not match their complements: OPTVERR at the next loading)";
+        Console.Error.WriteLine($"option bytes stored{torn}:");
+        Console.Error.WriteLine(board.OptionBytes);
+        if (flash.LoadedOptions == board.OptionBytes && !flash.OptionLoadError) return;
+        Console.Error.WriteLine($"option bytes in force (loaded at the last power-on or OBL_LAUNCH{(flash.OptionLoadError ? ", with OPTVERR" : "")}):");
+        Console.Error.WriteLine(flash.LoadedOptions);
     }
 }

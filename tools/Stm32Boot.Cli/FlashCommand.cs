@@ -39,7 +39,9 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         public UartParity Parity { get; init; } = UartParity.Even;
 
         [CommandOption("--verify")]
-        [Description("Read every block back and compare; exit code 3 if any differs.")]
+        [Description("Read every block back and compare; exit code 3 if any differs. Under read protection (RDP level 1) the " +
+                     "bootloader reads nothing back: the verification is then its own CRC check, which Go runs before it commits " +
+                     "the update, so --verify needs --go there; exit code 3 if the device refuses the image.")]
         public bool Verify { get; init; }
 
         [CommandOption("--go")]
@@ -136,6 +138,13 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
             return VerifyMismatchExitCode;
         }
 
+        if (report.RefusedByDevice)
+        {
+            Console.Error.WriteLine("stm32boot: verify failed: read protection is on, so the device checked the image against the header's CRC " +
+                                    "itself, and refused it (Go was NACKed): nothing was started, the board stays in update mode. Flash again.");
+            return VerifyMismatchExitCode;
+        }
+
         return ExitCode.Ok;
     }
 
@@ -179,7 +188,11 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         grid.AddRow("erased", $"{report.ErasedPages} pages in {report.EraseTime.TotalSeconds:0.00} s");
         grid.AddRow("wrote", Markup.Escape($"{report.WrittenBytes:N0} bytes in {report.WriteTime.TotalSeconds:0.00} s: " +
                                            $"{report.WriteBytesPerSecond:N0} bytes/s, {OfWire(report.WriteBytesPerSecond)}"));
-        if (report.VerifiedBytes > 0)
+        if (report.VerifiedByDevice)
+            grid.AddRow("verified", report.RefusedByDevice
+                ? "[red]by the device's CRC check (read protection: Read Memory refused): the image was refused[/]"
+                : $"[green]by the device's CRC check[/] of {report.VerifiedBytes:N0} bytes before Go committed the update (read protection: Read Memory refused)");
+        else if (report.VerifiedBytes > 0)
             grid.AddRow("verified", $"{report.VerifiedBytes:N0} bytes in {report.VerifyTime.TotalSeconds:0.00} s: " +
                                     (report.Mismatches.Count == 0 ? "[green]all equal[/]" : $"[red]{report.Mismatches.Count} blocks differ[/]"));
         if (report.StartedAt is { } start)

@@ -1,9 +1,10 @@
 // The B-L475E-IOT01A as a test or the emulate command sees it: the Cortex-M4 machine with the STM32L475 models
 // attached, LEDs and button wired as on the board (UM2153), USART1 transcribed, a USB device that can be plugged
-// into CN9 and pulled out at any moment, and power-cut injection.
+// into CN9 and pulled out at any moment, power-cut injection, and the option bytes as a programmer sets them.
 using System.Text.RegularExpressions;
 using Stm32Boot.VirtualBoard.Peripherals;
 using Stm32Boot.VirtualBoard.Usb;
+using FlashModel = Stm32Boot.VirtualBoard.Peripherals.Flash;
 
 namespace Stm32Boot.VirtualBoard;
 
@@ -40,9 +41,14 @@ public sealed class Board : IDisposable
     public IEnumerable<PinEdge> Led1Edges => _edges.Where(e => e.Port == Led1Port && e.Pin == Led1Pin);
     public IEnumerable<PinEdge> Led2Edges => _edges.Where(e => e.Port == Led2Port && e.Pin == Led2Pin);
 
-    /// Programs an Intel HEX file into flash, as a programmer would; everything else stays as it is.
+    /// Programs an Intel HEX file into flash, as a programmer would; everything else stays as it is. Under RDP level 1
+    /// or 2 a programmer cannot write the flash (RM0351 §3.5.1), and neither can this.
     public void LoadHex(string path)
     {
+        if (Peripherals.Flash.LoadedOptions.RdpLevel != 0)
+            throw new InvalidOperationException($"{path}: the flash is read-protected (RDP 0x{Peripherals.Flash.LoadedOptions.Rdp:X2}, level " +
+                $"{Peripherals.Flash.LoadedOptions.RdpLevel}); a debugger can neither read nor program it (RM0351 §3.5.1). Set OptionBytes with " +
+                "RDP 0xAA first, which mass-erases the flash, as STM32CubeProgrammer does.");
         var hex = Stm32Boot.IntelHexReader.ReadFile(path);
         foreach (var segment in hex.Image.Segments)
         {
@@ -52,6 +58,38 @@ public sealed class Board : IDisposable
             Machine.LoadFlash(segment.Address, segment.Data);
         }
     }
+
+    /// The option bytes (RM0351 §3.4). Get: what the option-byte flash holds now (the value words, whether or not
+    /// they are loaded yet, torn or not). Set: what a programmer (ST-LINK, STM32CubeProgrammer) writes, with RM0351's
+    /// consequences (RDP level 1 to 0 mass-erases the flash; level 2 is refused). A board not powered yet loads them
+    /// at once; a running one at its next power-on, or when its firmware sets OBL_LAUNCH.
+    public OptionBytes OptionBytes
+    {
+        get => Peripherals.Flash.StoredOptions;
+        set
+        {
+            Peripherals.Flash.ProgramOptionBytes(value);
+            if (!Machine.PoweredOn) Peripherals.Flash.LoadOptionBytes();
+        }
+    }
+
+    /// Reads memory as a debugger (SWD, ST-LINK) would. RM0351 §3.5.1: at RDP level 1 the main flash and SRAM2 are
+    /// inaccessible from the debug port, a bus error; the CPU still reads them (Read, Machine.ReadMemory are the
+    /// test's own view, not a debugger's).
+    public byte[] ReadThroughDebugPort(uint address, int length)
+    {
+        var options = Peripherals.Flash.LoadedOptions;
+        if (options.RdpLevel != 0 && (Overlaps(address, length, 0, Machine.FlashSize) ||
+                                      Overlaps(address, length, Machine.FlashBase, Machine.FlashSize) ||
+                                      Overlaps(address, length, Machine.Sram2Base, Machine.Sram2Size) ||
+                                      Overlaps(address, length, Machine.Sram2Alias, Machine.Sram2Size)))
+            throw new InvalidOperationException($"debug read of 0x{address:X8}+{length}: bus error, RDP 0x{options.Rdp:X2} (level " +
+                $"{options.RdpLevel}) makes the flash and SRAM2 inaccessible to a debugger (RM0351 §3.5.1).");
+        return Machine.ReadMemory(address, length);
+    }
+
+    private static bool Overlaps(uint address, int length, uint start, uint size) =>
+        address < (ulong)start + size && (ulong)address + (uint)length > start;
 
     public void PowerOn() => Machine.PowerOn();
     /// NRST: a system reset, as the board's reset button does.
@@ -144,8 +182,27 @@ public sealed class Board : IDisposable
         Machine.RequestPowerCut($"after flash operation #{Peripherals.Flash.CompletedOperations}: {operation.Kind} at 0x{operation.Address:X8}");
     }
 
+    /// AN2606 (STM32L47xxx/48xxx, "dual bank boot"): with BFB2 = 1 the chip starts ST's system bootloader, which
+    /// jumps to bank 2 (remapped at 0x00000000) when bank 2 starts with a valid stack pointer, else to bank 1 when
+    /// bank 1 does, else stays for a host. Only the bank-1 case is the boot this board models. A valid stack pointer
+    /// is taken as an address in SRAM1 or SRAM2's alias, top included (AN2606 names no exact range).
+    private void CheckDualBankBoot()
+    {
+        uint bank1 = Read(Machine.FlashBase), bank2 = Read(Machine.FlashBase + FlashModel.BankSize);
+        static bool Valid(uint sp) => sp >= Machine.Sram1Base && sp <= Machine.Sram2Alias + Machine.Sram2Size;
+        if (Valid(bank2))
+            Machine.Fault($"BFB2 = 1 and bank 2 starts with 0x{bank2:X8}, a stack pointer in SRAM: ST's system bootloader would " +
+                          "remap bank 2 at 0x00000000 and start it (AN2606, dual bank boot). The virtual board models neither the " +
+                          "system bootloader nor the bank swap; clear BFB2.");
+        else if (!Valid(bank1))
+            Machine.Fault($"BFB2 = 1 and neither bank starts with a stack pointer in SRAM (bank 1: 0x{bank1:X8}, bank 2: " +
+                          $"0x{bank2:X8}): ST's system bootloader would wait for a host (AN2606, dual bank boot), which the " +
+                          "virtual board does not model.");
+    }
+
     private void OnReset(ResetRecord reset)
     {
+        if (Peripherals.Flash.LoadedOptions.Bfb2) CheckDualBankBoot();
         // The reset cause flags of RCC_CSR: the IWDG records its own; power-on sets PINRSTF|BORRSTF in the model.
         if (reset.Reason == Machine.SoftwareResetReason) Peripherals.Rcc.RecordResetCause(RccResetFlags.SFTRSTF);
         else if (reset.Reason == Machine.NrstReason) Peripherals.Rcc.RecordResetCause(RccResetFlags.None);

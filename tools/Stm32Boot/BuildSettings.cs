@@ -34,7 +34,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -70,6 +70,8 @@ public sealed partial class BuildSettings
     /// <summary>How many times the bootloader starts an image it installed before the image confirms itself
     /// (boot_confirm()); then it stays in update mode. 0 turns the rule off: nothing is marked or counted.</summary>
     public required uint BootAttempts { get; init; }
+    /// <summary>What the bootloader programs into the option bytes at its first boot (write and read protection).</summary>
+    public required Protection Protection { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -159,6 +161,11 @@ public sealed partial class BuildSettings
         if (attempts.ValueKind != JsonValueKind.Number || !attempts.TryGetUInt32(out var bootAttempts) || bootAttempts > MaxBootAttempts)
             throw new Stm32BootException($"BootAttempts {attempts.GetRawText()} must be a whole number from 0 (off: every accepted image starts, " +
                                          $"nothing is counted) to {MaxBootAttempts} (the starts an unconfirmed image gets).");
+        var protectionText = String(root, "Protection", "");
+        if (!ProtectionNames.TryParse(protectionText, out var protection))
+            throw new Stm32BootException($"Protection '{protectionText}' is not one of {string.Join(", ", ProtectionNames.All.Select(n => $"\"{n}\""))} " +
+                                         "(none: option bytes left alone; wrp: the bootloader's pages write-protected; wrp+rdp1: and read " +
+                                         "protection level 1; level 2 is never set, it cannot be undone).");
 
         return new BuildSettings
         {
@@ -175,6 +182,7 @@ public sealed partial class BuildSettings
             AllowDowngrade = allowDowngrade.GetBoolean(),
             UsbBootWindowMs = usbWindowMs,
             BootAttempts = bootAttempts,
+            Protection = protection,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

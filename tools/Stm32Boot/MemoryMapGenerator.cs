@@ -84,6 +84,9 @@ public static class MemoryMapGenerator
         text.Append($"#define ALLOW_DOWNGRADE {(settings.AllowDowngrade ? 1 : 0)}\n");
         text.Append($"#define USB_BOOT_WINDOW_MS {settings.UsbBootWindowMs}u\n");
         text.Append($"#define BOOT_ATTEMPTS {settings.BootAttempts}u\n");
+        // Protection "none" | "wrp" | "wrp+rdp1" as two switches the bootloader tests with #if.
+        text.Append($"#define PROTECT_WRP {(settings.Protection != Protection.None ? 1 : 0)}\n");
+        text.Append($"#define PROTECT_RDP1 {(settings.Protection == Protection.WrpRdp1 ? 1 : 0)}\n");
         text.Append("\n#endif /* BUILD_CONFIG_H */\n");
         return text.ToString();
     }

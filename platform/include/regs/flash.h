@@ -53,6 +53,10 @@ REG_OFFSET_ASSERT(flash_regs_t, WRP2BR, 0x50);
 #define FLASH_KEYR_KEY1        0x45670123u
 #define FLASH_KEYR_KEY2        0xCDEF89ABu
 
+/* FLASH_OPTKEYR */
+#define FLASH_OPTKEYR_OPTKEY1  0x08192A3Bu
+#define FLASH_OPTKEYR_OPTKEY2  0x4C5D6E7Fu
+
 /* FLASH_SR */
 #define FLASH_SR_EOP           (1u << 0)
 #define FLASH_SR_OPERR         (1u << 1)
@@ -79,7 +83,21 @@ REG_OFFSET_ASSERT(flash_regs_t, WRP2BR, 0x50);
 #define FLASH_CR_BKER          (1u << 11)
 #define FLASH_CR_MER2          (1u << 15)
 #define FLASH_CR_STRT          (1u << 16)
+#define FLASH_CR_OPTSTRT       (1u << 17)
+#define FLASH_CR_OBL_LAUNCH    (1u << 27)
+#define FLASH_CR_OPTLOCK       (1u << 30)
 #define FLASH_CR_LOCK          (1u << 31)
+
+/* FLASH_OPTR: RDP 0xAA is level 0, 0xCC level 2, anything else level 1 (RM0351 §3.5.1). */
+#define FLASH_OPTR_RDP_Msk     0xFFu
+#define FLASH_OPTR_RDP_LEVEL0  0xAAu
+#define FLASH_OPTR_RDP_LEVEL2  0xCCu
+#define FLASH_OPTR_BFB2        (1u << 20)
+
+/* FLASH_WRPxyR: first and last page of the area, offsets within the bank (RM0351 §3.5.2). */
+#define FLASH_WRP_STRT_Pos     0u
+#define FLASH_WRP_END_Pos      16u
+#define FLASH_WRP_Msk          0x00FF00FFu
 
 /* FLASH_ECCR: ADDR_ECC is the failing double word's byte offset inside the bank BK_ECC names; ECCC and ECCD
  * clear when written 1. */

@@ -14,5 +14,7 @@
 #define ALLOW_DOWNGRADE 0
 #define USB_BOOT_WINDOW_MS 0u
 #define BOOT_ATTEMPTS 3u
+#define PROTECT_WRP 0
+#define PROTECT_RDP1 0
 
 #endif /* BUILD_CONFIG_H */

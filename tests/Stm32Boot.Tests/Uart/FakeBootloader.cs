@@ -72,6 +72,12 @@ public sealed class FakeBootloader : IDisposable
     /// <summary>BUSY bytes sent before each Extended Erase ACK.</summary>
     public int BusyBeforeEraseAck { get; set; }
 
+    /// <summary>Read protection (RDP level 1): Read Memory is NACKed at its command byte (AN3155).</summary>
+    public bool ReadProtected { get; init; }
+
+    /// <summary>Go is NACKed after its address, as a bootloader that checks the image and refuses it does.</summary>
+    public bool RefuseGo { get; init; }
+
     public byte[] Read(uint address, int length) => Flash.AsSpan((int)(address - FlashBase), length).ToArray();
 
     /// <summary>The line as text, one line per direction change: "&gt; 01 FE" from the host, "&lt; 79 31 00 00 79" to it.</summary>
@@ -180,6 +186,11 @@ public sealed class FakeBootloader : IDisposable
             {
                 GarbleTimes--;
                 Send([0x00]);
+            }
+            else if (command == 0x11 && ReadProtected)
+            {
+                Send([Nack]);
+                continue;
             }
             else
             {
@@ -301,7 +312,7 @@ public sealed class FakeBootloader : IDisposable
 
     private void Go()
     {
-        if (ReceiveAddress(a => a is ApplicationBase or ImageBase) is not { } address)
+        if (ReceiveAddress(a => a is ApplicationBase or ImageBase && !RefuseGo) is not { } address)
             return;
         StartedAt = address;
         Send([Ack]);

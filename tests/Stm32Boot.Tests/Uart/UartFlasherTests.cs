@@ -113,6 +113,66 @@ public class UartFlasherTests(TinyArmElfFixture fixture) : IClassFixture<TinyArm
     }
 
     [Fact]
+    public void Under_read_protection_verify_is_the_device_CRC_check_that_Go_runs()
+    {
+        using var session = new FakeSession(device => new FakeBootloader(device) { ReadProtected = true });
+        var image = Stamped(fixture.ElfPath);
+        var plan = FlashPlan.Create(image, Settings.MemoryMap, "application.hex");
+
+        var report = UartFlasher.Flash(session.Client, plan, VerifyAndGo);
+
+        AssertFlashHolds(session.Bootloader, image);
+        Assert.True(report.VerifiedByDevice);
+        Assert.False(report.RefusedByDevice);
+        Assert.Equal(FakeBootloader.ImageBase, report.StartedAt);
+        Assert.Empty(report.Mismatches);
+        // One Read Memory, before anything is erased, and its NACK; no read-back after the writes.
+        Assert.Contains("> 11 EE\n< 1F\n> 44 BB", session.Bootloader.Transcript);
+        Assert.Single(session.Bootloader.Transcript.Split('\n'), line => line == "> 11 EE");
+    }
+
+    [Fact]
+    public void Under_read_protection_verify_without_go_is_refused_before_anything_is_erased()
+    {
+        using var session = new FakeSession(device => new FakeBootloader(device) { ReadProtected = true });
+        var plan = FlashPlan.Create(Stamped(fixture.ElfPath), Settings.MemoryMap, "application.hex");
+
+        var error = Assert.Throws<Stm32BootException>(() => UartFlasher.Flash(session.Client, plan, new FlashOptions(0x0415, Verify: true, Go: false)));
+
+        Assert.Contains("read protection (RDP level 1) is on", error.Message);
+        Assert.Contains("Add --go (nothing was erased or written)", error.Message);
+        Assert.Empty(session.Bootloader.Erases);
+        Assert.Empty(session.Bootloader.WrittenBlocks);
+    }
+
+    [Fact]
+    public void Under_read_protection_a_refused_Go_is_a_failed_verification()
+    {
+        using var session = new FakeSession(device => new FakeBootloader(device) { ReadProtected = true, RefuseGo = true });
+        var plan = FlashPlan.Create(Stamped(fixture.ElfPath), Settings.MemoryMap, "application.hex");
+
+        var report = UartFlasher.Flash(session.Client, plan, VerifyAndGo);
+
+        Assert.True(report.VerifiedByDevice);
+        Assert.True(report.RefusedByDevice);
+        Assert.Null(report.StartedAt);
+    }
+
+    [Fact]
+    public void Without_verify_a_read_protected_bootloader_is_never_asked_to_read()
+    {
+        using var session = new FakeSession(device => new FakeBootloader(device) { ReadProtected = true });
+        var image = Stamped(fixture.ElfPath);
+        var plan = FlashPlan.Create(image, Settings.MemoryMap, "application.hex");
+
+        var report = UartFlasher.Flash(session.Client, plan, new FlashOptions(0x0415, Verify: false, Go: true));
+
+        AssertFlashHolds(session.Bootloader, image);
+        Assert.False(report.VerifiedByDevice);
+        Assert.DoesNotContain("> 11 EE", session.Bootloader.Transcript);
+    }
+
+    [Fact]
     public void Lost_replies_mid_flash_are_retried_without_writing_any_block_twice()
     {
         using var session = new FakeSession(device => new FakeBootloader(device) { LoseAckOfWrite = 1, LoseDataByteOfWrite = 2 });

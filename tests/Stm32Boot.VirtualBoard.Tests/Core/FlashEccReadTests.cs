@@ -17,7 +17,7 @@ public sealed class FlashEccReadTests
         #define FLASH_ECCR REG(0x40022018)
         #define FLASH_SR_BSY (1u << 16)
         #define FLASH_ECCR_ECCD (1u << 31)
-        static inline void flash_unlock(void) { FLASH_KEYR = 0x45670123; FLASH_KEYR = 0xCDEF89AB; }
+        static inline void flash_unlock(void) { FLASH_KEYR = 0x45670123; FLASH_KEYR = 0xCDEF89AB; REG(0x40022000) &= ~(1u << 10); } /* DCEN off: ES0250 */
         static inline void flash_wait(void) { while (FLASH_SR & FLASH_SR_BSY) {} }
 
         """;

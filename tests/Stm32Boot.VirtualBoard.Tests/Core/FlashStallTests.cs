@@ -71,6 +71,7 @@ public sealed class FlashStallTests
 
             FLASH_KEYR = 0x45670123;
             FLASH_KEYR = 0xCDEF89AB;
+            REG(0x40022000) &= ~(1u << 10);               // FLASH_ACR.DCEN off for the erase (errata ES0250)
             FLASH_CR = (1u << 1) | ((ERASE_PAGE % 256u) << 3) | (ERASE_PAGE >= 256u ? 1u << 11 : 0u); // PER, PNB, BKER
             FLASH_CR |= 1u << 16;                          // STRT
             while (FLASH_SR & BSY) {}

@@ -52,12 +52,16 @@ public sealed class Bench
         Set(PWR_CR1, 1u << 8);
     }
 
-    /// FLASH_KEYR unlock sequence (RM0351 §3.3.5).
+    /// FLASH_KEYR unlock sequence (RM0351 §3.3.5), and FLASH_ACR.DCEN cleared as firmware must before any erase or
+    /// program (errata ES0250, data cache and read-while-write; FlashTests covers what happens otherwise).
     public void UnlockFlash()
     {
         Write(FLASH_KEYR, 0x4567_0123);
         Write(FLASH_KEYR, 0xCDEF_89AB);
+        Clear(FLASH_ACR, DCEN);
     }
+
+    public const uint DCEN = 1u << 10;
 
     /// The usual 80 MHz set-up: 4 wait states, PLL from MSI 4 MHz (M = 1, N = 40, R = 2), switch, wait.
     public void ClockTo80MHz()

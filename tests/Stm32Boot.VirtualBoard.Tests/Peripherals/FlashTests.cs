@@ -66,6 +66,47 @@ public sealed class FlashTests
         Assert.Empty(Board.Faults);
     }
 
+    [Theory]
+    [InlineData("erase")]
+    [InlineData("program")]
+    [InlineData("fast")]
+    public void An_operation_started_with_the_data_cache_on_is_reported_as_the_ES0250_hazard(string operation)
+    {
+        _bench.UnlockFlash();
+        _bench.Set(FLASH_ACR, DCEN);
+        switch (operation)
+        {
+            case "erase":
+                _bench.Write(FLASH_CR, PER | Pnb(300 % 256) | BKER);
+                _bench.Set(FLASH_CR, STRT);
+                break;
+            case "program":
+                _bench.Write(FLASH_CR, PG);
+                ProgramDoubleWord(0x0808_0000, 1, 2);
+                break;
+            default:
+                _bench.Write(FLASH_CR, FSTPG);
+                Flash.WriteArray(0x0808_0000, 4, 1);
+                break;
+        }
+        var fault = Assert.Single(Board.Faults);
+        Assert.Contains("FLASH_ACR.DCEN = 1", fault);
+        Assert.Contains("ES0250", fault);
+        Assert.Contains("read-while-write", fault);
+    }
+
+    [Fact]
+    public void An_operation_with_the_data_cache_off_raises_no_hazard()
+    {
+        _bench.UnlockFlash();
+        Assert.Equal(0u, _bench.Read(FLASH_ACR) & DCEN);
+        _bench.Write(FLASH_CR, PER | Pnb(44) | BKER);
+        _bench.Set(FLASH_CR, STRT);
+        _bench.Clock.AdvanceMicroseconds(22_020);
+        _bench.Set(FLASH_ACR, DCEN); // back on between operations, as the firmware does
+        Assert.Empty(Board.Faults);
+    }
+
     [Fact]
     public void Writing_lock_relocks()
     {
@@ -398,9 +439,9 @@ public sealed class FlashTests
     [Fact]
     public void Unmodelled_registers_stop_the_run_with_their_address()
     {
-        _bench.Read(FLASH + 0x2C);
+        _bench.Read(FLASH + 0x34); // reserved, between FLASH_WRP1BR and FLASH_PCROP2SR
         var fault = Assert.Single(Board.Faults);
-        Assert.Contains("0x4002202C", fault);
+        Assert.Contains("0x40022034", fault);
     }
 
     [Fact]

@@ -4,6 +4,10 @@
 // its bank cannot be read: the board stalls the core's fetches from it (IBoard.StallFlashReads). An operation cut short by
 // a reset (power cut or system reset) leaves its range in neither the old nor the new state, with an ECC that no
 // longer matches (see ApplyTorn): reading it then raises the ECC double-error NMI until the page is erased.
+//
+// The option bytes (RM0351 §3.4) live in their own pages (OptionByteFlash): OPTSTRT programs the option registers
+// into them, and they take effect when loaded, at power-on and through OBL_LAUNCH; the loaded values protect pages
+// against erase and program (WRP, PCROP) and configure the rest of the chip (RDP, IWDG_SW, BFB2).
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class Flash : MmioPeripheral, IFlashBus
@@ -13,7 +17,12 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     public const int FlashIrq = 4; // RM0351 Table 57: FLASH global interrupt
 
     private const uint FLASH_ACR = 0x00, FLASH_PDKEYR = 0x04, FLASH_KEYR = 0x08, FLASH_OPTKEYR = 0x0C,
-        FLASH_SR = 0x10, FLASH_CR = 0x14, FLASH_ECCR = 0x18, FLASH_OPTR = 0x20;
+        FLASH_SR = 0x10, FLASH_CR = 0x14, FLASH_ECCR = 0x18, FLASH_OPTR = 0x20, FLASH_PCROP1SR = 0x24,
+        FLASH_PCROP1ER = 0x28, FLASH_WRP1AR = 0x2C, FLASH_WRP1BR = 0x30, FLASH_PCROP2SR = 0x44, FLASH_PCROP2ER = 0x48,
+        FLASH_WRP2AR = 0x4C, FLASH_WRP2BR = 0x50;
+    /// The option registers in the order of OptionBytes.Registers.
+    private static readonly uint[] OptionRegisterOffsets =
+        [FLASH_OPTR, FLASH_PCROP1SR, FLASH_PCROP1ER, FLASH_WRP1AR, FLASH_WRP1BR, FLASH_PCROP2SR, FLASH_PCROP2ER, FLASH_WRP2AR, FLASH_WRP2BR];
 
     // FLASH_ACR (RM0351 §3.7.1)
     private const uint FLASH_ACR_LATENCY = 7u << 0, FLASH_ACR_PRFTEN = 1u << 8, FLASH_ACR_ICEN = 1u << 9,
@@ -47,18 +56,14 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         FLASH_CR_RDERRIE | FLASH_CR_OBL_LAUNCH | FLASH_CR_OPTLOCK | FLASH_CR_LOCK;
     /// Bits that select or start an operation: changing them while BSY is a firmware error.
     private const uint FLASH_CR_OPERATION_BITS = FLASH_CR_PG | FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_PNB |
-        FLASH_CR_BKER | FLASH_CR_MER2 | FLASH_CR_STRT | FLASH_CR_FSTPG;
+        FLASH_CR_BKER | FLASH_CR_MER2 | FLASH_CR_STRT | FLASH_CR_FSTPG | FLASH_CR_OPTSTRT | FLASH_CR_OBL_LAUNCH;
     private const uint FLASH_CR_RESET = FLASH_CR_LOCK | FLASH_CR_OPTLOCK;
 
     // FLASH_ECCR (RM0351 §3.7.7). ADDR_ECC is the double word's byte offset inside its bank.
     private const uint FLASH_ECCR_ADDR_ECC = 0x7FFFFu, FLASH_ECCR_BK_ECC = 1u << 19, FLASH_ECCR_ECCIE = 1u << 24,
         FLASH_ECCR_ECCC = 1u << 30, FLASH_ECCR_ECCD = 1u << 31;
 
-    /// Factory option bytes of a dual-bank STM32L475VG (RM0351 §3.4.1): RDP level 0 (0xAA), BOR level 0,
-    /// IWDG_SW = 1 (software watchdog), DUALBANK = 1, BFB2 = 0, nBOOT1 = 1, SRAM2 parity off.
-    public const uint OptrFactoryValue = 0xFFEF_F8AA;
-
-    public const uint PageSize = 2048, RowSize = 256, BankSize = 512 * 1024;
+    public const uint PageSize = 2048, RowSize = 256, BankSize = 512 * 1024, PagesPerBank = BankSize / PageSize;
     private const int DoubleWordsPerRow = 32;
 
     // DS10969 §6.3.10 "Flash memory characteristics", typical values.
@@ -83,8 +88,23 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     private FastRow? _fastRow;
     /// Array offsets of the double words whose ECC does not match their data. Like the array, they outlive resets.
     private readonly HashSet<uint> _eccErrors = new();
-    /// Pages (by number) whose CPU reads the board routes through ReadArray.
-    private readonly HashSet<uint> _checkedPages = new();
+    /// Pages (by number) holding a double word whose ECC does not match.
+    private readonly HashSet<uint> _eccPages = new();
+    /// The flash ranges (array offset, length) whose CPU reads the board routes through ReadArray: runs of pages with
+    /// a bad ECC or inside a PCROP area, as few as possible (the emulator takes a limited number of remapped ranges).
+    private readonly List<(uint Offset, uint Length)> _checkedRuns = new();
+
+    /// The option-byte pages; like the array they outlive resets and power cycles. Factory-fresh at first.
+    private readonly OptionByteFlash _optionFlash = new(OptionBytes.Factory);
+    /// The internal option registers (RM0351 §3.4.2): what the last option byte loading put in force.
+    private OptionBytes _loaded = OptionBytes.Factory;
+    private bool _optionLoadError;
+    /// FLASH_OPTR and the other option registers as software reads and writes them: the loaded values at every
+    /// reset, then whatever software wrote, which OPTSTRT programs (RM0351 §3.4.2, last paragraph of "Option byte
+    /// loading"). Between OPTSTRT and the next loading they read the new values while the old ones stay in force.
+    private OptionBytes _optionRegisters = OptionBytes.Factory;
+    private bool _loadOptionsAtReset;
+    private (ulong StartPs, OptionBytes Target, FlashOperation Info)? _optionOperation;
 
     /// An operation in flight: what it will write when it ends (null = erase to 0xFF).
     private sealed record PendingOperation(FlashOperation Info, byte[]? Content);
@@ -118,20 +138,63 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     /// Operations completed since the board was created (power cycles included).
     public long CompletedOperations { get; private set; }
 
-    public FlashOperation? CurrentOperation => _operation?.Info ?? (_fastRow is null ? null : FastRowInfo(_fastRow));
+    public FlashOperation? CurrentOperation =>
+        _operation?.Info ?? _optionOperation?.Info ?? (_fastRow is null ? null : FastRowInfo(_fastRow));
+
+    /// The option bytes in force: loaded at the last power-on or OBL_LAUNCH.
+    public OptionBytes LoadedOptions => _loaded;
+
+    /// The last option byte loading found a value that did not match its complement (FLASH_SR.OPTVERR at reset).
+    public bool OptionLoadError => _optionLoadError;
+
+    /// What the option-byte pages hold now (the value words, torn or not).
+    public OptionBytes StoredOptions => _optionFlash.Values;
+
+    /// Whether every stored option value matches its complement.
+    public bool StoredOptionsConsistent => _optionFlash.Consistent;
+
+    /// A programmer (ST-LINK, STM32CubeProgrammer) writes the option bytes. RM0351 §3.5.1: going from RDP level 1
+    /// back to level 0 mass-erases the main flash; level 2 cannot be undone, so the virtual board refuses it.
+    public void ProgramOptionBytes(OptionBytes values)
+    {
+        if (values.RdpLevel == 2)
+            throw new ArgumentException("RDP 0xCC (level 2) is irreversible on silicon (RM0351 §3.5.1: the option bytes can never be " +
+                                        "changed again); the virtual board refuses to go there.", nameof(values));
+        if (_loaded.RdpLevel == 1 && values.RdpLevel == 0) EraseForRdpRegression();
+        _optionFlash.Program(values);
+    }
+
+    /// Option byte loading outside a reset, for a board that is not running yet (what a programmer's OB launch
+    /// leaves behind before the board is powered).
+    public void LoadOptionBytes()
+    {
+        (_loaded, _optionLoadError) = _optionFlash.Load();
+        _optionRegisters = _loaded;
+        RefreshCheckedReads();
+        CheckOptionsModelled();
+    }
 
     public override void Reset(ResetKind kind)
     {
         _operationTimer.Cancel();
         _fastDeadline.Cancel();
-        if (CurrentOperation is { } cut) StallBanks(cut, false);
+        if (CurrentOperation is { } cut && _optionOperation is null) StallBanks(cut, false);
         if (_operation is not null) ApplyTorn(_operation.Info, _operation.Content);
         else if (_fastRow is not null) ApplyTorn(FastRowInfo(_fastRow), _fastRow.Content);
+        // RM0351 §3.4.2 (and the caution ST repeats for the family): a power loss or reset while the option bytes
+        // are programmed leaves them half written.
+        if (_optionOperation is { } option) _optionFlash.Cut(option.Target, Board.Clock.NowPs - option.StartPs);
         _operation = null;
+        _optionOperation = null;
         _fastRow = null;
         _firstWord = null;
         _acr = FLASH_ACR_RESET;
-        _sr = 0;
+        // RM0351 §3.4.2: the option bytes are loaded after a power reset and by OBL_LAUNCH, not by other resets.
+        if (kind == ResetKind.PowerOn || _loadOptionsAtReset) LoadOptionBytes();
+        _loadOptionsAtReset = false;
+        _optionRegisters = _loaded;
+        // RM0351 §3.7.5 OPTVERR: "if option haven't been properly loaded, OPTVERR is set again after each system reset".
+        _sr = _optionLoadError ? FLASH_SR_OPTVERR : 0;
         _cr = FLASH_CR_RESET;
         _eccr = 0;
         _keyAccepted = _optKeyAccepted = _lockedUntilReset = _optLockedUntilReset = false;
@@ -139,7 +202,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         Board.SetNmiLevel(Name, false);
     }
 
-    private bool Busy => _operation is not null || _fastRow is not null;
+    private bool Busy => _operation is not null || _fastRow is not null || _optionOperation is not null;
 
     private protected override uint ReadRegister(uint offset)
     {
@@ -150,7 +213,8 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             case FLASH_SR: return _sr | (Busy ? FLASH_SR_BSY : 0);
             case FLASH_CR: return _cr;
             case FLASH_ECCR: return _eccr; // SYSF_ECC (bit 20) stays 0: the system memory is not modelled
-            case FLASH_OPTR: return OptrFactoryValue;
+            case var option when Array.IndexOf(OptionRegisterOffsets, option) is var i and >= 0:
+                return _optionRegisters.Registers[i].Value;
             default:
                 Unmodelled(offset, offset == FLASH_PDKEYR ? "read (power-down key register)" : "read");
                 return 0;
@@ -170,11 +234,8 @@ public sealed class Flash : MmioPeripheral, IFlashBus
                 break;
             case FLASH_CR: WriteCr(Merge(_cr, value, mask) & FLASH_CR_WRITABLE); break;
             case FLASH_ECCR: WriteEccr(value, mask); break;
-            case FLASH_OPTR:
-                // With OPTLOCK set the write is ignored, as on silicon; unlocked it would stage new option bytes.
-                if ((_cr & FLASH_CR_OPTLOCK) == 0)
-                    Board.Fault("FLASH: FLASH_OPTR written with options unlocked: option-byte programming is not " +
-                                "modelled (the virtual chip keeps its factory option bytes).");
+            case var option when Array.IndexOf(OptionRegisterOffsets, option) is var i and >= 0:
+                WriteOptionRegister(i, value, mask);
                 break;
             default:
                 Unmodelled(offset, offset == FLASH_PDKEYR ? "write (power-down key register)" : "write");
@@ -197,6 +258,16 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     public void ReadArray(uint address, int size)
     {
         var offset = address - ArrayBase;
+        if (InPcropArea(offset))
+        {
+            // The model cannot tell an instruction fetch (allowed) from a data read (RDERR) here, and models neither.
+            Board.Fault($"FLASH: CPU read of 0x{address:X8} inside a PCROP area (bank {(offset < BankSize ? 1 : 2)}: " +
+                        $"{(offset < BankSize ? _loaded.PcropArea(1) : _loaded.PcropArea(2))} in double words). RM0351 §3.5.3 " +
+                        "makes it execute-only: data reads fail with RDERR, so a vector fetch or a literal-pool load there breaks " +
+                        "the firmware. The virtual board does not model execute-only flash. Only an RDP regression (level 1 " +
+                        "to 0, mass erase) removes PCROP.");
+            return;
+        }
         for (var doubleWord = offset & ~7u; doubleWord < offset + (uint)size; doubleWord += 8)
         {
             if (!_eccErrors.Contains(doubleWord)) continue;
@@ -307,25 +378,164 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         var old = _cr;
         // A locked FLASH_CR ignores every write (RM0351 §3.3.5).
         if ((old & FLASH_CR_LOCK) != 0) return;
-        // LOCK, OPTLOCK and STRT are set by software and cleared only by hardware (unlock sequence, end of operation).
-        next |= old & (FLASH_CR_OPTLOCK | FLASH_CR_STRT);
+        // LOCK, OPTLOCK, STRT and OPTSTRT are set by software and cleared only by hardware (unlock sequences, end of
+        // operation). Setting LOCK sets OPTLOCK too (RM0351 §3.4.2).
+        next |= old & (FLASH_CR_OPTLOCK | FLASH_CR_STRT | FLASH_CR_OPTSTRT);
+        if ((next & FLASH_CR_LOCK) != 0) next |= FLASH_CR_OPTLOCK;
+        // With OPTLOCK set the option bits of FLASH_CR are write-protected (RM0351 §3.7.6).
+        if ((next & FLASH_CR_OPTLOCK) != 0) next = (next & ~(FLASH_CR_OPTSTRT | FLASH_CR_OBL_LAUNCH)) | (old & FLASH_CR_OPTSTRT);
         if (Busy && ((next ^ old) & FLASH_CR_OPERATION_BITS) != 0)
         {
             Board.Fault($"FLASH: FLASH_CR changed from 0x{old:X8} to 0x{next:X8} while BSY = 1; wait for the " +
                         "operation to end before selecting another one (RM0351 §3.3.6).");
             return;
         }
-        if ((next & (FLASH_CR_OPTSTRT | FLASH_CR_OBL_LAUNCH)) != 0)
-        {
-            Board.Fault("FLASH: FLASH_CR.OPTSTRT/OBL_LAUNCH set: option-byte programming and reloading are not " +
-                        "modelled (the virtual chip keeps its factory option bytes).");
-            next &= ~(FLASH_CR_OPTSTRT | FLASH_CR_OBL_LAUNCH);
-        }
         _cr = next;
         if ((next & FLASH_CR_LOCK) != 0) _keyAccepted = false;
         if ((next & FLASH_CR_PG) == 0) _firstWord = null;
         if ((old & FLASH_CR_STRT) == 0 && (next & FLASH_CR_STRT) != 0) StartErase();
+        if ((old & FLASH_CR_OPTSTRT) == 0 && (next & FLASH_CR_OPTSTRT) != 0) StartOptionProgramming();
+        if ((old & FLASH_CR_OBL_LAUNCH) == 0 && (next & FLASH_CR_OBL_LAUNCH) != 0) LaunchOptionLoading();
         UpdateIrq();
+    }
+
+    /// RM0351 §3.4.2 "Modifying user options", step 3: the option registers take new values only with OPTLOCK
+    /// cleared; reserved bits keep theirs. PCROP_RDP can only be set (RM0351 §3.7.10).
+    private void WriteOptionRegister(int index, uint value, uint mask)
+    {
+        if ((_cr & FLASH_CR_OPTLOCK) != 0) return;
+        var (name, old) = _optionRegisters.Registers[index];
+        if (Busy)
+        {
+            Board.Fault($"FLASH: {name} written while BSY = 1; wait for the operation to end (RM0351 §3.4.2).");
+            return;
+        }
+        var fields = index switch
+        {
+            0 => OptionBytes.OptrFields,
+            1 or 5 or 6 => OptionBytes.PcropField,
+            2 => OptionBytes.PcropField | OptionBytes.PCROP_RDP,
+            _ => OptionBytes.WrpFields,
+        };
+        var next = (old & ~(fields & mask)) | (value & fields & mask);
+        if (index == 2) next |= old & OptionBytes.PCROP_RDP;
+        _optionRegisters = _optionRegisters.With(name, next);
+    }
+
+    /// OPTSTRT: the option registers are written into the option-byte pages (OptionByteFlash gives the time); the
+    /// chip goes on with the old values until they are loaded.
+    private void StartOptionProgramming()
+    {
+        // RM0351 §3.7.5: an unhandled programming error makes any new operation a sequence error. (Level 2, where the
+        // attempt would set WRPERR, is never loaded: see below and ProgramOptionBytes.)
+        if ((_sr & FLASH_SR_PROGRAMMING_ERRORS) != 0)
+        {
+            _cr &= ~FLASH_CR_OPTSTRT;
+            SetError(FLASH_SR_PGSERR);
+            return;
+        }
+        var target = _optionRegisters;
+        if (target.RdpLevel == 2)
+        {
+            _cr &= ~FLASH_CR_OPTSTRT;
+            Board.Fault("FLASH: OPTSTRT with FLASH_OPTR.RDP = 0xCC: RDP level 2 is irreversible on silicon (RM0351 §3.5.1: debug, " +
+                        "boot from RAM and the system bootloader gone for good, the option bytes frozen); the virtual board refuses to go there.");
+            return;
+        }
+        var now = Board.Clock.NowPs;
+        var info = new FlashOperation(FlashOperationKind.OptionBytesProgram, OptionBytesAddress, OptionBytesLength, now,
+                                      now + OptionByteFlash.ProgrammingPs);
+        _optionOperation = (now, target, info);
+        OperationStarted?.Invoke(info);
+        _operationTimer.Arm(info.EndPs, () =>
+        {
+            _optionOperation = null;
+            // RM0351 §3.5.1: reprogramming RDP to 0xAA from level 1 mass-erases the main flash.
+            if (_loaded.RdpLevel == 1 && target.RdpLevel == 0) EraseForRdpRegression();
+            _optionFlash.Program(target);
+            _cr &= ~FLASH_CR_OPTSTRT;
+            Complete(info, success: true);
+        });
+    }
+
+    /// Where FlashOperation reports an option-byte programming: bank 1's option page, 0x1FFF7800.
+    public const uint OptionBytesAddress = 0x1FFF_7800, OptionBytesLength = 0x28;
+
+    /// OBL_LAUNCH: "generates a reset so the option byte loading is performed under system reset" (RM0351 §3.4.2),
+    /// which RCC_CSR records as OBLRSTF (RM0351 §6.4.30).
+    private void LaunchOptionLoading()
+    {
+        _loadOptionsAtReset = true;
+        _rcc.RecordResetCause(RccResetFlags.OBLRSTF);
+        Board.RequestSystemReset("FLASH_CR.OBL_LAUNCH (option byte loading)");
+    }
+
+    /// RM0351 §3.5.1: the move from RDP level 1 to level 0 erases the whole main flash.
+    private void EraseForRdpRegression()
+    {
+        Array.Fill(Board.Flash, (byte)0xFF);
+        Board.InvalidateCode(ArrayBase, (uint)Board.Flash.Length);
+        SetEccErrors(0, (uint)Board.Flash.Length, false);
+    }
+
+    /// Options the board does not model would change behaviour it cannot show: stop rather than pretend.
+    private void CheckOptionsModelled()
+    {
+        var optr = _loaded.Optr;
+        if ((optr & OptionBytes.DUALBANK) == 0)
+            Board.Fault("FLASH: option DUALBANK = 0 loaded: the single-bank organisation of the 1 MB part (RM0351 §3.3.1) is not modelled.");
+        if ((optr & OptionBytes.SRAM2_PE) == 0)
+            Board.Fault("FLASH: option SRAM2_PE = 0 loaded: SRAM2 parity checking (RM0351, embedded SRAM) is not modelled.");
+        if ((optr & OptionBytes.WWDG_SW) == 0)
+            Board.Fault("FLASH: option WWDG_SW = 0 loaded: a window watchdog started by hardware (RM0351, WWDG) is not modelled.");
+    }
+
+    /// RM0351 §3.5.2-§3.5.3: a page inside a loaded WRP area or PCROP area of its bank cannot be erased or programmed.
+    private bool IsWriteProtected(uint offset, uint length)
+    {
+        for (var page = offset / PageSize; page <= (offset + length - 1) / PageSize; page++)
+        {
+            var bank = page < PagesPerBank ? 1 : 2;
+            var inBank = page % PagesPerBank;
+            if (_loaded.WrpAreas(bank).Any(a => inBank >= a.First && inBank <= a.Last)) return true;
+            if (PcropPage(page)) return true;
+        }
+        return false;
+    }
+
+    /// Whether a page holds a double word of a loaded PCROP area.
+    private bool PcropPage(uint page)
+    {
+        var bank = page < PagesPerBank ? 1 : 2;
+        if (_loaded.PcropArea(bank) is not { } area) return false;
+        uint firstDoubleWord = page % PagesPerBank * (PageSize / 8), lastDoubleWord = firstDoubleWord + PageSize / 8 - 1;
+        return area.First <= lastDoubleWord && area.Last >= firstDoubleWord;
+    }
+
+    private bool InPcropArea(uint offset)
+    {
+        var bank = offset < BankSize ? 1 : 2;
+        return _loaded.PcropArea(bank) is { } area && offset % BankSize / 8 is var doubleWord &&
+               doubleWord >= area.First && doubleWord <= area.Last;
+    }
+
+    /// Routes reads of every page with a bad ECC or inside a loaded PCROP area through ReadArray (see there), in
+    /// runs of consecutive pages, and gives the rest back to plain memory.
+    private void RefreshCheckedReads()
+    {
+        var runs = new List<(uint Offset, uint Length)>();
+        for (var page = 0u; page < 2 * PagesPerBank; page++)
+        {
+            if (!_eccPages.Contains(page) && !PcropPage(page)) continue;
+            if (runs.Count > 0 && runs[^1].Offset + runs[^1].Length == page * PageSize)
+                runs[^1] = (runs[^1].Offset, runs[^1].Length + PageSize);
+            else
+                runs.Add((page * PageSize, PageSize));
+        }
+        foreach (var run in _checkedRuns.Except(runs).ToList()) Board.CheckFlashReads(ArrayBase + run.Offset, run.Length, false);
+        foreach (var run in runs.Except(_checkedRuns).ToList()) Board.CheckFlashReads(ArrayBase + run.Offset, run.Length, true);
+        _checkedRuns.Clear();
+        _checkedRuns.AddRange(runs);
     }
 
     private void StartErase()
@@ -341,17 +551,18 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             SetError(FLASH_SR_PGSERR);
             return;
         }
-        if (per)
+        var offset = per ? PageSize * (((_cr & FLASH_CR_PNB) >> 3) + ((_cr & FLASH_CR_BKER) != 0 ? PagesPerBank : 0u))
+                         : mer1 ? 0 : BankSize;
+        var length = per ? PageSize : mer1 && mer2 ? 2 * BankSize : BankSize;
+        // RM0351 §3.5.2: a protected page cannot be erased, and a mass erase of a bank with a protected area fails.
+        if (IsWriteProtected(offset, length))
         {
-            var page = ((_cr & FLASH_CR_PNB) >> 3) + ((_cr & FLASH_CR_BKER) != 0 ? 256u : 0u);
-            StartOperation(FlashOperationKind.PageErase, page * PageSize, PageSize, null, PageErasePs);
+            _cr &= ~FLASH_CR_STRT;
+            SetError(FLASH_SR_WRPERR);
+            return;
         }
-        else
-        {
-            var offset = mer1 ? 0 : BankSize;
-            var length = mer1 && mer2 ? 2 * BankSize : BankSize;
-            StartOperation(FlashOperationKind.MassErase, offset, length, null, MassErasePs);
-        }
+        if (per) StartOperation(FlashOperationKind.PageErase, offset, length, null, PageErasePs);
+        else StartOperation(FlashOperationKind.MassErase, offset, length, null, MassErasePs);
     }
 
     /// A CPU store into the flash array (address rebased to 0x08000000 by the core).
@@ -368,7 +579,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             ContinueFastRow(offset, size, value);
             return;
         }
-        if (_operation is not null)
+        if (_operation is not null || _optionOperation is not null)
         {
             Board.Fault($"FLASH: store to 0x{address:X8} while BSY = 1. On silicon the bus would stall until the " +
                         "operation ends; the virtual board stalls only fetches from the busy bank: poll FLASH_SR.BSY first.");
@@ -409,6 +620,11 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         }
         var data = (ulong)first.Value | ((ulong)value << 32);
         var current = BitConverter.ToUInt64(Board.Flash, (int)first.Offset);
+        if (IsWriteProtected(first.Offset, 8))
+        {
+            SetError(FLASH_SR_WRPERR);
+            return;
+        }
         // PROGERR: only an erased double word can be programmed, except with all zeros (RM0351 §3.7.5).
         if (current != ulong.MaxValue && data != 0)
         {
@@ -437,6 +653,11 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             SetError(FLASH_SR_PGAERR | FLASH_SR_FASTERR);
             return;
         }
+        if (IsWriteProtected(offset, RowSize))
+        {
+            SetError(FLASH_SR_WRPERR);
+            return;
+        }
         // Fast programming skips the verify step, so it is defined only on erased memory (RM0351 §3.3.7).
         if (Board.Flash.AsSpan((int)offset, (int)RowSize).ContainsAnyExcept((byte)0xFF))
         {
@@ -444,6 +665,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             return;
         }
         _fastRow = new FastRow(offset, Board.Clock.NowPs);
+        CheckDataCacheOff(FastRowInfo(_fastRow));
         StallBanks(FastRowInfo(_fastRow), true);
         OperationStarted?.Invoke(FastRowInfo(_fastRow));
         AcceptFastWord(value);
@@ -511,6 +733,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         var info = new FlashOperation(kind, ArrayBase + offset, length, now, now + durationPs);
         var operation = new PendingOperation(info, content);
         _operation = operation;
+        CheckDataCacheOff(info);
         StallBanks(info, true);
         OperationStarted?.Invoke(operation.Info);
         _operationTimer.Arm(operation.Info.EndPs, () =>
@@ -529,6 +752,19 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             _cr &= ~FLASH_CR_STRT;
             Complete(operation.Info, success: true);
         });
+    }
+
+    /// ES0250 (STM32L47x/L48x errata) "Data cache might be corrupted during Flash memory read-while-write
+    /// operation": a data read of one bank while the other is erased or programmed can leave wrong data in the data
+    /// cache. The workaround (ST's HAL, Zephyr's STM32L4 driver) keeps FLASH_ACR.DCEN = 0 for the whole operation and
+    /// resets the cache (DCRST) before enabling it again. The board does not model the cache's contents, so it
+    /// reports the hazard itself: any operation started with the data cache on.
+    private void CheckDataCacheOff(FlashOperation operation)
+    {
+        if ((_acr & FLASH_ACR_DCEN) == 0) return;
+        Board.Fault($"FLASH: {operation.Kind} at 0x{operation.Address:X8} started with FLASH_ACR.DCEN = 1. Errata ES0250 " +
+                    "\"Data cache might be corrupted during Flash memory read-while-write operation\": clear DCEN before " +
+                    "every erase or program, reset the data cache (DCRST) while it is off, and enable it again after.");
     }
 
     /// The banks an operation works in: reads from them stall until it ends (the other bank stays readable).
@@ -578,15 +814,14 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         for (var doubleWord = offset & ~7u; doubleWord < offset + length; doubleWord += 8)
             if (bad) _eccErrors.Add(doubleWord);
             else _eccErrors.Remove(doubleWord);
+        var changed = false;
         for (var page = offset / PageSize; page <= (offset + length - 1) / PageSize; page++)
         {
             var pageStart = page * PageSize;
             var hasErrors = bad || Enumerable.Range(0, (int)(PageSize / 8)).Any(i => _eccErrors.Contains(pageStart + 8u * (uint)i));
-            if (hasErrors == _checkedPages.Contains(page)) continue;
-            if (hasErrors) _checkedPages.Add(page);
-            else _checkedPages.Remove(page);
-            Board.CheckFlashReads(ArrayBase + pageStart, PageSize, hasErrors);
+            changed |= hasErrors ? _eccPages.Add(page) : _eccPages.Remove(page);
         }
+        if (changed) RefreshCheckedReads();
     }
 
     private void SetError(uint flags)

@@ -12,7 +12,9 @@ public enum FlashOperationKind
     DoubleWordProgram,
     /// FLASH_CR.FSTPG: one row of 32 double words (256 bytes), or the part of it written before an error.
     FastRowProgram,
+    /// FLASH_CR.OPTSTRT: both option-byte pages erased and every option double word programmed (RM0351 §3.4.2).
+    OptionBytesProgram,
 }
 
-/// Address is the CPU address (0x08xxxxxx); StartPs/EndPs are virtual times (EndPs is the planned end).
+/// Address is the CPU address (0x08xxxxxx; 0x1FFF7800 for the option bytes); StartPs/EndPs are virtual times (EndPs is the planned end).
 public sealed record FlashOperation(FlashOperationKind Kind, uint Address, uint Length, ulong StartPs, ulong EndPs);

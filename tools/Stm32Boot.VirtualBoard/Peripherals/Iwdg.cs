@@ -1,7 +1,8 @@
 // Independent watchdog (RM0351 §32): a 12-bit down-counter on LSI (32 kHz) behind a prescaler of 4..256. Started
 // by the key 0xCCCC, refreshed by 0xAAAA, configured after 0x5555; reaching zero, or a refresh above the window,
-// resets the chip with RCC_CSR.IWDGRSTF. Once started only a reset stops it (option byte IWDG_SW = 1: software
-// start). The counter is not stored: it is computed from the virtual time of the last reload.
+// resets the chip with RCC_CSR.IWDGRSTF. Once started only a reset stops it. With the option bit IWDG_SW = 1 software
+// starts it; with IWDG_SW = 0 (RM0351 §32.3 "Hardware watchdog") it starts by itself at every reset, before the
+// first instruction. The counter is not stored: it is computed from the virtual time of the last reload.
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class Iwdg : MmioPeripheral
@@ -19,15 +20,18 @@ public sealed class Iwdg : MmioPeripheral
     private static readonly ulong RegisterUpdatePs = VirtualTime.Cycles(5, LsiHz);
 
     private readonly Rcc _rcc;
+    private readonly Func<bool> _hardwareWatchdog;
     private readonly VirtualTimer _expiry, _prescalerUpdate, _reloadUpdate, _windowUpdate;
     private uint _pr, _rlr, _winr;
     private bool _unlocked;
     private uint _counterAtReload;
     private ulong _reloadPs;
 
-    public Iwdg(IBoard board, Rcc rcc) : base(board, "IWDG", BaseAddress, 0x400)
+    /// hardwareWatchdog tells, at each reset, whether the loaded option bytes say IWDG_SW = 0.
+    public Iwdg(IBoard board, Rcc rcc, Func<bool> hardwareWatchdog) : base(board, "IWDG", BaseAddress, 0x400)
     {
         _rcc = rcc;
+        _hardwareWatchdog = hardwareWatchdog;
         _expiry = new VirtualTimer(board);
         _prescalerUpdate = new VirtualTimer(board);
         _reloadUpdate = new VirtualTimer(board);
@@ -56,6 +60,7 @@ public sealed class Iwdg : MmioPeripheral
         _pr = 0;
         _rlr = IWDG_RLR_RL;
         _winr = IWDG_WINR_WIN;
+        if (_hardwareWatchdog()) Start();
     }
 
     private protected override uint ReadRegister(uint offset)
@@ -106,9 +111,7 @@ public sealed class Iwdg : MmioPeripheral
         switch (key)
         {
             case KeyStart when !Running:
-                Running = true;
-                _rcc.ForceLsiForWatchdog();
-                Reload();
+                Start();
                 break;
             case KeyRefresh when Running:
                 var counter = Counter;
@@ -121,6 +124,13 @@ public sealed class Iwdg : MmioPeripheral
                 Refreshed?.Invoke();
                 break;
         }
+    }
+
+    private void Start()
+    {
+        Running = true;
+        _rcc.ForceLsiForWatchdog();
+        Reload();
     }
 
     private uint Counter => _counterAtReload - (uint)Math.Min(_counterAtReload, (Board.Clock.NowPs - _reloadPs) / TickPs);

@@ -25,7 +25,8 @@ public sealed class PeripheralSet
         Dma1.Route(5, 2, Usart1.RxDmaRequest);
         Dma2 = new Dma(board, Rcc, 2);
         Dma2.Route(7, 2, Usart1.RxDmaRequest);
-        Iwdg = new Iwdg(board, Rcc);
+        // The option bytes loaded at the reset decide whether the IWDG starts by itself (IWDG_SW = 0).
+        Iwdg = new Iwdg(board, Rcc, () => !Flash.LoadedOptions.IwdgSw);
         DbgMcu = new DbgMcu(board);
         OtgFs = new OtgFs(board, Rcc, Pwr, Gpio);
         // OTG_FS resets before GPIO: the GPIO reset switches VBUS off, which OTG_FS must meet with its own registers

@@ -105,7 +105,8 @@ public sealed class An3155Client
         return new BootloaderInfo(version, optionBytes, commands, GetId());
     }
 
-    /// <summary>Read Memory (0x11): 1 to 256 bytes from <paramref name="address"/>.</summary>
+    /// <summary>Read Memory (0x11): 1 to 256 bytes from <paramref name="address"/>. A bootloader under read
+    /// protection refuses the command itself: <see cref="An3155Failure.ReadProtected"/>.</summary>
     public byte[] ReadMemory(uint address, int length)
     {
         RequireBlock(address, length);
@@ -127,7 +128,7 @@ public sealed class An3155Client
         var sent = false;
         WithRetries(An3155Command.WriteMemory, () =>
         {
-            if (sent && ReadOnce(address, block.Length).AsSpan().SequenceEqual(block))
+            if (sent && ReadBackMatches(address, block))
                 return true;
             sent = true;
             SendCommand(An3155Command.WriteMemory);
@@ -183,9 +184,31 @@ public sealed class An3155Client
         return true;
     });
 
+    /// <summary>Whether a block whose ACK was lost is in flash already. Under read protection nobody can tell, and
+    /// the block is sent again: this repository's bootloader takes identical bytes again as a no-op.</summary>
+    private bool ReadBackMatches(uint address, byte[] block)
+    {
+        try
+        {
+            return ReadOnce(address, block.Length).AsSpan().SequenceEqual(block);
+        }
+        catch (An3155Exception e) when (e.Failure == An3155Failure.ReadProtected)
+        {
+            return false;
+        }
+    }
+
     private byte[] ReadOnce(uint address, int length)
     {
-        SendCommand(An3155Command.ReadMemory);
+        try
+        {
+            SendCommand(An3155Command.ReadMemory);
+        }
+        catch (An3155Exception e) when (e.Failure == An3155Failure.Nack)
+        {
+            throw new An3155Exception(An3155Command.ReadMemory, An3155Failure.ReadProtected,
+                "the bootloader answered NACK (0x1F) to the command itself: read protection is active (RDP level 1), nothing can be read back.");
+        }
         SendAddress(An3155Command.ReadMemory, address, "it reads only inside the application header and image.");
         var count = (byte)(length - 1);
         Send([count, (byte)~count]);

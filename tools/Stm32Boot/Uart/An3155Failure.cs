@@ -14,4 +14,8 @@ public enum An3155Failure
 
     /// <summary>The exchange may have taken effect although it was not confirmed (Go), so it is not repeated.</summary>
     Unconfirmed,
+
+    /// <summary>Read Memory refused at its command byte: read protection is active (AN3155: a bootloader under RDP
+    /// NACKs Read Memory), so nothing can be read back.</summary>
+    ReadProtected,
 }

@@ -12,6 +12,13 @@ public sealed record FlashReport
 
     public required IReadOnlyList<VerifyMismatch> Mismatches { get; init; }
 
+    /// <summary>Read protection was on (Read Memory refused), so verification was the device's own CRC check: Go
+    /// commits the update only when the image in flash matches the header's CRC.</summary>
+    public bool VerifiedByDevice { get; init; }
+
+    /// <summary>Under read protection, Go was NACKed: the device's CRC check refused the image, nothing started.</summary>
+    public bool RefusedByDevice { get; init; }
+
     /// <summary>Where Go started the application, if it did.</summary>
     public required uint? StartedAt { get; init; }
 

@@ -5,6 +5,9 @@ namespace Stm32Boot.Uart;
 /// <summary>
 /// Carries out a <see cref="FlashPlan"/> through an AN3155 bootloader: sync, probe (the device must be the one
 /// the settings are for), erase, write, optionally read back and start the application.
+/// Under read protection the bootloader reads nothing back (AN3155); verification is then the device's own: Go
+/// commits the update only after checking the image against the header's CRC, and NACKs otherwise. So a read-
+/// protected --verify needs --go, which is checked before anything is erased.
 /// </summary>
 public static class UartFlasher
 {
@@ -22,6 +25,10 @@ public static class UartFlasher
         client.Connect();
         var bootloader = client.Probe();
         RequireDevice(bootloader, options);
+        var byDevice = options.Verify && IsReadProtected(client, plan);
+        if (byDevice && !options.Go)
+            throw new Stm32BootException("the bootloader refuses Read Memory: read protection (RDP level 1) is on, so --verify can only be the " +
+                                         "device's own CRC check, which Go runs before it commits the update. Add --go (nothing was erased or written).");
 
         var phase = Stopwatch.StartNew();
         long done = 0;
@@ -48,7 +55,7 @@ public static class UartFlasher
         phase.Restart();
         var mismatches = new List<VerifyMismatch>();
         done = 0;
-        if (options.Verify)
+        if (options.Verify && !byDevice)
         {
             foreach (var block in plan.Blocks)
             {
@@ -62,11 +69,20 @@ public static class UartFlasher
 
         var verifyTime = phase.Elapsed;
         uint? startedAt = null;
+        var refusedByDevice = false;
         // Starting an image that read back wrong would only hide the failure behind a board that does not boot.
         if (options.Go && mismatches.Count == 0)
         {
-            client.Go(plan.GoAddress);
-            startedAt = plan.GoAddress;
+            try
+            {
+                client.Go(plan.GoAddress);
+                startedAt = plan.GoAddress;
+                if (byDevice) done = plan.WriteBytes;
+            }
+            catch (An3155Exception e) when (byDevice && e.Failure == An3155Failure.Nack)
+            {
+                refusedByDevice = true;
+            }
         }
 
         return new FlashReport
@@ -76,6 +92,8 @@ public static class UartFlasher
             WrittenBytes = plan.WriteBytes,
             VerifiedBytes = done,
             Mismatches = mismatches,
+            VerifiedByDevice = byDevice,
+            RefusedByDevice = refusedByDevice,
             StartedAt = startedAt,
             EraseTime = eraseTime,
             WriteTime = writeTime,
@@ -94,6 +112,20 @@ public static class UartFlasher
         if (missing.Count > 0)
             throw new Stm32BootException($"the bootloader does not offer {string.Join(", ", missing.Select(c => An3155.Describe(c)))} " +
                                          $"(its Get lists {string.Join(" ", bootloader.Commands.Select(c => c.ToString("X2")))}), which flashing needs.");
+    }
+
+    /// <summary>One byte of the first block, read before anything changes: a NACK to the command means read protection.</summary>
+    private static bool IsReadProtected(An3155Client client, FlashPlan plan)
+    {
+        try
+        {
+            client.ReadMemory(plan.Blocks[0].Address, 1);
+            return false;
+        }
+        catch (An3155Exception e) when (e.Failure == An3155Failure.ReadProtected)
+        {
+            return true;
+        }
     }
 
     private static VerifyMismatch? Compare(FlashBlock block, byte[] actual)
