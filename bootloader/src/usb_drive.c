@@ -12,7 +12,7 @@
 #include "usb_update.h"
 
 #define LED2_PROGRAMMING_TOGGLE_MS 50u
-#define LED2_FAILURE_TOGGLE_MS     125u
+#define LED2_FAILURE_TOGGLE_MS     250u
 #define SUCCESS_SHOWN_MS           1000u
 
 static const usb_update_config_t config = {

@@ -4,9 +4,10 @@
  *
  * LED2 (LED1 keeps update mode's heartbeat):
  *   on                      reading and checking the drive
- *   fast (50 ms toggles)    programming: 5..10 Hz, as each 22 ms page erase stalls the core and SysTick with it
+ *   fast (50 ms toggles)    programming: 50-120 ms of real time, as each 22 ms page erase stalls the core and
+ *                           SysTick with it
  *   on for 1 s              updated: then VBUS off and a system reset, which boots the new application
- *   4 Hz (125 ms toggles)   refused or failed, until the drive is pulled out
+ *   slow (250 ms toggles)   refused or failed, until the drive is pulled out
  *   off                     no drive, or the drive holds the installed image */
 #ifndef USB_DRIVE_H
 #define USB_DRIVE_H

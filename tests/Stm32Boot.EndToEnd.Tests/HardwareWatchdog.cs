@@ -4,10 +4,10 @@ using Stm32Boot.VirtualBoard.Peripherals;
 namespace Stm32Boot.EndToEnd.Tests;
 
 /// <summary>
-/// The independent watchdog as the option byte IWDG_SW = 0 runs it (RM0351 §32.3.2, "hardware watchdog"): started by
-/// hardware at every reset with its reset values, prescaler /4 and reload 0xFFF, 512 ms at the LSI's 32 kHz. Until
-/// the virtual board's option bytes select it, the start is made here, at every reset, through the model's key
-/// register; and every refresh is recorded with the exception the core was in, so a test sees who refreshes.
+/// A board whose option byte IWDG_SW is 0 (RM0351 §32.3.2, "hardware watchdog"): the IWDG starts by hardware at every
+/// reset with its reset values, prescaler /4 and reload 0xFFF, 512 ms at the LSI's 32 kHz, and only a reset stops it.
+/// The option bytes are set as a programmer sets them, before power-on; every refresh is recorded with the exception
+/// the core was in, so a test sees who refreshes.
 /// </summary>
 public sealed class HardwareWatchdog
 {
@@ -15,10 +15,11 @@ public sealed class HardwareWatchdog
 
     public HardwareWatchdog(Board board)
     {
+        if (board.Machine.PoweredOn)
+            throw new InvalidOperationException("set up the hardware watchdog before power-on: option bytes load at power-on");
         _board = board;
-        board.Machine.ResetOccurred += _ => Start();
+        board.OptionBytes = board.OptionBytes with { Optr = board.OptionBytes.Optr & ~OptionBytes.IWDG_SW };
         board.Peripherals.Iwdg.Refreshed += () => Refreshes.Add((board.NowPs, board.Machine.ReadCpu().Exception));
-        if (board.Machine.PoweredOn) Start();
     }
 
     /// <summary>Every refresh: when, and the exception number the core was in (0: Thread mode, the main loop).</summary>
@@ -28,6 +29,4 @@ public sealed class HardwareWatchdog
     public IEnumerable<ResetRecord> Resets => _board.Machine.Resets.Where(r => r.Reason.StartsWith("IWDG", StringComparison.Ordinal));
 
     public ulong PeriodPs => _board.Peripherals.Iwdg.TimeoutPs;
-
-    private void Start() => _board.Peripherals.Iwdg.Write(0x00, 4, Iwdg.KeyStart);
 }

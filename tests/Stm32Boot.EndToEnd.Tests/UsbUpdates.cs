@@ -13,8 +13,8 @@ public static partial class UsbUpdates
     /// <summary>From power-up, LSE start-up (~2 s), attach debounce and enumeration come before the first line.</summary>
     public static readonly ulong OutcomeTimeoutPs = 30 * Board.Second;
 
-    /// <summary>LED2 toggles every 50 ms while programming (10 Hz) and every 125 ms after a failure (4 Hz).</summary>
-    public static readonly ulong ProgrammingTogglePs = 50 * Board.Millisecond, FailureTogglePs = 125 * Board.Millisecond;
+    /// <summary>LED2 toggles every 50 ms of the bootloader's clock while programming (4-10 Hz with the page erases' stalls) and every 250 ms after a failure (2 Hz).</summary>
+    public static readonly ulong ProgrammingTogglePs = 50 * Board.Millisecond, FailureTogglePs = 250 * Board.Millisecond;
 
     public static string BootsVersion(FirmwareVersion version) => $"boot: application {version} -> 0x{Shipped.Map.Image.Base:X8}";
 

@@ -101,6 +101,33 @@ public class WatchdogTests
     }
 
     [Fact]
+    public void The_watchdog_really_runs_from_reset_with_IWDG_SW_0()
+    {
+        // The premise of every test here: nothing in the firmware starts the IWDG, the option byte does.
+        var app = SyntheticApplications.With(New, 1024, SyntheticApplications.SleepForever);
+        using var board = VirtualBoards.With(SyntheticApplications.Factory(app));
+        var watchdog = new HardwareWatchdog(board);
+        board.PowerOn();
+        Assert.True(board.Peripherals.Iwdg.Running);
+        board.RunFor(3 * watchdog.PeriodPs);
+        Assert.NotEmpty(watchdog.Resets);
+    }
+
+    [Fact]
+    public void The_demo_application_on_a_hardware_watchdog_board_runs_60_s_without_a_reset()
+    {
+        using var board = VirtualBoards.With(Shipped.Factory());
+        var watchdog = new HardwareWatchdog(board);
+        board.PowerOn();
+        board.RunUntilLine("^L475 application ", Board.Second);
+        board.RunFor(60 * Board.Second);
+
+        Assert.Single(board.Machine.Resets); // the power-on, nothing after it
+        AssertNoWatchdogReset(board, watchdog);
+        Assert.True(board.Peripherals.Iwdg.Running);
+    }
+
+    [Fact]
     public void The_demo_application_refreshes_from_its_main_loop()
     {
         using var board = VirtualBoards.With(Shipped.Factory());
