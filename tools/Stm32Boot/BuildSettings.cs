@@ -31,7 +31,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "SigningKey", "SecurityCounter", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -62,6 +62,14 @@ public sealed partial class BuildSettings
     /// <summary>0: the USB drive is read in update mode only; otherwise every boot that would start the application
     /// first polls USB this long.</summary>
     public required uint UsbBootWindowMs { get; init; }
+
+    /// <summary>The PEM private key that signs the application (`stm32boot stamp`) and whose public half the bootloader
+    /// trusts (`stm32boot generate` writes signing_keys.h); relative paths are from the current directory, which for
+    /// the build is the repository's root.</summary>
+    public required string SigningKey { get; init; }
+
+    /// <summary>Stamped into the signed part of the signature block, for anti-rollback.</summary>
+    public required uint SecurityCounter { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -147,6 +155,15 @@ public sealed partial class BuildSettings
                                          "so the window would close before a drive could be read. Use 0 (the drive is read in update mode only) " +
                                          $"or {MinUsbBootWindowMs} to {MaxUsbBootWindowMs}.");
 
+        var signingKey = String(root, "SigningKey", "");
+        if (signingKey.Trim().Length == 0)
+            throw new Stm32BootException("SigningKey must name the PEM private key that signs the application, e.g. keys/development-signing-key.pem " +
+                                         "(`stm32boot keygen` makes one).");
+
+        var securityCounter = Property(root, "SecurityCounter", "");
+        if (securityCounter.ValueKind != JsonValueKind.Number || !securityCounter.TryGetUInt32(out var counter))
+            throw new Stm32BootException($"SecurityCounter {securityCounter.GetRawText()} must be a whole number from 0 to {uint.MaxValue}.");
+
         return new BuildSettings
         {
             SourceName = sourceName,
@@ -161,6 +178,8 @@ public sealed partial class BuildSettings
             UsbFirmwareName = UsbFirmwareName.Parse(String(root, "UsbFirmwareName", ""), "UsbFirmwareName"),
             AllowDowngrade = allowDowngrade.GetBoolean(),
             UsbBootWindowMs = usbWindowMs,
+            SigningKey = signingKey,
+            SecurityCounter = counter,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),
