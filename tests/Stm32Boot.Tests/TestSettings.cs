@@ -19,6 +19,8 @@ public static class TestSettings
           "UsbFirmwareName": "FIRMWARE.HEX",
           "AllowDowngrade": false,
           "UsbBootWindowMs": 0,
+          "SigningKey": "keys/development-signing-key.pem",
+          "SecurityCounter": 1,
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

@@ -77,10 +77,11 @@ public sealed class SigningKey : IDisposable
                                          "signing keys are ECDSA keys on P-256 (`stm32boot keygen`).");
         }
 
-        if (key.ExportParameters(false).Curve.Oid?.Value != P256Oid)
+        var oid = key.ExportParameters(false).Curve.Oid;
+        if (oid?.Value != P256Oid)
         {
-            var curve = key.ExportParameters(false).Curve.Oid?.FriendlyName ?? key.ExportParameters(false).Curve.Oid?.Value ?? "an explicit curve";
             key.Dispose();
+            var curve = oid?.Value is null ? "an unnamed curve" : $"curve {oid.FriendlyName} ({oid.Value})";
             throw new Stm32BootException($"'{path}' is a key on {curve}; the bootloader verifies ECDSA on P-256 (prime256v1, secp256r1) only.");
         }
 
