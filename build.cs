@@ -23,6 +23,7 @@
 #load "build/process.cake"
 #load "build/settings.cake"
 #load "build/doctor.cake"
+#load "build/deps.cake"
 #load "build/test-tally.cake"
 
 using Microsoft.Extensions.Configuration;
@@ -46,6 +47,11 @@ Task("Doctor")
     .Description("Check the toolchain and Debian packages; as root on Debian, install what is missing.")
     .Does(async () => await Doctor.CheckAsync(Context, root, settings.ToolchainPrefix));
 
+Task("Deps")
+    .Description("Fetch the pinned third-party sources (build/deps.json) into out/deps/: as root from Debian's source packages, else print the commands.")
+    .IsDependentOn("Doctor")
+    .Does(async () => await Deps.EnsureAsync(Context, root));
+
 Task("Tools")
     .Description("Build the stm32boot tool (generate, stamp, merge, info, emulate).")
     .IsDependentOn("Doctor")
@@ -53,6 +59,7 @@ Task("Tools")
 
 Task("Configure")
     .Description("Generate memory map, linker fragment and build config from the settings; configure CMake.")
+    .IsDependentOn("Deps")
     .IsDependentOn("Tools")
     .Does(async () =>
     {

@@ -30,8 +30,10 @@
 
 #include "flash_writer.h"
 #include "image_port.h"
+#include "image_signature.h"
 
-#define BOOT_STATE_OFFSET         0x780u  /* from the start of the header page */
+/* From the start of the header page: right where the signature block's area ends, one definition for both. */
+#define BOOT_STATE_OFFSET         IMAGE_SIGNATURE_AREA_END
 #define BOOT_STATE_SIZE           0x80u
 #define BOOT_STATE_DOUBLE_WORD    8u
 #define BOOT_STATE_TRIAL_SLOT     0u

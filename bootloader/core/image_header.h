@@ -27,7 +27,7 @@ typedef struct {
     uint32_t image_size;
     uint32_t image_crc32;   /* zlib CRC-32 over image_size bytes from image_addr */
     uint32_t board_id;
-    uint32_t flags;         /* 0; reserved for later use */
+    uint32_t flags;         /* IMAGE_FLAG_*; every other bit 0 */
     uint8_t reserved[24];   /* zero */
     uint32_t header_crc32;  /* zlib CRC-32 over every byte before this field */
 } image_header_t;
@@ -44,6 +44,9 @@ _Static_assert(offsetof(image_header_t, flags) == 0x20, "flags at 0x20");
 _Static_assert(offsetof(image_header_t, reserved) == 0x24, "reserved at 0x24");
 _Static_assert(offsetof(image_header_t, header_crc32) == 0x3C, "header_crc32 at 0x3C");
 _Static_assert(sizeof(image_header_t) == IMAGE_HEADER_SIZE, "image_header_t must be 64 bytes");
+
+/* flags: a signature block (image_signature.h) follows the header in the header page. */
+#define IMAGE_FLAG_SIGNED 0x00000001u
 
 /* Bytes covered by header_crc32. */
 #define IMAGE_HEADER_CRC_SPAN offsetof(image_header_t, header_crc32)

@@ -16,6 +16,8 @@ public class BuildSettingsTests
         Assert.Equal(BuildType.Release, settings.BuildType);
         Assert.Equal("arm-none-eabi-", settings.ToolchainPrefix);
         Assert.Equal(500u, settings.DoubleResetWindowMs);
+        Assert.Equal("keys/development-signing-key.pem", settings.SigningKey);
+        Assert.Equal(1u, settings.SecurityCounter);
         Assert.Equal(new MemoryRegion("bootloader", 0x08000000, 0x20000), map.Bootloader);
         Assert.Equal(new MemoryRegion("header", 0x08020000, 0x800), map.Header);
         Assert.Equal(new MemoryRegion("image", 0x08020800, 0xDF800), map.Image);
@@ -92,6 +94,11 @@ public class BuildSettingsTests
     [InlineData("MemoryMap.Sram2AliasBase", "\"0x10004000\"", "MemoryMap SRAM2 alias 0x10004000–0x1000BFFF overlaps SRAM2")]
     [InlineData("MemoryMap.Sram2AliasBase", "\"0xFFFFC000\"", "MemoryMap.Sram2AliasBase + Sram2Size runs past the 4 GB address space")]
     [InlineData("MemoryMap.FlashSize", "\"big\"", "MemoryMap.FlashSize 'big' is not a 32-bit hex number written like 0x08000000")]
+    [InlineData("SigningKey", "\" \"", "SigningKey must name the PEM private key that signs the application")]
+    [InlineData("SigningKey", "7", "SigningKey must be a string, not 7")]
+    [InlineData("SecurityCounter", "-1", "SecurityCounter -1 must be a whole number from 0 to 4294967295")]
+    [InlineData("SecurityCounter", "4294967296", "SecurityCounter 4294967296 must be a whole number")]
+    [InlineData("SecurityCounter", "\"1\"", "SecurityCounter \"1\" must be a whole number")]
     [InlineData("Colour", "\"blue\"", "unknown key 'Colour' in the top level")]
     [InlineData("MemoryMap.Sram3Base", "\"0x0\"", "unknown key 'Sram3Base' in MemoryMap")]
     public void Invalid_values_are_refused_with_the_key_and_the_reason(string key, string json, string expected)

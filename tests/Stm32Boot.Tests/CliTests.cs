@@ -2,13 +2,14 @@ using Xunit;
 
 namespace Stm32Boot.Tests;
 
-/// <summary>The stm32boot CLI run as a process, as the build runs it: exit codes, stdout, one-line errors on stderr.</summary>
+/// <summary>The stm32boot CLI run as a process, as the build runs it (from the repository's root, where the settings'
+/// SigningKey path starts): exit codes, stdout, one-line errors on stderr.</summary>
 public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixture>
 {
     private static async Task<(int ExitCode, string Out, string Error)> Stm32Boot(params string[] arguments)
     {
         // The test project references the CLI, so its build output sits beside the tests.
-        var result = await ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "stm32boot.dll"), .. arguments]);
+        var result = await ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "stm32boot.dll"), .. arguments], Repository.Root);
         return (result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
@@ -30,25 +31,32 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("wrote", first.Out);
         Assert.Equal(0, second.ExitCode);
-        Assert.Equal(3, second.Out.Split('\n').Count(line => line.StartsWith("unchanged")));
+        Assert.Equal(4, second.Out.Split('\n').Count(line => line.StartsWith("unchanged")));
         Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "memory.ld")), File.ReadAllText(scratch.File("gen/memory.ld")));
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "signing_keys.h")), File.ReadAllText(scratch.File("gen/signing_keys.h")));
     }
 
     [Fact]
     public async Task Stamp_then_info_accepts_and_info_on_the_unstamped_elf_refuses()
     {
         using var scratch = new ScratchDirectory();
+        // Signed by the settings' SigningKey, the development key: the ELF needs room for the block.
+        var elf = await new TinyArmElf { WithSignatureSection = true }.Build(scratch, TestSettings.Defaults);
 
-        var stamp = await Stm32Boot("stamp", fixture.ElfPath, "--out-dir", scratch.Path, "--version", "3.1.4.1");
+        var stamp = await Stm32Boot("stamp", elf, "--out-dir", scratch.Path, "--version", "3.1.4.1");
         var stamped = await Stm32Boot("info", scratch.File("application.hex"));
         var bin = await Stm32Boot("info", scratch.File("application.bin") + "@0x08020000");
         var unstamped = await Stm32Boot("info", fixture.ElfPath);
 
-        Assert.Equal((0, ""), (stamp.ExitCode, stamp.Error));
+        Assert.Equal(0, stamp.ExitCode);
+        AssertOneLineError(stamp.Error, "stm32boot: warning: this Release image is signed with the development key " +
+                                        $"(keys/development-signing-key.pem, key id {SigningKey.DevelopmentKeyId}), which is public");
         Assert.Contains("3.1.4.1", stamp.Out);
+        Assert.Contains($"signed by key {SigningKey.DevelopmentKeyId}", stamp.Out);
         Assert.Contains($"wrote {scratch.File("application.elf")}", stamp.Out);
         Assert.Equal((0, ""), (stamped.ExitCode, stamped.Error));
         Assert.Contains("✓ │ image_crc32", stamped.Out);
+        Assert.Contains($"verifies with key {SigningKey.DevelopmentKeyId}", stamped.Out);
         Assert.Contains("accepted: the bootloader would boot this image.", stamped.Out);
         Assert.Equal(0, bin.ExitCode);
         Assert.Equal(1, unstamped.ExitCode);

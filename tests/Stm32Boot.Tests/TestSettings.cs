@@ -21,6 +21,8 @@ public static class TestSettings
           "UsbBootWindowMs": 0,
           "BootAttempts": 3,
           "Protection": "none",
+          "SigningKey": "keys/development-signing-key.pem",
+          "SecurityCounter": 1,
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

@@ -3,13 +3,18 @@ namespace Stm32Boot.Tests;
 /// <summary>
 /// Builds a minimal Cortex-M4 application ELF with arm-none-eabi-gcc, shaped like the real one: an
 /// image_header_t in .image_header at the header base, the vector table at the image base, code, and .data whose
-/// initialisers live in flash (LMA) but run from SRAM1 (VMA). It links with the generated memory.ld and includes
+/// initialisers live in flash (LMA) but run from SRAM1 (VMA), and the 96 erased bytes reserved for the signature block
+/// in .image_signature right after the header. It links with the generated memory.ld and includes
 /// the generated memory_map.h and build_config.h, so those compile as C too. The properties vary it for the
 /// stamp refusal tests.
 /// </summary>
 public sealed record TinyArmElf
 {
     public bool WithHeaderSection { get; init; } = true;
+
+    /// <summary>Reserves the signature block after the header, as the real application does; without it only an
+    /// unsigned stamp of the ELF works.</summary>
+    public bool WithSignatureSection { get; init; }
     public string Magic { get; init; } = "L4AP";
 
     /// <summary>C expression for the header's image_addr.</summary>
@@ -50,6 +55,10 @@ public sealed record TinyArmElf
                 {{ImageAddr}}, 0u, 0u, BOARD_ID, 0u, { 0 }, 0u,
             };
             """;
+        var signature = !WithSignatureSection ? "" : """
+            __attribute__((section(".image_signature"), used))
+            const uint8_t image_signature[96] = { [0 ... 95] = 0xFF };
+            """;
         var padding = PaddingBytes == 0 ? "" : $"__attribute__((used)) const uint8_t padding[{PaddingBytes}] = {{ 1 }};";
         var stray = WithStrayBootloaderBytes ? "__attribute__((section(\".stray\"), used)) const uint32_t stray = 0xDEADBEEFu;" : "";
         return $$"""
@@ -57,6 +66,7 @@ public sealed record TinyArmElf
             #include "memory_map.h"
             #include "build_config.h"
             {{header}}
+            {{signature}}
             {{padding}}
             {{stray}}
             extern uint32_t _estack, _sidata, _sdata, _edata;
@@ -79,6 +89,7 @@ public sealed record TinyArmElf
         SECTIONS
         {
           .image_header : { KEEP(*(.image_header)) } > APP_HEADER
+          .image_signature : { KEEP(*(.image_signature)) } > APP_HEADER
           .isr_vector : { KEEP(*(.isr_vector)) } > APP_IMAGE
           .text : { *(.text*) *(.rodata*) } > APP_IMAGE
           _sidata = LOADADDR(.data);

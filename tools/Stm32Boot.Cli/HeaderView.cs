@@ -23,7 +23,7 @@ public static class HeaderView
         "image_size" => $"{header.ImageSize} bytes",
         "image_crc32" => HexNumber.Format(header.ImageCrc32),
         "board_id" => HexNumber.Format(header.BoardId),
-        "flags" => HexNumber.Format(header.Flags),
+        "flags" => (header.Flags & SignatureBlock.SignedFlag) != 0 ? $"{HexNumber.Format(header.Flags)} (signed)" : HexNumber.Format(header.Flags),
         "reserved" => header.Reserved.All(b => b == 0) ? "all zero" : Convert.ToHexString(header.Reserved),
         "header_crc32" => HexNumber.Format(header.HeaderCrc32),
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, "ImageHeader.Layout has a field HeaderView does not know."),

@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace Stm32Boot.Cli;
 
-[Description("Show an image's header, the bootloader's acceptance checks, vector table and flash use; exit 1 if the bootloader would refuse it.")]
+[Description("Show an image's header, the bootloader's acceptance checks, its signature, vector table and flash use; exit 1 if the bootloader would refuse it or its signature does not verify.")]
 public sealed class InfoCommand : Command<InfoCommand.Settings>
 {
     public sealed class Settings : SettingsFileOption
@@ -12,6 +12,10 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         [CommandArgument(0, "<FILE>")]
         [Description("An ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS (e.g. application.bin@0x08020000).")]
         public required string File { get; init; }
+
+        [CommandOption("--key <KEY.pem>")]
+        [Description("Check the signature with this key (public or private PEM). Default: SigningKey of the settings, if that file is there.")]
+        public string? Key { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -29,6 +33,16 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
             checks.AddRow(check.Passed ? "[green]✓[/]" : "[red]✗[/]", Markup.Escape(check.Name), Markup.Escape(check.Detail));
         AnsiConsole.Write(checks);
 
+        SignatureInspection? signature = null;
+        if (inspection.Header is { } header)
+        {
+            using var key = KeyOption.TryLoad(settings.Key, buildSettings);
+            // The image is hashed only when the header's size lies inside the image region, as the bootloader does.
+            var sizeValid = header.ImageSize >= ImageInspector.MinImageSize && header.ImageSize <= buildSettings.MemoryMap.Image.Size;
+            signature = ImageSignature.Inspect(file.Image, buildSettings.MemoryMap, header, sizeValid ? key : null);
+            AnsiConsole.Write(SignatureView.Render(signature, key));
+        }
+
         var vectors = new Table().Title($"vector table at {HexNumber.Format(buildSettings.MemoryMap.Image.Base)}")
             .AddColumn("#").AddColumn("vector").AddColumn("value");
         foreach (var vector in inspection.Vectors)
@@ -44,14 +58,20 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
             regions.AddRow("[yellow]outside[/]", "not in any flash region", $"{inspection.BytesOutsideFlashRegions}", "");
         AnsiConsole.Write(regions);
 
-        if (inspection.Accepted)
+        var signatureFailed = signature is { Status: not (SignatureStatus.Ok or SignatureStatus.Unsigned) };
+        if (inspection.Accepted && !signatureFailed)
         {
             AnsiConsole.MarkupLine("[green]accepted:[/] the bootloader would boot this image.");
             return ExitCode.Ok;
         }
 
-        var failed = inspection.Checks.Where(c => !c.Passed).Select(c => c.Name);
-        AnsiConsole.MarkupLineInterpolated($"[red]refused:[/] the bootloader would stay in update mode (failed: {string.Join(", ", failed)}).");
+        if (!inspection.Accepted)
+        {
+            var failed = inspection.Checks.Where(c => !c.Passed).Select(c => c.Name);
+            AnsiConsole.MarkupLineInterpolated($"[red]refused:[/] the bootloader would stay in update mode (failed: {string.Join(", ", failed)}).");
+        }
+        if (signatureFailed)
+            AnsiConsole.MarkupLineInterpolated($"[red]signature refused:[/] {SignatureBlock.Text(signature!.Status)}.");
         return ExitCode.UserError;
     }
 }

@@ -12,6 +12,7 @@ app.Configure(config =>
     config.Settings.StrictParsing = true;
     config.SetExceptionHandler(ErrorReporter.Report);
     config.AddCommand<GenerateCommand>("generate");
+    config.AddCommand<KeygenCommand>("keygen");
     config.AddCommand<StampCommand>("stamp");
     config.AddCommand<MergeCommand>("merge");
     config.AddCommand<InfoCommand>("info");

@@ -34,7 +34,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "SecurityCounter", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -72,6 +72,13 @@ public sealed partial class BuildSettings
     public required uint BootAttempts { get; init; }
     /// <summary>What the bootloader programs into the option bytes at its first boot (write and read protection).</summary>
     public required Protection Protection { get; init; }
+    /// <summary>The PEM private key that signs the application (`stm32boot stamp`) and whose public half the bootloader
+    /// trusts (`stm32boot generate` writes signing_keys.h); relative paths are from the current directory, which for
+    /// the build is the repository's root.</summary>
+    public required string SigningKey { get; init; }
+
+    /// <summary>Stamped into the signed part of the signature block, for anti-rollback.</summary>
+    public required uint SecurityCounter { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -166,6 +173,14 @@ public sealed partial class BuildSettings
             throw new Stm32BootException($"Protection '{protectionText}' is not one of {string.Join(", ", ProtectionNames.All.Select(n => $"\"{n}\""))} " +
                                          "(none: option bytes left alone; wrp: the bootloader's pages write-protected; wrp+rdp1: and read " +
                                          "protection level 1; level 2 is never set, it cannot be undone).");
+        var signingKey = String(root, "SigningKey", "");
+        if (signingKey.Trim().Length == 0)
+            throw new Stm32BootException("SigningKey must name the PEM private key that signs the application, e.g. keys/development-signing-key.pem " +
+                                         "(`stm32boot keygen` makes one).");
+
+        var securityCounter = Property(root, "SecurityCounter", "");
+        if (securityCounter.ValueKind != JsonValueKind.Number || !securityCounter.TryGetUInt32(out var counter))
+            throw new Stm32BootException($"SecurityCounter {securityCounter.GetRawText()} must be a whole number from 0 to {uint.MaxValue}.");
 
         return new BuildSettings
         {
@@ -183,6 +198,8 @@ public sealed partial class BuildSettings
             UsbBootWindowMs = usbWindowMs,
             BootAttempts = bootAttempts,
             Protection = protection,
+            SigningKey = signingKey,
+            SecurityCounter = counter,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

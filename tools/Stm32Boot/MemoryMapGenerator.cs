@@ -29,11 +29,14 @@ public static class MemoryMapGenerator
 
     /// <summary>Writes the files into <paramref name="directory"/>, creating it. A file whose content is unchanged
     /// is not touched, so its timestamp stays and an incremental build recompiles nothing.</summary>
-    public static IReadOnlyList<WrittenFile> Write(BuildSettings settings, string directory)
+    public static IReadOnlyList<WrittenFile> Write(BuildSettings settings, string directory) => WriteFiles(Render(settings), directory);
+
+    /// <summary>Writes generated files into <paramref name="directory"/> as <see cref="Write"/> does.</summary>
+    public static IReadOnlyList<WrittenFile> WriteFiles(IEnumerable<GeneratedFile> files, string directory)
     {
         Directory.CreateDirectory(directory);
         var written = new List<WrittenFile>();
-        foreach (var file in Render(settings))
+        foreach (var file in files)
         {
             var path = Path.Combine(directory, file.Name);
             var changed = !File.Exists(path) || File.ReadAllText(path) != file.Content;

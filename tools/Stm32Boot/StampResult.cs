@@ -5,20 +5,23 @@ namespace Stm32Boot;
 /// <param name="Image">The stamped header at the header base and the image (gaps filled with 0xFF).</param>
 /// <param name="StartAddress">The input's entry point, kept for the HEX 05 record.</param>
 /// <param name="ElfHeaderFileOffset">Where the .image_header bytes sit in the input ELF; null for a HEX input.</param>
+/// <param name="ElfSignatureSection">The input ELF's .image_signature section, which the stamped ELF holds the signature
+/// block (or erased bytes) in; null for a HEX input or an ELF without one.</param>
 public sealed record StampResult(
     string InputPath,
     MemoryMap Map,
     ImageHeader Header,
     MemoryImage Image,
     uint? StartAddress,
-    long? ElfHeaderFileOffset)
+    long? ElfHeaderFileOffset,
+    ElfSection? ElfSignatureSection = null)
 {
     /// <summary>From the header base: the header page (header, then 0xFF) and the image. This is what
     /// <c>stm32flash -w app.bin -S 0x08020000</c> takes.</summary>
     public byte[] ToBinary() => Image.Read(Map.Header.Base, (int)(Image.EndAddress - Map.Header.Base), 0xFF);
 
-    /// <summary>Writes NAME.hex, NAME.bin and, for an ELF input, NAME.elf (the input with the stamped header
-    /// patched in, so a debugger loads the same bytes). Returns the paths written.</summary>
+    /// <summary>Writes NAME.hex, NAME.bin and, for an ELF input, NAME.elf (the input with the stamped header and
+    /// signature block patched in, so a debugger loads the same bytes). Returns the paths written.</summary>
     public IReadOnlyList<string> WriteTo(string outputDirectory, string name)
     {
         if (name.Length == 0 || name.IndexOfAny(['/', '\\']) >= 0 || name is "." or "..")
@@ -38,6 +41,8 @@ public sealed record StampResult(
         {
             var elf = File.ReadAllBytes(InputPath);
             Header.ToBytes().CopyTo(elf.AsSpan((int)offset));
+            if (ElfSignatureSection is { } signature)
+                Image.Read(signature.Address, (int)signature.Size, 0xFF).CopyTo(elf.AsSpan((int)signature.FileOffset));
             File.WriteAllBytes(outputs[2], elf);
         }
 

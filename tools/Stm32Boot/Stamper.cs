@@ -2,25 +2,33 @@ namespace Stm32Boot;
 
 /// <summary>
 /// The post-link step: fills image_size, image_crc32 and header_crc32 (and optionally fw_version) into the
-/// header the application linked in, and refuses inputs the bootloader would never accept for reasons the
-/// build can see (no header, wrong magic or image address, bytes outside the application's regions).
+/// header the application linked in, signs the image if asked to (the signature block after the header, see
+/// <see cref="SignatureBlock"/>), and refuses inputs the bootloader would never accept for reasons the build can
+/// see (no header, wrong magic or image address, bytes outside the application's regions).
 /// </summary>
 public static class Stamper
 {
     public const string HeaderSectionName = ".image_header";
 
+    /// <summary>Where an application reserves the signature block in its ELF (0xFF bytes right after the header), so
+    /// that the stamped ELF holds the block too and a debugger loads the same bytes as the HEX.</summary>
+    public const string SignatureSectionName = ".image_signature";
+
     /// <param name="inputPath">An application ELF, or a HEX file that holds the header at the header base.</param>
     /// <param name="settings">Memory map and board id the image is stamped for.</param>
     /// <param name="version">Replaces the fw_version the application was built with.</param>
-    public static StampResult Stamp(string inputPath, BuildSettings settings, FirmwareVersion? version = null)
+    /// <param name="signing">Signs the image; null stamps it unsigned.</param>
+    public static StampResult Stamp(string inputPath, BuildSettings settings, FirmwareVersion? version = null, ImageSigning? signing = null)
     {
         var map = settings.MemoryMap;
         var input = FirmwareFile.Load(inputPath);
         long? headerFileOffset = null;
+        ElfSection? signatureSection = null;
         switch (input.Format)
         {
             case FirmwareFormat.Elf:
                 headerFileOffset = HeaderSection(input.Elf!, map).FileOffset;
+                signatureSection = SignatureSection(input.Elf!, map, signing);
                 break;
             case FirmwareFormat.IntelHex:
                 if (!input.Image.TryRead(map.Header.Base, new byte[ImageHeader.Size]))
@@ -48,13 +56,22 @@ public static class Stamper
             FwVersion = version ?? header.FwVersion,
             ImageSize = imageSize,
             ImageCrc32 = ImageCrc.Compute(image),
+            Flags = signing is null ? header.Flags & ~SignatureBlock.SignedFlag : header.Flags | SignatureBlock.SignedFlag,
         };
         var stamped = filled with { HeaderCrc32 = filled.ComputeHeaderCrc() };
+        byte[] block = signing is null ? [] : ImageSignature.Sign(stamped, image, signing.Key, signing.SecurityCounter);
+
+        // The signature area as the input reserved it (0xFF bytes), now holding the block, erased after it.
+        var signatureBase = map.Header.Base + SignatureBlock.Offset;
+        var reserved = input.Image.Slice(signatureBase, map.Header.Base + (ulong)SignatureBlock.AreaEnd);
+        var areaLength = Math.Max(block.Length, reserved.IsEmpty ? 0 : (int)(reserved.EndAddress - signatureBase));
 
         var output = new MemoryImage();
         output.Write(map.Header.Base, stamped.ToBytes());
+        if (areaLength > 0)
+            output.Write(signatureBase, [.. block, .. Enumerable.Repeat((byte)0xFF, areaLength - block.Length)]);
         output.Write(map.Image.Base, image);
-        return new StampResult(inputPath, map, stamped, output, input.StartAddress, headerFileOffset);
+        return new StampResult(inputPath, map, stamped, output, input.StartAddress, headerFileOffset, signatureSection);
     }
 
     private static ElfSection HeaderSection(ElfImage elf, MemoryMap map)
@@ -71,6 +88,24 @@ public static class Stamper
         return section;
     }
 
+    // Optional for an unsigned stamp; a signed one needs room for the block in the ELF it writes.
+    private static ElfSection? SignatureSection(ElfImage elf, MemoryMap map, ImageSigning? signing)
+    {
+        var section = elf.FindSection(SignatureSectionName);
+        var reserve = $"reserve {SignatureBlock.StampedSize} bytes of 0xFF right after the header in section {SignatureSectionName} " +
+                      "(as application/src/image_header.c does), or stamp the application's HEX instead";
+        if (section is null)
+            return signing is null ? null
+                : throw new Stm32BootException($"'{elf.FileName}' has no {SignatureSectionName} section, so the stamped ELF could not hold the signature block; {reserve}.");
+        if (section.Address != map.Header.Base + SignatureBlock.Offset)
+            throw new Stm32BootException($"'{elf.FileName}': section {SignatureSectionName} is at {HexNumber.Format(section.Address)}, " +
+                                         $"but the signature block starts right after the header, at {HexNumber.Format(map.Header.Base + SignatureBlock.Offset)}.");
+        if (!section.HasFileBytes || (signing is not null && section.Size < SignatureBlock.StampedSize))
+            throw new Stm32BootException($"'{elf.FileName}': section {SignatureSectionName} holds {(section.HasFileBytes ? section.Size : 0)} bytes of content, " +
+                                         $"too few for the {SignatureBlock.StampedSize}-byte signature block; {reserve}.");
+        return section;
+    }
+
     private static void RequireOnlyHeaderAndImage(MemoryImage memory, MemoryMap map, string inputPath)
     {
         var beyond = memory.Slice(map.Image.End, 1UL << 32);
@@ -84,10 +119,17 @@ public static class Stamper
                                          $"({HexNumber.Format(map.Header.Base)}–{HexNumber.Format(map.Image.Last)}), the first at {HexNumber.Format(below.LowestAddress)}; " +
                                          "an application links only into APP_HEADER and APP_IMAGE.");
 
-        var restOfHeaderPage = memory.Slice(map.Header.Base + ImageHeader.Size, map.Header.End);
-        if (!restOfHeaderPage.IsEmpty)
-            throw new Stm32BootException($"'{inputPath}' has {restOfHeaderPage.ByteCount} bytes in the header page after the {ImageHeader.Size}-byte header, " +
-                                         $"the first at {HexNumber.Format(restOfHeaderPage.LowestAddress)}; the rest of the header page must stay erased.");
+        // The signature area may be reserved as erased bytes (the stamp writes the block there); nothing else may be.
+        var signatureArea = new MemoryRegion("signature area", map.Header.Base + SignatureBlock.Offset, SignatureBlock.AreaSize);
+        var stray = memory.Slice(map.Header.Base + ImageHeader.Size, map.Header.End).Segments
+            .SelectMany(segment => segment.Data.Select((value, i) => (Address: segment.Address + (uint)i, Value: value)))
+            .Where(b => !signatureArea.Contains(b.Address) || b.Value != 0xFF)
+            .ToList();
+        if (stray.Count > 0)
+            throw new Stm32BootException($"'{inputPath}' has {stray.Count} bytes in the header page after the {ImageHeader.Size}-byte header, " +
+                                         $"the first at {HexNumber.Format(stray[0].Address)}; the rest of the header page must stay erased " +
+                                         $"(an application may reserve {HexNumber.Format(signatureArea.Base)}–{HexNumber.Format(signatureArea.Last)} as 0xFF " +
+                                         "for the signature block the stamp writes).");
     }
 
     private static void RequireUnstampedHeaderFits(ImageHeader header, BuildSettings settings, string inputPath)

@@ -1,0 +1,34 @@
+using System.Text;
+
+namespace Stm32Boot;
+
+/// <summary>
+/// Renders signing_keys.h, the table of public keys the bootloader trusts (image_trusted_key_t, in
+/// bootloader/core/image_verify.h), from the signing key: its key id and its X9.62 uncompressed point. The private
+/// half never reaches the firmware.
+/// </summary>
+public static class SigningKeysGenerator
+{
+    public const string FileName = "signing_keys.h";
+
+    public static MemoryMapGenerator.GeneratedFile Render(SigningKey key, string source)
+    {
+        var text = new StringBuilder();
+        text.Append($"/* Generated from {source} by `stm32boot generate`. Do not edit: change SigningKey in the settings and rebuild.\n");
+        text.Append(" * The public keys the bootloader trusts, for image_verify(). It defines the table: include it from one file only. */\n");
+        text.Append("#ifndef SIGNING_KEYS_H\n#define SIGNING_KEYS_H\n\n");
+        text.Append("#include \"image_verify.h\"\n\n");
+        text.Append("#define SIGNING_KEY_COUNT 1u\n\n");
+        text.Append("static const image_trusted_key_t signing_keys[SIGNING_KEY_COUNT] = {\n");
+        text.Append($"    /* key id {key.KeyIdText}{(key.IsDevelopmentKey ? ", the public development key" : "")} */\n");
+        text.Append("    {\n");
+        text.Append($"        .id = {{ {Bytes(key.KeyId)} }},\n");
+        text.Append("        .point = {\n");
+        foreach (var line in key.PublicPoint.Chunk(13))
+            text.Append($"            {Bytes(line)},\n");
+        text.Append("        },\n    },\n};\n\n#endif /* SIGNING_KEYS_H */\n");
+        return new MemoryMapGenerator.GeneratedFile(FileName, text.ToString());
+    }
+
+    private static string Bytes(IEnumerable<byte> bytes) => string.Join(", ", bytes.Select(b => $"0x{b:X2}"));
+}
