@@ -6,19 +6,11 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// <summary>The demo application as the bootloader leaves it: console, SysTick, relocated vector table.</summary>
 public class ApplicationTests
 {
-    private static Board Booted()
-    {
-        var board = VirtualBoards.With(Shipped.Factory());
-        Assert.StartsWith("boot: ", board.PowerOnAndReadVerdict());
-        board.RunUntilLine(@"^L475 application ", 100 * Board.Millisecond);
-        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
-        return board;
-    }
 
     [Fact]
     public void Console_answers_version_with_the_stamped_version()
     {
-        using var board = Booted();
+        using var board = VirtualBoards.ShippedAtPrompt();
         Assert.Equal([Shipped.Settings.Version.ToString()], board.Console("version"));
     }
 
@@ -36,7 +28,7 @@ public class ApplicationTests
     [Fact]
     public void Console_info_reports_the_header_the_CRC_unit_and_the_relocated_vector_table()
     {
-        using var board = Booted();
+        using var board = VirtualBoards.ShippedAtPrompt();
         var header = ImageVariants.ReadHeader(Shipped.Factory());
 
         var info = board.Console("info");
@@ -54,7 +46,7 @@ public class ApplicationTests
     [Fact]
     public void Unknown_commands_get_a_hint()
     {
-        using var board = Booted();
+        using var board = VirtualBoards.ShippedAtPrompt();
         Assert.Equal(["unknown command 'reboot' (try: version, info, update, erase-header, erase-page N)"], board.Console("reboot"));
         Assert.Equal(["unknown command 'version 2' (try: version, info, update, erase-header, erase-page N)"], board.Console("version 2"));
     }
@@ -66,14 +58,14 @@ public class ApplicationTests
     [InlineData("erase-page -1")]
     public void Erase_page_names_the_pages_it_takes(string command)
     {
-        using var board = Booted();
+        using var board = VirtualBoards.ShippedAtPrompt();
         Assert.Equal([$"erase-page: give a page number from 0 to 511, not '{command[Math.Min(command.Length, 11)..]}'"], board.Console(command));
     }
 
     [Fact]
     public void LED2_blinks_at_1_Hz_from_the_SysTick_interrupt_of_the_relocated_vector_table()
     {
-        using var board = Booted();
+        using var board = VirtualBoards.ShippedAtPrompt();
         var start = board.NowPs;
         board.RunFor(3 * Board.Second);
 

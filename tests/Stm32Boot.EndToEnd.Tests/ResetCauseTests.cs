@@ -11,7 +11,7 @@ namespace Stm32Boot.EndToEnd.Tests;
 public class ResetCauseTests
 {
     private const uint RCC_CSR = 0x4002_1094, ResetFlags = 0xFF00_0000;
-    private static readonly string Boots = $"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}";
+    private static readonly string Boots = VirtualBoards.BootsShipped;
 
     /// <summary>The line after the last banner: the reset cause.</summary>
     private static string CauseLine(Board board)
@@ -20,19 +20,11 @@ public class ResetCauseTests
         return board.Uart.Lines[banner + 1].Text;
     }
 
-    private static Board BootedApplication()
-    {
-        var board = VirtualBoards.With(Shipped.Factory());
-        Assert.Equal(Boots, board.PowerOnAndReadVerdict());
-        board.RunUntilLine(@"^L475 application ", 100 * Board.Millisecond);
-        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
-        return board;
-    }
 
     [Fact]
     public void Power_on_pin_and_software_resets_are_named_right_after_the_banner()
     {
-        using var board = BootedApplication();
+        using var board = VirtualBoards.ShippedAtPrompt();
         Assert.Equal("reset: power-on/brown-out", CauseLine(board));
 
         board.PressResetButton();
@@ -66,7 +58,7 @@ public class ResetCauseTests
     [Fact]
     public void The_application_gets_RCC_CSR_as_the_bootloader_read_it_and_finds_the_flags_cleared()
     {
-        using var board = BootedApplication();
+        using var board = VirtualBoards.ShippedAtPrompt();
         // MSISRANGE = 6 (4 MHz) with PINRSTF and BORRSTF: a power-on (RM0351 §6.4.30).
         Assert.Contains("reset_cause 0x0C000600 power-on/brown-out", board.Console("info"));
         Assert.Equal(0u, board.Read(RCC_CSR) & ResetFlags);

@@ -6,22 +6,14 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// <summary>Every way into update mode of DESIGN §5, on the shipped factory image.</summary>
 public class UpdateEntryTests
 {
-    private static readonly string Boots = $"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}";
+    private static readonly string Boots = VirtualBoards.BootsShipped;
     private static ulong Window => Shipped.Settings.DoubleResetWindowMs * Board.Millisecond;
 
-    private static Board BootedApplication()
-    {
-        var board = VirtualBoards.With(Shipped.Factory());
-        Assert.Equal(Boots, board.PowerOnAndReadVerdict());
-        board.RunUntilLine(@"^L475 application ", 100 * Board.Millisecond);
-        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
-        return board;
-    }
 
     [Fact]
     public void Update_command_lands_in_the_bootloader_once_and_the_next_reset_boots_the_application()
     {
-        using var board = BootedApplication();
+        using var board = VirtualBoards.ShippedAtPrompt();
 
         board.SendToUart("update\r");
         board.RunUntilLine(@"^entering bootloader \(backup-register request\)$", Board.Second);
@@ -36,7 +28,7 @@ public class UpdateEntryTests
     [Fact]
     public void Erase_header_lands_in_the_bootloader_and_stays_there_across_resets()
     {
-        using var board = BootedApplication();
+        using var board = VirtualBoards.ShippedAtPrompt();
 
         board.SendToUart("erase-header\r");
         Assert.Equal("stay: no application header", board.NextVerdict());
@@ -67,7 +59,7 @@ public class UpdateEntryTests
     private static Board AfterResetButton(out UartLine banner)
     {
         Assert.True(Window > 0, "these tests need DoubleResetWindowMs > 0 in build/settings.json");
-        var board = BootedApplication();
+        var board = VirtualBoards.ShippedAtPrompt();
         var from = board.Uart.Lines.Count;
         board.PressResetButton();
         banner = board.RunUntilLine(VirtualBoards.Banner, 100 * Board.Millisecond, from);
@@ -102,7 +94,7 @@ public class UpdateEntryTests
     [Fact]
     public void After_the_reset_button_the_boot_waits_out_the_double_reset_window_and_no_longer()
     {
-        using var board = BootedApplication();
+        using var board = VirtualBoards.ShippedAtPrompt();
         board.PressResetButton();
         var reset = board.Machine.Resets[^1].AtPs;
         var verdict = board.RunUntilLine("^boot: ", 2 * Board.Second, board.Uart.Lines.Count);
@@ -126,7 +118,7 @@ public class UpdateEntryTests
     [Fact]
     public void A_software_reset_neither_waits_nor_opens_the_window()
     {
-        using var board = BootedApplication();
+        using var board = VirtualBoards.ShippedAtPrompt();
         board.SendToUart("update\r");
         Assert.Equal("stay: update requested by application", board.NextVerdict());
         var reset = board.Machine.Resets[^1];

@@ -16,6 +16,25 @@ public static class VirtualBoards
         return board;
     }
 
+    /// <summary>The verdict of the shipped bootloader booting the shipped application.</summary>
+    public static readonly string BootsShipped = $"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}";
+
+    /// <summary>The shipped factory image, powered on and run until the application waits at its console prompt.</summary>
+    public static Board ShippedAtPrompt()
+    {
+        var board = With(Shipped.Factory());
+        Xunit.Assert.Equal(BootsShipped, board.PowerOnAndReadVerdict());
+        board.RunUntilPrompt();
+        return board;
+    }
+
+    /// <summary>Runs until the application has printed its banner and its start-up lines and waits at its prompt.</summary>
+    public static void RunUntilPrompt(this Board board)
+    {
+        board.RunUntilLine(@"^L475 application ", 100 * Board.Millisecond);
+        board.RunFor(10 * Board.Millisecond, () => board.Uart.Pending == "> ");
+    }
+
     /// <summary>Powers the board on and returns the bootloader's verdict line ("boot: …" or "stay: …").</summary>
     public static string PowerOnAndReadVerdict(this Board board)
     {
