@@ -327,6 +327,10 @@ static void execute(fake_drive_t *d, const uint8_t *cbw)
                 break;
             }
             memcpy(d->data, d->disk + (size_t)lba * d->block_size, count * d->block_size);
+            if (d->change_lba >= lba && d->change_lba - lba < count
+                && ++d->change_lba_reads >= d->change_on_read && d->change_on_read != 0u) {
+                memcpy(d->data + (d->change_lba - lba) * d->block_size, d->change_data, d->block_size);
+            }
             d->data_len = count * d->block_size;
             if (count > d->max_blocks_per_read) {
                 d->max_blocks_per_read = count;
