@@ -72,6 +72,8 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_NOT_RECOGNISED, NOT_RECOGNISED, "device not recognised (%s)")                                            \
     X(OUT_HUB, HUB, "hub not supported")                                                                           \
     X(OUT_NOT_MASS_STORAGE, NOT_MASS_STORAGE, "not a mass-storage device")                                         \
+    X(OUT_BAD_PACKET_SIZE, NOT_RECOGNISED, "device not recognised (bulk max packet size %u; full speed allows 8, 16, " \
+                                           "32 or 64)")                                                            \
     X(OUT_NO_FAT_VOLUME, NO_FAT_VOLUME, "no FAT volume")                                                           \
     X(OUT_FILE, FAT_ERROR, "%s: ")                                                                                 \
     X(OUT_FAT_ERROR, FAT_ERROR, "%s")                                                                              \
@@ -151,6 +153,9 @@ static bool enumerate(usb_update_t *u)
     usbh_status_t found = usbh_enumerate(&u->dev, u->hcd, u->sector, sizeof u->sector);
     if (found >= USBH_BAD_DESCRIPTOR) {
         return finish(u, OUT_NOT_RECOGNISED + (found - USBH_BAD_DESCRIPTOR), "bad descriptor");
+    }
+    if (found == USBH_BAD_PACKET_SIZE) {
+        return finish(u, OUT_BAD_PACKET_SIZE, u->dev.refused_mps);
     }
     if (found != USBH_OK) {
         if (u->dev.failure == HCD_DISCONNECTED || !u->hcd->connected(u->hcd->ctx)) {

@@ -1,5 +1,5 @@
 /* A USB flash drive on the root port, behind usb_hcd_t: what the OTG_FS host driver would see of a real drive.
- * Full speed, EP0 of 64 bytes, bulk IN 0x81 and bulk OUT 0x02 of 64 bytes, USB Mass Storage Bulk-Only with
+ * Full speed, EP0 of 64 bytes, bulk IN 0x81 and bulk OUT 0x02 of 64 bytes (knob), USB Mass Storage Bulk-Only with
  * SCSI INQUIRY, TEST UNIT READY, REQUEST SENSE, READ CAPACITY(10) and READ(10) on a disk image held in memory.
  * Time is virtual: millis() counts what delays, NAKs and resets took.
  *
@@ -34,6 +34,7 @@ typedef struct {
     uint8_t max_lun;              /* GET MAX LUN answer */
     bool max_lun_stalls;          /* GET MAX LUN answered with STALL, as many single-LUN drives do */
     uint32_t block_size;          /* READ CAPACITY(10); READ(10) serves blocks of this size */
+    uint16_t bulk_mps;            /* wMaxPacketSize of both bulk endpoints, and the packet size the drive moves */
     bool capacity_overflows;      /* READ CAPACITY(10) answers FFFFFFFFh blocks: a drive of 2 TB or more */
     uint8_t stall_opcode;         /* STALL the data stage of this SCSI command ... */
     uint32_t stall_count;         /* ... this many times (CSW status 1, sense MEDIUM ERROR afterwards) */

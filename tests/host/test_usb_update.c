@@ -373,6 +373,14 @@ static void refusals_of_the_device(void)
 
     board_with_application(1u);
     insert("fat12.img");
+    b.drive.bulk_mps = 512u;
+    CHECK_RESULT(USB_UPDATE_NOT_RECOGNISED, poll());
+    CHECK_EQ_STR("usb: device not recognised (bulk max packet size 512; full speed allows 8, 16, 32 or 64)",
+                 last_line());
+    CHECK_TRUE(flash_unchanged());
+
+    board_with_application(1u);
+    insert("fat12.img");
     b.drive.block_size = 4096u;
     CHECK_RESULT(USB_UPDATE_DRIVE_UNSUPPORTED, poll());
     CHECK_EQ_STR("usb: sector size 4096 not supported", last_line());
