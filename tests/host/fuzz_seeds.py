@@ -15,6 +15,7 @@ import sys
 import tempfile
 import zlib
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the sources
 from usb_disks import HEADER_ADDR, IMAGE_ADDR, PARTITION_TYPES, Disk, build_image, data_records, write_records
 
 SECTOR = 512
