@@ -1,13 +1,15 @@
-/* libFuzzer target: the FAT reader on a drive of any size whose reads may fail, holding any bytes:
+/* libFuzzer target: the FAT reader on a drive of any size whose reads may fail or change, holding any bytes:
  *
  *   bytes 0-3    the drive's size in 512-byte sectors (little-endian; any value: the geometry is the input's)
  *   bytes 4-5    the first read that fails, counted from 1 (0: none), byte 6 how many fail from there (0: all)
+ *   bytes 7-15   a sector that reads differently from some read of it on: its LBA, the LBA whose bytes it then
+ *                serves (32 bits each), the read of it from which it does (byte 15, counted from 1; 0: never)
  *   then         the disk, as runs of sectors (fuzz_disk.h); real volumes made by mkfs.vfat make good seeds
  *
  * The volume is mounted, its root listed, its subdirectories listed, every file read to its end and found again by
- * name. Nothing may read a sector outside the drive, hang (libFuzzer's -timeout), trip the sanitizers, give a file
- * more bytes than its size, or, while no read fails, end a file early without saying why or find a listed name as
- * another entry.
+ * name. Nothing may read a sector outside the drive, hang (libFuzzer's -timeout), trip the sanitizers or give a
+ * file more bytes than its size; while every read succeeds and serves the same bytes, a file is read whole and a
+ * listed name is found as the same entry.
  *   CC=clang cmake -S tests/host -B out/host-fuzz -G Ninja && cmake --build out/host-fuzz
  *   out/host-fuzz/fuzz_fat -max_total_time=60 tests/host/fuzz_corpus/fuzz_fat */
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 #include "fat.h"
 #include "fuzz_disk.h"
 
-#define PREFIX 7u
+#define PREFIX 16u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,7 +28,17 @@ typedef struct {
     uint32_t fail_from;   /* 0: no read fails */
     uint32_t fail_count;  /* 0: every read from fail_from on */
     uint32_t failed;
+    uint32_t change_lba;
+    uint32_t change_source;
+    uint32_t change_from; /* 0: the sector never changes */
+    uint32_t change_reads;
+    uint32_t changed;     /* reads that served the other sector */
 } drive_t;
+
+static uint32_t le32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static void require(bool condition)
 {
@@ -45,8 +57,18 @@ static bool read_sector(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
         drive->failed++;
         return false;
     }
+    if (lba == drive->change_lba && ++drive->change_reads >= drive->change_from && drive->change_from != 0u) {
+        drive->changed++;
+        lba = drive->change_source;
+    }
     fuzz_disk_sector(&drive->sectors, lba, buf);
     return true;
+}
+
+/* Every read so far succeeded and served the disk as it is. */
+static bool steady(const drive_t *drive)
+{
+    return drive->failed == 0u && drive->changed == 0u;
 }
 
 static void read_file(fat_t *fs, const fat_entry_t *entry, const drive_t *drive)
@@ -64,8 +86,8 @@ static void read_file(fat_t *fs, const fat_entry_t *entry, const drive_t *drive)
         total += len;
     }
     require(total <= entry->size);
-    /* The chain was checked at open: only a failing read ends the file early. */
-    require(drive->failed != 0u || (status == FAT_OK && total == entry->size));
+    /* The chain was checked at open: only a failing or changing read ends the file early. */
+    require(!steady(drive) || (status == FAT_OK && total == entry->size));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -78,9 +100,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drive.failed = 0u;
     drive.fail_from = (uint32_t)data[4] | (uint32_t)data[5] << 8;
     drive.fail_count = data[6];
+    drive.change_lba = le32_at(data + 7);
+    drive.change_source = le32_at(data + 11);
+    drive.change_from = data[15];
+    drive.change_reads = 0u;
+    drive.changed = 0u;
     fuzz_disk_parse(&drive.sectors, data + PREFIX, size - PREFIX);
-    uint32_t sector_count = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16
-                            | (uint32_t)data[3] << 24;
+    uint32_t sector_count = le32_at(data);
     fat_disk_t disk = { .read = read_sector, .sector_count = sector_count, .context = &drive };
     static uint8_t buf[FAT_SECTOR_SIZE];
     fat_t fs;
@@ -105,8 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             read_file(&fs, &entry, &drive);
             /* The first entry of a name in the root is the one a search finds (a name with '/' is a path). */
             fat_entry_t found;
-            if (n == 0u && strchr(entry.name, '/') == NULL && drive.failed == 0u
-                && fat_find(&fs, entry.name, &found) == FAT_OK) {
+            if (n == 0u && strchr(entry.name, '/') == NULL && steady(&drive)
+                && fat_find(&fs, entry.name, &found) == FAT_OK && steady(&drive)) {
                 require(found.cluster == entry.cluster && found.size == entry.size);
             }
         }

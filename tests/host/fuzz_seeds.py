@@ -134,13 +134,32 @@ def usb_update_seeds(tmp):
     write_records(twice, data_records(hex_file(os.path.join(tmp, "old.hex"), *old))
                   + [(HEADER_ADDR + i, newer[i:i + 16]) for i in range(0, 64, 16)])
     seeds["finding_header_twice"] = usb_update_input(disk("twice", 12, [(twice, "FIRMWARE.HEX")]))
+
+    looping, change = root_that_loops_later(tmp)
+    seeds["finding_root_directory_loops"] = usb_update_input(looping, change=change)
     return seeds
 
 
-# --- fuzz_fat: 7 bytes of drive, then the disk ---
+def root_that_loops_later(tmp):
+    """Finding: a FAT32 root directory without an end marker whose FAT entry reads "end of chain" when the volume is
+    mounted and "itself" from the second read of that FAT sector on (served from LOOP.BIN's sector, same disk):
+    before the fix the directory was walked for ever. The disk, and the change (LBA, source LBA, read)."""
+    loop_bin = os.path.join(tmp, "LOOP.BIN")
+    with open(loop_bin, "wb") as f:
+        f.write(struct.pack("<III", 0x0FFFFFF8, 0x0FFFFFFF, 2) + b"\x5a" * (SECTOR - 12))
+    d = Disk(tmp, "loop", 32)
+    d.copy(loop_bin, "LOOP.BIN")
+    image = bytearray(read(d.path))
+    root_lba = image.find(b"LOOP    BIN") // SECTOR
+    image[root_lba * SECTOR:(root_lba + 1) * SECTOR] = (b"\xe5ELETED BIN\x20" + bytes(20)) * (SECTOR // 32)
+    fat_lba = struct.unpack_from("<H", image, 14)[0]
+    return image, (fat_lba, sector_of(image, read(loop_bin)), 2)
 
-def fat_input(image, fail_from=0, fail_count=0, sectors=None):
-    return struct.pack("<IHB", sectors or len(image) // SECTOR, fail_from, fail_count) + runs(image)
+
+# --- fuzz_fat: 16 bytes of drive, then the disk ---
+
+def fat_input(image, fail_from=0, fail_count=0, sectors=None, change=(0, 0, 0)):
+    return struct.pack("<IHBIIB", sectors or len(image) // SECTOR, fail_from, fail_count, *change) + runs(image)
 
 
 def fat_seeds(tmp):
@@ -160,6 +179,8 @@ def fat_seeds(tmp):
         if name == "fat12":
             seeds[name + "_failing_reads"] = fat_input(image, fail_from=6, fail_count=2)
             seeds[name + "_small_drive"] = fat_input(image, sectors=64)
+    looping, change = root_that_loops_later(tmp)
+    seeds["finding_root_directory_loops"] = fat_input(looping, change=change)
     return seeds
 
 
