@@ -5,11 +5,13 @@
  *                configured file name is "b.hex" instead of FIRMWARE.HEX
  *   bytes 1-3    a drive fault: kind (1 STALL, 2 failed command, 3 phase error, 4 CSW with a wrong tag, 5 NAKs of
  *                byte 3 ms on every bulk transfer), the SCSI opcode it hits, how many times
- *   bytes 4-7    pulled out at this transfer + 1 (0: never)
- *   bytes 8-19   a block that reads differently from some read on: its LBA, the LBA whose bytes it then serves,
- *                (little-endian 32-bit each), at which read (byte 16; 0: never); byte 17-18: a power cut during flash
- *                operation n - 1 (0: none), byte 19 how much of that operation is applied (fake_flash_ops.h)
+ *   bytes 4-7    pulled out at transfer n - 1 (0: never)
+ *   bytes 8-16   a block that reads differently from some read of it on: its LBA, the LBA whose bytes it then
+ *                serves (32 bits each), the READ(10) of it from which it does (byte 16, counted from 1; 0: never)
+ *   bytes 17-19  a power cut during flash operation n - 1 (16 bits; 0: none), how much of it is applied (byte 19,
+ *                modulo 3: fake_flash_ops.h)
  *   bytes 20-23  the drive's size in blocks (up to 64 MB)
+ * Multi-byte numbers are little-endian.
  *   then         the disk, as runs of sectors (fuzz_disk.h)
  *
  * Invariants, whatever the drive does: the bootloader's pages never change and no double word is programmed twice;
