@@ -4,6 +4,7 @@
 //   ./build.sh                      build everything: out/factory.hex, bootloader and stamped application
 //   ./build.sh --target=Test        every test (host C, C# tools, virtual board end to end)
 //   ./build.sh --target=Bench       benchmarks: sizes, emulator speed, boot time
+//   ./build.sh --target=Fuzz        every libFuzzer target for FuzzSeconds (600) each: execs, exec/s, coverage
 //   ./build.sh --target=Flash       stamp, then flash the board in update mode through FlashPort (AN3155 over UART)
 //   ./build.sh --Version=1.2.3.4    any setting of build/settings.json, also as STM32BOOT_<Key> (':' -> '__')
 
@@ -25,6 +26,7 @@
 #load "build/doctor.cake"
 #load "build/deps.cake"
 #load "build/test-tally.cake"
+#load "build/fuzz.cake"
 
 using Microsoft.Extensions.Configuration;
 
@@ -36,6 +38,8 @@ var preset = settings.BuildType.ToLowerInvariant();
 var firmwareDir = $"{outDir}/firmware/{preset}";
 var toolsDll = $"{outDir}/dotnet/bin/stm32boot/release/stm32boot.dll";
 var effectiveSettings = $"{outDir}/settings.effective.json";
+// The Test task's smoke run of every fuzz target, with the committed seeds: about 2 minutes for the seven.
+const int FuzzSmokeSeconds = 16;
 
 Setup(ctx => Information($"version {settings.Version}, board {settings.BoardId}, {settings.BuildType}, toolchain {settings.ToolchainPrefix}gcc"));
 
@@ -117,7 +121,7 @@ Task("Variants")
     });
 
 Task("Test")
-    .Description("Every test: host C (CTest), C# tools (xunit), virtual board and end to end on out/factory.hex.")
+    .Description("Every test: host C (CTest), a smoke run of every fuzz target, C# tools (xunit), virtual board and end to end on out/factory.hex.")
     .IsDependentOn("Variants")
     .Does(async () =>
     {
@@ -127,6 +131,11 @@ Task("Test")
         await Run("ctest", new[] { "--test-dir", $"{outDir}/host-tests", "--output-on-failure" }, "ctest", observe: tally.Observe);
         // Every project runs even when one fails, so one run shows every failure.
         var failedProjects = new List<string>();
+        foreach (var fuzzed in await RunFuzzers(root, outDir, FuzzSmokeSeconds))
+        {
+            tally.Count(fuzzed.Passed);
+            if (!fuzzed.Passed) failedProjects.Add(fuzzed.Target);
+        }
         foreach (var project in TestProjects(root))
         {
             try
@@ -138,6 +147,15 @@ Task("Test")
         }
         Console.WriteLine(tally.ToString());
         if (failedProjects.Count > 0) throw new CakeException($"tests failed in {string.Join(", ", failedProjects)} (see above).");
+    });
+
+Task("Fuzz")
+    .Description("Every libFuzzer target of tests/host for FuzzSeconds each (--FuzzSeconds=N, default 600): execs, exec/s, coverage.")
+    .IsDependentOn("Doctor")
+    .Does(async () =>
+    {
+        var failed = (await RunFuzzers(root, outDir, Argument("FuzzSeconds", 600))).Where(r => !r.Passed).Select(r => r.Target).ToList();
+        if (failed.Count > 0) throw new CakeException($"fuzzing found failures in {string.Join(", ", failed)} (inputs and the lines to reproduce them above).");
     });
 
 Task("Bench")

@@ -9,8 +9,8 @@ using System.Text.Json.Nodes;
 
 public sealed class BuildSettings
 {
-    // Cake's own arguments are not build settings.
-    static readonly HashSet<string> CakeArguments = new(StringComparer.OrdinalIgnoreCase) { "target", "verbosity", "v", "description", "dryrun", "tree", "exclusive", "e", "debug", "d" };
+    // Cake's own arguments, and the Fuzz task's FuzzSeconds, are not build settings.
+    static readonly HashSet<string> CakeArguments = new(StringComparer.OrdinalIgnoreCase) { "target", "verbosity", "v", "description", "dryrun", "tree", "exclusive", "e", "debug", "d", "FuzzSeconds" };
 
     readonly IConfiguration configuration;
     readonly JsonNode defaults;

@@ -10,6 +10,13 @@ public sealed class TestTally
     public int Passed { get; private set; }
     public int Failed { get; private set; }
 
+    /// One test that is not a runner's (a fuzz target's smoke run).
+    public void Count(bool passed)
+    {
+        if (passed) Passed++;
+        else Failed++;
+    }
+
     public void Observe(string line)
     {
         if (DotnetPassed.Match(line) is { Success: true } p) Passed += int.Parse(p.Groups[1].Value);

@@ -12,6 +12,10 @@
 #define ENTRY_END         0x00u
 #define ENTRY_DELETED     0xE5u
 #define LFN_LAST_PART     0x40u
+/* fatgen103: a directory holds at most 65,536 entries (2 MB). Its chain was checked when it was opened, but the
+ * FAT is read again while the directory is walked: a drive that serves another FAT the second time could make
+ * that walk go round for ever. */
+#define DIR_MAX_ENTRIES   65536u
 
 /* fatgen103: the FAT type is decided by the cluster count and nothing else. */
 #define FAT12_MAX_CLUSTERS 4084u
@@ -216,9 +220,7 @@ fat_status_t fat_mount(fat_t *fs, const fat_disk_t *disk, uint8_t buf[FAT_SECTOR
 
 void fat_root(const fat_t *fs, fat_dir_t *dir)
 {
-    dir->cluster = fs->root_cluster;
-    dir->sector = 0u;
-    dir->index = 0u;
+    *dir = (fat_dir_t){ .cluster = fs->root_cluster };
 }
 
 fat_status_t fat_dir_open(fat_t *fs, fat_dir_t *dir, const fat_entry_t *entry)
@@ -230,9 +232,7 @@ fat_status_t fat_dir_open(fat_t *fs, fat_dir_t *dir, const fat_entry_t *entry)
     }
     uint32_t count;
     fat_status_t status = check_chain(fs, entry->cluster, &count);
-    dir->cluster = entry->cluster;
-    dir->sector = 0u;
-    dir->index = 0u;
+    *dir = (fat_dir_t){ .cluster = entry->cluster };
     return status;
 }
 
@@ -311,6 +311,9 @@ fat_status_t fat_dir_next(fat_t *fs, fat_dir_t *dir, fat_entry_t *entry)
     uint8_t long_name = 0u;
     uint8_t checksum = 0u;
     for (;;) {
+        if (dir->entries == DIR_MAX_ENTRIES) {
+            return FAT_LOOP;
+        }
         if (dir->index == ENTRIES_PER_SECTOR) {
             dir->index = 0u;
             dir->sector++;
@@ -332,6 +335,7 @@ fat_status_t fat_dir_next(fat_t *fs, fat_dir_t *dir, fat_entry_t *entry)
             return FAT_END;
         }
         dir->index++;
+        dir->entries++;
         uint8_t attr = e[11];
         if (e[0] == ENTRY_DELETED) {
             long_name = 0u;

@@ -69,6 +69,7 @@ typedef struct {
     uint32_t cluster;   /* 0: the fixed root directory of FAT12/16 */
     uint32_t sector;    /* within the cluster (within the fixed root) */
     uint32_t index;     /* entry within the sector */
+    uint32_t entries;   /* entries read so far */
 } fat_dir_t;
 
 typedef struct {
@@ -85,7 +86,7 @@ void fat_root(const fat_t *fs, fat_dir_t *dir);
 /* Opens a subdirectory entry; its cluster chain is checked first. */
 fat_status_t fat_dir_open(fat_t *fs, fat_dir_t *dir, const fat_entry_t *entry);
 /* The next file or directory (volume labels, deleted entries and long-name parts are consumed on the way);
- * FAT_END after the last. */
+ * FAT_END after the last, FAT_LOOP past the 65,536 entries a directory may hold. */
 fat_status_t fat_dir_next(fat_t *fs, fat_dir_t *dir, fat_entry_t *entry);
 
 /* Finds a file by a path of names separated by '/', from the root. */

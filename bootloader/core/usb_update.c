@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bitset.h"
+#include "byte_order.h"
 #include "crc32.h"
 #include "image_check.h"
 
@@ -71,6 +72,8 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_NOT_RECOGNISED, NOT_RECOGNISED, "device not recognised (%s)")                                            \
     X(OUT_HUB, HUB, "hub not supported")                                                                           \
     X(OUT_NOT_MASS_STORAGE, NOT_MASS_STORAGE, "not a mass-storage device")                                         \
+    X(OUT_BAD_PACKET_SIZE, NOT_RECOGNISED, "device not recognised (bulk max packet size %u; full speed allows 8, 16, " \
+                                           "32 or 64)")                                                            \
     X(OUT_NO_FAT_VOLUME, NO_FAT_VOLUME, "no FAT volume")                                                           \
     X(OUT_FILE, FAT_ERROR, "%s: ")                                                                                 \
     X(OUT_FAT_ERROR, FAT_ERROR, "%s")                                                                              \
@@ -85,7 +88,8 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_DOWNGRADE, DOWNGRADE, "version %v older than installed %v (downgrade disabled)")                         \
     X(OUT_FLASH_ERROR, FLASH_ERROR, "flash error at %x")                                                           \
     X(OUT_UPDATED, UPDATED, "updated to %v")                                                                       \
-    X(OUT_IMAGE_REJECTED, IMAGE_REJECTED, "image rejected after programming: %s")
+    X(OUT_IMAGE_REJECTED, IMAGE_REJECTED, "image rejected after programming: %s")                               \
+    X(OUT_FILE_CHANGED, FILE_CHANGED, "%s changed between the two reads")
 
 #define OUTCOME_ID(id, result, text) id,
 #define OUTCOME_RESULT(id, result, text) USB_UPDATE_##result,
@@ -149,6 +153,9 @@ static bool enumerate(usb_update_t *u)
     usbh_status_t found = usbh_enumerate(&u->dev, u->hcd, u->sector, sizeof u->sector);
     if (found >= USBH_BAD_DESCRIPTOR) {
         return finish(u, OUT_NOT_RECOGNISED + (found - USBH_BAD_DESCRIPTOR), "bad descriptor");
+    }
+    if (found == USBH_BAD_PACKET_SIZE) {
+        return finish(u, OUT_BAD_PACKET_SIZE, u->dev.refused_mps);
     }
     if (found != USBH_OK) {
         if (u->dev.failure == HCD_DISCONNECTED || !u->hcd->connected(u->hcd->ctx)) {
@@ -266,19 +273,29 @@ static bool open_file(usb_update_t *u)
     return true;
 }
 
-/* Pass 1 sink, and the first check of every record in pass 2: inside the region, the header bytes collected,
- * the pages it touches noted. */
+/* Every record of both passes: inside the region, and counted into the pass's CRC of what it read. */
+static bool accept_record(usb_update_t *u, uint32_t addr, const uint8_t *data, uint32_t len)
+{
+    const image_check_config_t *check = u->check;
+    if (!flash_writer_in_region(u->port->writer, addr, len)) {
+        uint32_t end = check->image_addr + check->image_region_size;
+        return finish(u, OUT_ADDRESS_OUTSIDE, addr >= check->header_addr && addr < end ? end : addr);
+    }
+    uint8_t where[4];
+    put_le32(where, addr);
+    u->records_crc = crc32_update(crc32_update(u->records_crc, where, sizeof where), data, len);
+    return true;
+}
+
+/* Pass 1 sink: the header bytes collected, the pages the record touches noted. */
 static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
 {
     usb_update_t *u = ctx;
     const flash_writer_t *writer = u->port->writer;
-    const image_check_config_t *check = u->check;
-    if (!flash_writer_in_region(writer, addr, len)) {
-        uint32_t end = check->image_addr + check->image_region_size;
-        finish(u, OUT_ADDRESS_OUTSIDE, addr >= check->header_addr && addr < end ? end : addr);
+    if (!accept_record(u, addr, data, len)) {
         return 1;
     }
-    uint32_t offset = addr - check->header_addr;
+    uint32_t offset = addr - u->check->header_addr;
     uint8_t *header = (uint8_t *)&u->header;
     for (uint32_t i = 0; i < len && offset + i < IMAGE_HEADER_SIZE; i++) {
         header[offset + i] = data[i];
@@ -290,14 +307,20 @@ static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t 
     return 0;
 }
 
+/* Pass 2 sink: every byte but the image header's. The header is written last, from pass 1's copy, once pass 2 has
+ * read the very records pass 1 checked (commit): what the drive serves the second time can neither bring another
+ * header nor complete an update on the way, as a header record followed by its image would through the writer's
+ * commit on the last image byte. */
 static int program_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
 {
     usb_update_t *u = ctx;
-    if (check_record(ctx, addr, data, len) != 0) {
+    if (!accept_record(u, addr, data, len)) {
         return 1;
     }
-    if (flash_writer_write(u->port->writer, addr, data, len) != FLASH_WRITER_OK) {
-        finish(u, OUT_FLASH_ERROR, addr);
+    uint32_t header_end = u->check->header_addr + IMAGE_HEADER_SIZE;
+    uint32_t skip = addr < header_end ? header_end - addr : 0u;
+    if (skip < len && flash_writer_write(u->port->writer, addr + skip, data + skip, len - skip) != FLASH_WRITER_OK) {
+        finish(u, OUT_FLASH_ERROR, addr + skip);
         return 1;
     }
     return 0;
@@ -327,6 +350,7 @@ static bool stream_file(usb_update_t *u, hex_sink_t sink, bool programming)
     fat_file_rewind(&u->file);
     hex_stream_init(&u->hex);
     u->progress = 0u;
+    u->records_crc = 0u;
     for (;;) {
         const uint8_t *data;
         uint32_t len;
@@ -401,10 +425,20 @@ static bool erase_untouched_pages(usb_update_t *u, const image_header_t *header)
     return true;
 }
 
-static void commit(usb_update_t *u, const image_header_t *header)
+/* checked: pass 1's CRC of the records. A drive whose second read differs is caught here, before the header is
+ * staged, so nothing of it is committed. A drive that forges the CRC gains nothing: the header committed is still
+ * pass 1's, and its image CRC must hold for what is in flash, as it must for a file that never changed. */
+static void commit(usb_update_t *u, const image_header_t *header, uint32_t checked)
 {
+    if (u->records_crc != checked) {
+        finish(u, OUT_FILE_CHANGED, u->entry.name);
+        return;
+    }
     flash_writer_t *writer = u->port->writer;
-    flash_writer_status_t status = flash_writer_commit(writer);
+    flash_writer_status_t status = flash_writer_write(writer, u->check->header_addr, header, IMAGE_HEADER_SIZE);
+    if (status == FLASH_WRITER_OK) {
+        status = flash_writer_commit(writer);
+    }
     if (status == FLASH_WRITER_OK) {
         finish(u, OUT_UPDATED, header->fw_version);
     } else if (status == FLASH_WRITER_IMAGE_REJECTED) {
@@ -427,10 +461,11 @@ static usb_update_result_t run(usb_update_t *u)
     if (!stream_file(u, check_record, false) || !check_header(u)) {
         return u->result;
     }
+    uint32_t checked = u->records_crc;
     say(u, "programming %v", u->header.fw_version);
     u->port->led(u->port, USB_LED_PROGRAMMING);
     if (erase_untouched_pages(u, &u->header) && stream_file(u, program_record, true)) {
-        commit(u, &u->header);
+        commit(u, &u->header, checked);
     }
     return u->result;
 }

@@ -7,12 +7,14 @@
  * application header + image region, a complete image header whose own checks pass, this board's id, the version
  * policy (older than the accepted installed application: refused unless allow_downgrade; the very same header as
  * the installed and accepted one: skipped, so a drive left plugged in is not flashed again at every boot).
- * Pass 2 reads the file again and writes every record through flash_writer (pages erased on first touch, header
- * staged in RAM and programmed last); image pages inside image_size that no record touches are erased too, as
- * the gaps of a HEX file mean erased flash. The result is the boot check on the programmed image.
+ * Pass 2 reads the file again and writes every record through flash_writer (pages erased on first touch); image
+ * pages inside image_size that no record touches are erased too, as the gaps of a HEX file mean erased flash. Only
+ * when pass 2 read the same records as pass 1 (a CRC-32 of every record's address and data) is the header pass 1
+ * checked staged and committed: a drive that serves other bytes the second time, by fault or by design, gets
+ * nothing committed. The result is the boot check on the programmed image.
  *
  * Every outcome is one USART1 line starting "usb: " (usb_update_message), e.g. "usb: updated to 1.0.0.2",
- * "usb: FIRMWARE.HEX line 12: bad checksum", "usb: same image as installed, skipped"; progress lines come
+ * "usb: FIRMWARE.HEX line 12: bad checksum", "usb: FIRMWARE.HEX changed between the two reads"; progress lines come
  * before it. */
 #ifndef USB_UPDATE_H
 #define USB_UPDATE_H
@@ -67,6 +69,7 @@ typedef enum {
     USB_UPDATE_DOWNGRADE,
     USB_UPDATE_FLASH_ERROR,         /* the application is erased: the next attempt programs it again */
     USB_UPDATE_IMAGE_REJECTED,      /* programmed, but the boot check refuses the image in flash */
+    USB_UPDATE_FILE_CHANGED,        /* pass 2 read other records than pass 1 checked: nothing committed */
 } usb_update_result_t;
 
 /* What LED the bootloader should show. */
@@ -116,6 +119,7 @@ typedef struct {
     uint32_t header_seen[IMAGE_HEADER_SIZE / 32u]; /* bit i: header byte i was in the file */
     uint32_t touched[FLASH_WRITER_MAX_PAGES / 32u]; /* pass 1: pages that records write */
     uint32_t progress;                   /* pass 2: quarters of the file reported */
+    uint32_t records_crc;                /* CRC-32 of every record's address and data read in this pass */
     text_t line;
     char message[USB_UPDATE_MESSAGE_SIZE];
     uint8_t sector[FAT_SECTOR_SIZE];

@@ -29,6 +29,14 @@
 #define MSC_PROTOCOL_BULK_ONLY   0x50u
 #define ENDPOINT_TYPE_BULK       0x02u
 
+/* USB 2.0 §5.8.3: a full-speed bulk endpoint moves packets of 8, 16, 32 or 64 bytes, no other size (512 is high
+ * speed's); wMaxPacketSize's 11 bits could say up to 2047. The host driver's FIFOs are sized for 64-byte packets
+ * (platform/src/otg_fs_host.c). */
+static bool bulk_mps_allowed(uint16_t mps)
+{
+    return mps >= 8u && mps <= 64u && (mps & (mps - 1u)) == 0u;
+}
+
 /* USB 2.0 7.1.7.3 (TRSTRCY) and 9.2.6.3: the device may ignore requests this long after a reset and after
  * SET_ADDRESS. */
 #define RESET_RECOVERY_MS        10u
@@ -102,10 +110,16 @@ static usbh_status_t find_mass_storage(usbh_device_t *dev, const uint8_t *config
     if (!found) {
         return USBH_NOT_MASS_STORAGE;
     }
-    return dev->bulk[USBH_IN] != 0u && dev->bulk[USBH_OUT] != 0u && dev->bulk_mps[USBH_IN] != 0u
-                   && dev->bulk_mps[USBH_OUT] != 0u
-               ? USBH_OK
-               : USBH_BAD_DESCRIPTOR;
+    if (dev->bulk[USBH_IN] == 0u || dev->bulk[USBH_OUT] == 0u) {
+        return USBH_BAD_DESCRIPTOR;
+    }
+    for (uint32_t in = 0; in < 2u; in++) {
+        if (!bulk_mps_allowed(dev->bulk_mps[in])) {
+            dev->refused_mps = dev->bulk_mps[in];
+            return USBH_BAD_PACKET_SIZE;
+        }
+    }
+    return USBH_OK;
 }
 
 usbh_status_t usbh_enumerate(usbh_device_t *dev, const usb_hcd_t *hcd, uint8_t *buf, uint16_t size)

@@ -6,7 +6,8 @@
  * GET_DESCRIPTOR(configuration) (one request for as much of it as the buffer holds), SET_CONFIGURATION.
  * Only the first configuration is used. A hub is refused by its interface of class 0x09, which every hub has
  * (USB 2.0 §11.23.1): the root port is all this host drives. The mass-storage interface must be SCSI transparent
- * (subclass 0x06) over Bulk-Only (protocol 0x50) with one bulk IN and one bulk OUT endpoint. */
+ * (subclass 0x06) over Bulk-Only (protocol 0x50) with one bulk IN and one bulk OUT endpoint, each of a packet size
+ * full speed allows (8, 16, 32 or 64 bytes, USB 2.0 §5.8.3). */
 #ifndef USBH_H
 #define USBH_H
 
@@ -24,6 +25,7 @@ typedef enum {
     USBH_OK = 0,
     USBH_DISCONNECTED,
     USBH_REQUEST_FAILED,   /* a standard request failed: dev->failure says how */
+    USBH_BAD_PACKET_SIZE,  /* a bulk endpoint of the mass-storage interface: dev->refused_mps */
     USBH_BAD_DESCRIPTOR,   /* a descriptor is too short, of the wrong type, or its lengths do not add up */
     USBH_HUB,
     USBH_NOT_MASS_STORAGE, /* no SCSI Bulk-Only mass-storage interface */
@@ -38,6 +40,7 @@ typedef struct {
     uint8_t bulk[2];       /* [USBH_OUT], [USBH_IN]: endpoint addresses, IN with bit 7 set */
     uint16_t bulk_mps[2];
     hcd_status_t failure;  /* the last transfer that failed */
+    uint16_t refused_mps;  /* USBH_BAD_PACKET_SIZE: the bulk wMaxPacketSize full speed does not allow */
 } usbh_device_t;
 
 /* buf receives the descriptors; size bytes of the configuration descriptor are looked at. */

@@ -354,6 +354,36 @@ public class UsbUpdateTests
         AssertFlashHolds(board, update);
     }
 
+    /// <summary>The drive serves FIRMWARE.HEX of the new version to the check and, from the second read of its first
+    /// sector on, the same file with the header of a version older than the installed one (its CRC made right): what
+    /// pass 2 programs must be what pass 1 checked, so nothing is committed and the board stays in update mode.</summary>
+    [Fact]
+    public void A_drive_that_serves_another_header_to_the_second_read_gets_nothing_committed()
+    {
+        using var drives = new UsbDrives();
+        var older = new FirmwareVersion(1, 0, 0, 0);
+        var checkedHex = File.ReadAllBytes(drives.Hex(UpdateImages.Application(New)));
+        var servedHex = File.ReadAllBytes(drives.Hex(WithVersion(UpdateImages.Application(New), older)));
+        Assert.Equal(checkedHex.Length, servedHex.Length);
+        Assert.True(checkedHex.AsSpan(UsbDisk.SectorSize).SequenceEqual(servedHex.AsSpan(UsbDisk.SectorSize)),
+            "the header records should all lie in the file's first sector");
+        var disk = drives.Formatted(fatBits: 12).Write(FirmwareName, checkedHex);
+        var firstSector = File.ReadAllBytes(disk.Path).AsSpan().IndexOf(checkedHex.AsSpan(0, UsbDisk.SectorSize));
+        Assert.Equal(0, firstSector % UsbDisk.SectorSize);
+        using var board = UsbUpdates.InUpdateMode(Shipped.FactoryWith(Old));
+        var from = board.Uart.Lines.Count;
+
+        var drive = board.AttachUsbDrive(disk.Path);
+        drive.ChangeSectorOnRead(firstSector / UsbDisk.SectorSize, 2, servedHex[..UsbDisk.SectorSize]);
+        var outcome = board.NextUsbOutcome();
+        board.RunFor(Board.Second);
+
+        Assert.Contains($"usb: programming {New}", board.UsbLines(from));
+        Assert.Equal($"usb: {FirmwareName} changed between the two reads", outcome.Text);
+        board.AssertLed2Blinks(UsbUpdates.FailureTogglePs, outcome.EndPs, board.NowPs, count: 6);
+        AssertNoBootAfterReset(board);
+    }
+
     [Fact]
     public void A_corrupt_line_in_the_middle_of_the_file_is_refused_before_anything_is_erased()
     {
@@ -414,6 +444,14 @@ public class UsbUpdateTests
     private static MemoryImage WithBoardId(MemoryImage image, uint boardId)
     {
         var header = ImageVariants.ReadHeader(image) with { BoardId = boardId };
+        image.Write(Shipped.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
+        return image;
+    }
+
+    /// <summary>The image with another version in its header (header CRC recomputed, so only the version differs).</summary>
+    private static MemoryImage WithVersion(MemoryImage image, FirmwareVersion version)
+    {
+        var header = ImageVariants.ReadHeader(image) with { FwVersion = version };
         image.Write(Shipped.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
         return image;
     }

@@ -7,7 +7,6 @@
 #define EP0_MPS        64u
 #define EP_BULK_IN     0x81u
 #define EP_BULK_OUT    0x02u
-#define BULK_MPS       64u
 #define CBW_SIZE       31u
 #define CSW_SIZE       13u
 #define RESET_MS       20u
@@ -43,6 +42,7 @@ void fake_drive_init(fake_drive_t *drive, const char *image_path)
     memset(drive, 0, sizeof *drive);
     drive->kind = FAKE_MASS_STORAGE;
     drive->block_size = 512u;
+    drive->bulk_mps = 64u;
     drive->disconnect_at = -1;
     if (image_path == NULL) {
         drive->disk_size = 1024u * 1024u;
@@ -130,14 +130,25 @@ static size_t device_descriptor(const fake_drive_t *d, uint8_t *out)
     return sizeof desc;
 }
 
+/* The mass-storage interface and its two bulk endpoints of d->bulk_mps bytes. */
+static size_t msc_interface(const fake_drive_t *d, uint8_t *out)
+{
+    static const uint8_t msc[9 + 7 + 7] = {
+        9, 0x04, 0, 0, 2, 0x08, 0x06, 0x50, 0,
+        7, 0x05, EP_BULK_IN, 0x02, 0, 0, 0,
+        7, 0x05, EP_BULK_OUT, 0x02, 0, 0, 0,
+    };
+    memcpy(out, msc, sizeof msc);
+    for (size_t endpoint = 9; endpoint < sizeof msc; endpoint += 7) {
+        out[endpoint + 4] = (uint8_t)d->bulk_mps;
+        out[endpoint + 5] = (uint8_t)(d->bulk_mps >> 8);
+    }
+    return sizeof msc;
+}
+
 static size_t config_descriptor(const fake_drive_t *d, uint8_t *out)
 {
     static const uint8_t config[9] = { 9, 0x02, 0, 0, 1, 1, 0, 0x80, 50 };
-    static const uint8_t msc[9 + 7 + 7] = {
-        9, 0x04, 0, 0, 2, 0x08, 0x06, 0x50, 0,
-        7, 0x05, EP_BULK_IN, 0x02, BULK_MPS, 0, 0,
-        7, 0x05, EP_BULK_OUT, 0x02, BULK_MPS, 0, 0,
-    };
     static const uint8_t hid[9 + 9 + 7] = {
         9, 0x04, 0, 0, 1, 0x03, 0x01, 0x01, 0,
         9, 0x21, 0x11, 0x01, 0, 1, 0x22, 63, 0,
@@ -153,15 +164,15 @@ static size_t config_descriptor(const fake_drive_t *d, uint8_t *out)
     case FAKE_MASS_STORAGE:
     case FAKE_SILENT:
     case FAKE_BAD_EP0:
-        memcpy(out + len, msc, sizeof msc);
-        len += sizeof msc;
+        len += msc_interface(d, out + len);
         break;
-    case FAKE_MASS_STORAGE_UFI:
-        memcpy(out + len, msc, sizeof msc);
+    case FAKE_MASS_STORAGE_UFI: {
+        size_t msc = msc_interface(d, out + len);
         out[len + 6] = 0x04;
         out[len + 7] = 0x00;
-        len += sizeof msc;
+        len += msc;
         break;
+    }
     case FAKE_HID_KEYBOARD:
         memcpy(out + len, hid, sizeof hid);
         len += sizeof hid;
@@ -170,14 +181,15 @@ static size_t config_descriptor(const fake_drive_t *d, uint8_t *out)
         memcpy(out + len, hub, sizeof hub);
         len += sizeof hub;
         break;
-    case FAKE_COMPOSITE:
+    case FAKE_COMPOSITE: {
         out[4] = 2; /* bNumInterfaces */
         memcpy(out + len, hid, sizeof hid);
         len += sizeof hid;
-        memcpy(out + len, msc, sizeof msc);
+        size_t msc = msc_interface(d, out + len);
         out[len + 2] = 1; /* bInterfaceNumber */
-        len += sizeof msc;
+        len += msc;
         break;
+    }
     }
     out[2] = (uint8_t)len;
     out[3] = (uint8_t)(len >> 8);
@@ -327,6 +339,10 @@ static void execute(fake_drive_t *d, const uint8_t *cbw)
                 break;
             }
             memcpy(d->data, d->disk + (size_t)lba * d->block_size, count * d->block_size);
+            if (d->change_lba >= lba && d->change_lba - lba < count
+                && ++d->change_lba_reads >= d->change_on_read && d->change_on_read != 0u) {
+                memcpy(d->data + (d->change_lba - lba) * d->block_size, d->change_data, d->block_size);
+            }
             d->data_len = count * d->block_size;
             if (count > d->max_blocks_per_read) {
                 d->max_blocks_per_read = count;
@@ -357,7 +373,7 @@ static hcd_status_t bulk(void *ctx, uint8_t addr, uint8_t ep, uint16_t mps, uint
         return HCD_DISCONNECTED;
     }
     bool in = ep == EP_BULK_IN;
-    if (addr != d->address || d->configuration == 0u || (!in && ep != EP_BULK_OUT) || mps != BULK_MPS) {
+    if (addr != d->address || d->configuration == 0u || (!in && ep != EP_BULK_OUT) || mps != d->bulk_mps) {
         return HCD_XACT_ERROR;
     }
     if (d->nak_ms > 0u) {
@@ -417,8 +433,8 @@ static hcd_status_t bulk(void *ctx, uint8_t addr, uint8_t ep, uint16_t mps, uint
         d->now_ms += timeout_ms;
         return HCD_NAK_TIMEOUT;
     }
-    uint32_t packets = moved == 0u ? 1u : (moved + BULK_MPS - 1u) / BULK_MPS;
-    if (moved != 0u && moved < len && moved % BULK_MPS == 0u) {
+    uint32_t packets = moved == 0u ? 1u : (moved + mps - 1u) / mps;
+    if (moved != 0u && moved < len && moved % mps == 0u) {
         packets++; /* a zero-length packet ends a short transfer */
     }
     *device_toggle ^= (uint8_t)(packets & 1u);

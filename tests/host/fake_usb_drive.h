@@ -1,5 +1,5 @@
 /* A USB flash drive on the root port, behind usb_hcd_t: what the OTG_FS host driver would see of a real drive.
- * Full speed, EP0 of 64 bytes, bulk IN 0x81 and bulk OUT 0x02 of 64 bytes, USB Mass Storage Bulk-Only with
+ * Full speed, EP0 of 64 bytes, bulk IN 0x81 and bulk OUT 0x02 of 64 bytes (knob), USB Mass Storage Bulk-Only with
  * SCSI INQUIRY, TEST UNIT READY, REQUEST SENSE, READ CAPACITY(10) and READ(10) on a disk image held in memory.
  * Time is virtual: millis() counts what delays, NAKs and resets took.
  *
@@ -7,7 +7,8 @@
  * (HCD_XACT_ERROR), a halted endpoint answers STALL until CLEAR_FEATURE(ENDPOINT_HALT), a data toggle that is
  * not the device's is counted and answered HCD_TOGGLE_ERROR, a transfer out of Bulk-Only order is counted.
  * Knobs make it misbehave: another kind of device, several LUNs, big sectors, STALL, failed commands, phase
- * errors, NAKs, slowness, a bad CSW, and pulling the drive out at any transfer. */
+ * errors, NAKs, slowness, a bad CSW, a block that reads differently from its n-th read on, and pulling the drive
+ * out at any transfer. */
 #ifndef FAKE_USB_DRIVE_H
 #define FAKE_USB_DRIVE_H
 
@@ -33,6 +34,7 @@ typedef struct {
     uint8_t max_lun;              /* GET MAX LUN answer */
     bool max_lun_stalls;          /* GET MAX LUN answered with STALL, as many single-LUN drives do */
     uint32_t block_size;          /* READ CAPACITY(10); READ(10) serves blocks of this size */
+    uint16_t bulk_mps;            /* wMaxPacketSize of both bulk endpoints, and the packet size the drive moves */
     bool capacity_overflows;      /* READ CAPACITY(10) answers FFFFFFFFh blocks: a drive of 2 TB or more */
     uint8_t stall_opcode;         /* STALL the data stage of this SCSI command ... */
     uint32_t stall_count;         /* ... this many times (CSW status 1, sense MEDIUM ERROR afterwards) */
@@ -45,6 +47,9 @@ typedef struct {
     uint32_t not_ready_count;     /* TEST UNIT READY answers NOT READY (02/04/01) this many times */
     uint32_t nak_ms;              /* every bulk transfer is NAKed this long before it moves */
     long disconnect_at;           /* the transfer (counted from 0 since attach) at which the drive is pulled; -1 */
+    uint32_t change_lba;          /* from its change_on_read-th READ(10) on (counted from 1), this block ... */
+    uint32_t change_on_read;      /* ... reads as change_data: a medium that changes under the host; 0: never */
+    const uint8_t *change_data;   /* block_size bytes */
 
     /* State. */
     bool attached;
@@ -78,6 +83,7 @@ typedef struct {
     uint32_t commands[256];       /* per SCSI opcode */
     uint32_t luns_used;           /* bit n: a CBW addressed LUN n */
     uint32_t max_blocks_per_read;
+    uint32_t change_lba_reads;    /* READ(10) commands that covered change_lba */
 
     uint8_t *disk;
     size_t disk_size;

@@ -1,73 +1,139 @@
-/* libFuzzer target: a disk of fuzzer bytes (a real FAT12 image from the fixture makes a good seed) is mounted,
- * its root listed, its subdirectories listed and every file read to its end. Nothing may read outside the disk,
- * hang (libFuzzer's -timeout), trip the sanitizers, or return more bytes than a file's size.
+/* libFuzzer target: the FAT reader on a drive of any size whose reads may fail or change, holding any bytes:
+ *
+ *   bytes 0-3    the drive's size in 512-byte sectors (little-endian; any value: the geometry is the input's)
+ *   bytes 4-5    the first read that fails, counted from 1 (0: none), byte 6 how many fail from there (0: all)
+ *   bytes 7-15   a sector that reads differently from some read of it on: its LBA, the LBA whose bytes it then
+ *                serves (32 bits each), the read of it from which it does (byte 15, counted from 1; 0: never)
+ *   then         the disk, as runs of sectors (fuzz_disk.h); real volumes made by mkfs.vfat make good seeds
+ *
+ * The volume is mounted, its root listed, its subdirectories listed, every file read to its end and found again by
+ * name. Nothing may read a sector outside the drive, hang (libFuzzer's -timeout), trip the sanitizers or give a
+ * file more bytes than its size; while every read succeeds and serves the same bytes, a file is read whole and a
+ * listed name is found as the same entry.
  *   CC=clang cmake -S tests/host -B out/host-fuzz -G Ninja && cmake --build out/host-fuzz
- *   out/host-fuzz/fuzz_fat -max_total_time=60 -max_len=65536 */
+ *   out/host-fuzz/fuzz_fat -max_total_time=60 tests/host/fuzz_corpus/fuzz_fat */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fat.h"
+#include "fuzz_disk.h"
+
+#define PREFIX 16u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct {
-    const uint8_t *bytes;
-    size_t size;
-} disk_image_t;
+    fuzz_disk_t sectors;
+    uint32_t reads;
+    uint32_t fail_from;   /* 0: no read fails */
+    uint32_t fail_count;  /* 0: every read from fail_from on */
+    uint32_t failed;
+    uint32_t change_lba;
+    uint32_t change_source;
+    uint32_t change_from; /* 0: the sector never changes */
+    uint32_t change_reads;
+    uint32_t changed;     /* reads that served the other sector */
+} drive_t;
 
-/* Sectors beyond the fuzzer's bytes read as zeros, as on a freshly erased drive; reads past sector_count abort. */
-static bool read_sector(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+static uint32_t le32_at(const uint8_t *p)
 {
-    disk_image_t *image = disk->context;
-    if (lba >= disk->sector_count) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void require(bool condition)
+{
+    if (!condition) {
         abort();
     }
-    size_t offset = (size_t)lba * FAT_SECTOR_SIZE;
-    memset(buf, 0, FAT_SECTOR_SIZE);
-    if (offset < image->size) {
-        size_t n = image->size - offset < FAT_SECTOR_SIZE ? image->size - offset : FAT_SECTOR_SIZE;
-        memcpy(buf, image->bytes + offset, n);
+}
+
+static bool read_sector(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+{
+    drive_t *drive = disk->context;
+    require(lba < disk->sector_count);
+    drive->reads++;
+    if (drive->fail_from != 0u && drive->reads >= drive->fail_from
+        && (drive->fail_count == 0u || drive->reads < drive->fail_from + drive->fail_count)) {
+        drive->failed++;
+        return false;
     }
+    if (lba == drive->change_lba && ++drive->change_reads >= drive->change_from && drive->change_from != 0u) {
+        drive->changed++;
+        lba = drive->change_source;
+    }
+    fuzz_disk_sector(&drive->sectors, lba, buf);
     return true;
+}
+
+/* Every read so far succeeded and served the disk as it is. */
+static bool steady(const drive_t *drive)
+{
+    return drive->failed == 0u && drive->changed == 0u;
+}
+
+static void read_file(fat_t *fs, const fat_entry_t *entry, const drive_t *drive)
+{
+    fat_file_t file;
+    if (fat_file_open(fs, &file, entry) != FAT_OK) {
+        return;
+    }
+    const uint8_t *bytes;
+    uint32_t len;
+    uint32_t total = 0u;
+    fat_status_t status;
+    while ((status = fat_file_read(fs, &file, &bytes, &len)) == FAT_OK && len != 0u) {
+        require(len <= FAT_SECTOR_SIZE);
+        total += len;
+    }
+    require(total <= entry->size);
+    /* The chain was checked at open: only a failing or changing read ends the file early. */
+    require(!steady(drive) || (status == FAT_OK && total == entry->size));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    disk_image_t image = { data, size };
-    /* 64 MB whatever the data's length, so that volumes of every FAT type fit. */
-    fat_disk_t disk = { .read = read_sector, .sector_count = 0x20000u, .context = &image };
+    if (size < PREFIX) {
+        return 0;
+    }
+    static drive_t drive;
+    drive.reads = 0u;
+    drive.failed = 0u;
+    drive.fail_from = (uint32_t)data[4] | (uint32_t)data[5] << 8;
+    drive.fail_count = data[6];
+    drive.change_lba = le32_at(data + 7);
+    drive.change_source = le32_at(data + 11);
+    drive.change_from = data[15];
+    drive.change_reads = 0u;
+    drive.changed = 0u;
+    fuzz_disk_parse(&drive.sectors, data + PREFIX, size - PREFIX);
+    uint32_t sector_count = le32_at(data);
+    fat_disk_t disk = { .read = read_sector, .sector_count = sector_count, .context = &drive };
     static uint8_t buf[FAT_SECTOR_SIZE];
     fat_t fs;
-    if (fat_mount(&fs, &disk, buf) != FAT_OK) {
+    if (sector_count == 0u || fat_mount(&fs, &disk, buf) != FAT_OK) {
         return 0;
     }
     fat_dir_t dir;
     fat_root(&fs, &dir);
     fat_entry_t entry;
     for (uint32_t n = 0; n < 64u && fat_dir_next(&fs, &dir, &entry) == FAT_OK; n++) {
-        if (strlen(entry.name) > FAT_NAME_MAX) {
-            abort();
-        }
+        require(strlen(entry.name) <= FAT_NAME_MAX);
         fat_dir_t saved = dir;
         if (entry.attr & FAT_ATTR_DIRECTORY) {
             fat_dir_t sub;
             fat_entry_t inner;
             if (fat_dir_open(&fs, &sub, &entry) == FAT_OK) {
                 for (uint32_t m = 0; m < 64u && fat_dir_next(&fs, &sub, &inner) == FAT_OK; m++) {
+                    require(strlen(inner.name) <= FAT_NAME_MAX);
                 }
             }
         } else {
-            fat_file_t file;
-            if (fat_file_open(&fs, &file, &entry) == FAT_OK) {
-                const uint8_t *bytes;
-                uint32_t len;
-                uint32_t total = 0u;
-                while (fat_file_read(&fs, &file, &bytes, &len) == FAT_OK && len != 0u) {
-                    total += len;
-                }
-                if (total > entry.size) {
-                    abort();
-                }
+            read_file(&fs, &entry, &drive);
+            /* The first entry of a name in the root is the one a search finds (a name with '/' is a path). */
+            fat_entry_t found;
+            if (n == 0u && strchr(entry.name, '/') == NULL && steady(&drive)
+                && fat_find(&fs, entry.name, &found) == FAT_OK && steady(&drive)) {
+                require(found.cluster == entry.cluster && found.size == entry.size);
             }
         }
         dir = saved;

@@ -3,7 +3,7 @@
  * bytes, so ASan sees any overread; fake_flash aborts outside the flash), crash, or trip the sanitizers; a block
  * the parser accepts must be consistent; nothing but an image signed by the trusted key verifies.
  *   CC=clang cmake -S tests/host -B out/host-fuzz -G Ninja && cmake --build out/host-fuzz
- *   out/host-fuzz/fuzz_image_verify -max_total_time=60 tests/host/corpus/fuzz_image_verify
+ *   out/host-fuzz/fuzz_image_verify -max_total_time=60 tests/host/fuzz_corpus/fuzz_image_verify
  * The seeds: an image signed by signed_image.c's key A (the key trusted here), the same image unsigned, and a
  * block with unknown TLVs in both areas. */
 #include <stdlib.h>

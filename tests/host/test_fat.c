@@ -388,6 +388,31 @@ static void read_errors_surface_everywhere(void)
 }
 
 /* The texts follow fat_status_t in order (packed, text_pick): each status must name itself. */
+static void a_directory_whose_chain_comes_back_after_it_was_checked_ends(void)
+{
+    /* The drive serves another FAT once the volume is mounted: the FAT32 root directory, full of deleted entries
+     * with no end marker, now leads back to itself. The walk stops after the 65,536 entries a directory may hold
+     * (reads fail long after that, in case it does not). */
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "fat32.img"));
+    uint32_t root = v.fs.root_cluster;
+    uint8_t *entries = v.image.bytes + (size_t)(v.fs.data_lba + (root - 2u) * v.fs.cluster_sectors) * FAT_SECTOR_SIZE;
+    for (uint32_t at = 0; at < v.fs.cluster_sectors * FAT_SECTOR_SIZE; at += 32u) {
+        memcpy(entries + at, "\xE5" "ELETED BIN\x20", 12u);
+    }
+    uint8_t *fat_entry = v.image.bytes + (size_t)v.fs.fat_lba * FAT_SECTOR_SIZE + root * 4u;
+    memcpy(fat_entry, &root, sizeof root);
+    v.fs.buf_lba = UINT32_MAX;
+    v.image.fail_from = (long)v.image.reads + 20000;
+    fat_dir_t dir;
+    fat_entry_t entry;
+    fat_root(&v.fs, &dir);
+    CHECK_FAT(FAT_LOOP, fat_dir_next(&v.fs, &dir, &entry));
+    CHECK_EQ_U32(65536, dir.entries);
+    CHECK_EQ_U32(0, v.image.failures);
+    unmount(&v);
+}
+
 static void status_texts(void)
 {
     CHECK_EQ_STR("ok", fat_status_text(FAT_OK));
@@ -417,6 +442,7 @@ int main(int argc, char **argv)
     RUN_TEST(partition_types);
     RUN_TEST(fat_type_follows_the_cluster_count_alone);
     RUN_TEST(read_errors_surface_everywhere);
+    RUN_TEST(a_directory_whose_chain_comes_back_after_it_was_checked_ends);
     RUN_TEST(status_texts);
     return check_summary();
 }

@@ -99,6 +99,30 @@ static void mass_storage_behind_another_interface(void)
     check_clean_protocol();
 }
 
+static void bulk_packet_sizes_full_speed_does_not_allow_are_refused(void)
+{
+    /* USB 2.0 §5.8.3: 8, 16, 32 or 64 bytes at full speed (512 is high speed's); wMaxPacketSize's 11 bits say up
+     * to 2047. */
+    static const uint16_t refused[] = { 512u, 2047u, 1023u, 128u, 63u, 24u, 4u, 1u };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        plug(FAKE_MASS_STORAGE, NULL);
+        h.drive.bulk_mps = refused[i];
+        CHECK_USBH(USBH_BAD_PACKET_SIZE, usbh_enumerate(&h.dev, &h.hcd, h.buf, sizeof h.buf));
+        CHECK_EQ_U32(refused[i], h.dev.refused_mps);
+        CHECK_EQ_U32(0, h.drive.configuration);
+    }
+    static const uint16_t allowed[] = { 8u, 16u, 32u, 64u };
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+        plug(FAKE_MASS_STORAGE, "fat12.img");
+        h.drive.bulk_mps = allowed[i];
+        CHECK_EQ_U32(SCSI_OK, start_drive());
+        CHECK_EQ_U32(allowed[i], h.dev.bulk_mps[USBH_IN]);
+        CHECK_EQ_U32(SCSI_OK, scsi_read(&h.disk, 0u, h.buf));
+        CHECK_TRUE(memcmp(h.buf, h.drive.disk, 512u) == 0);
+        check_clean_protocol();
+    }
+}
+
 static void configuration_cut_by_a_small_buffer(void)
 {
     /* 16 bytes hold the configuration and half the interface descriptor: no interface found. */
@@ -309,6 +333,7 @@ int main(int argc, char **argv)
     RUN_TEST(mass_storage_drive_enumerates);
     RUN_TEST(other_devices_are_named);
     RUN_TEST(mass_storage_behind_another_interface);
+    RUN_TEST(bulk_packet_sizes_full_speed_does_not_allow_are_refused);
     RUN_TEST(configuration_cut_by_a_small_buffer);
     RUN_TEST(several_luns_use_lun_0);
     RUN_TEST(blocks_other_than_512_bytes_are_refused);

@@ -303,6 +303,52 @@ static void image_that_fails_its_crc_is_never_committed(void)
     CHECK_EQ_U32(USB_LED_FAILURE, b.leds[b.led_count - 1u]);
 }
 
+/* The drive serves FIRMWARE.HEX 1.2.3.4 to pass 1 and, from the second read of the sector holding its header records
+ * on, the same file with the header of version 1.0.0.0 (its CRC made right): pass 1's version check must hold for
+ * what pass 2 programs. */
+static void a_file_that_changes_between_the_two_reads_is_never_committed(void)
+{
+    size_t changed_len;
+    uint8_t *changed = fixture_read("file_app16_v1000.img", &changed_len);
+    board_with_application(1u);
+    insert("file_app16.img");
+    CHECK_EQ_U32(b.drive.disk_size, changed_len);
+    uint32_t differing = 0u;
+    for (uint32_t lba = 0; lba < changed_len / 512u; lba++) {
+        if (memcmp(b.drive.disk + lba * 512u, changed + lba * 512u, 512u) != 0) {
+            b.drive.change_lba = lba;
+            differing++;
+        }
+    }
+    CHECK_EQ_U32(1, differing);
+    b.drive.change_on_read = 2u;
+    b.drive.change_data = changed + b.drive.change_lba * 512u;
+    CHECK_RESULT(USB_UPDATE_FILE_CHANGED, poll());
+    CHECK_EQ_U32(2, b.drive.change_lba_reads);
+    CHECK_EQ_STR("usb: programming 1.2.3.4", b.lines[1]);
+    CHECK_EQ_STR("usb: FIRMWARE.HEX changed between the two reads", last_line());
+    /* Pass 2 erased the old application; nothing it programmed was committed. */
+    image_header_t header;
+    CHECK_EQ_U32(IMAGE_BAD_MAGIC, device_boot_check(&header));
+    CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));
+    CHECK_TRUE(device_bootloader_intact());
+    CHECK_EQ_U32(USB_LED_FAILURE, b.leds[b.led_count - 1u]);
+    free(changed);
+}
+
+static void a_header_the_file_writes_twice_is_committed_only_as_checked(void)
+{
+    /* The file brings the old application 1.0.0.0 whole, then another header, 1.2.3.9, whose image CRC fails. */
+    board_with_application(1u);
+    insert("file_header_twice.img");
+    CHECK_RESULT(USB_UPDATE_IMAGE_REJECTED, poll());
+    CHECK_EQ_STR("usb: programming 1.2.3.9", b.lines[1]);
+    CHECK_EQ_STR("usb: image rejected after programming: image CRC mismatch", last_line());
+    image_header_t header;
+    CHECK_EQ_U32(IMAGE_BAD_MAGIC, device_boot_check(&header));
+    CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));
+}
+
 static void refusals_of_the_device(void)
 {
     static const struct {
@@ -324,6 +370,14 @@ static void refusals_of_the_device(void)
         CHECK_EQ_STR(cases[i].line, last_line());
         CHECK_TRUE(flash_unchanged());
     }
+
+    board_with_application(1u);
+    insert("fat12.img");
+    b.drive.bulk_mps = 512u;
+    CHECK_RESULT(USB_UPDATE_NOT_RECOGNISED, poll());
+    CHECK_EQ_STR("usb: device not recognised (bulk max packet size 512; full speed allows 8, 16, 32 or 64)",
+                 last_line());
+    CHECK_TRUE(flash_unchanged());
 
     board_with_application(1u);
     insert("fat12.img");
@@ -479,6 +533,8 @@ int main(int argc, char **argv)
     RUN_TEST(refusals_of_the_file_choice);
     RUN_TEST(refusals_of_the_file);
     RUN_TEST(image_that_fails_its_crc_is_never_committed);
+    RUN_TEST(a_file_that_changes_between_the_two_reads_is_never_committed);
+    RUN_TEST(a_header_the_file_writes_twice_is_committed_only_as_checked);
     RUN_TEST(refusals_of_the_device);
     RUN_TEST(several_luns_and_a_flaky_drive_still_update);
     RUN_TEST(downgrade_policy);

@@ -250,6 +250,16 @@ def main():
         slice(-1, -1), [record(4, 0, b"\x08\x00"), record(0, 0x1000, b"\x00" * 16)]))
     no_eof = os.path.join(out, "no_eof.hex")
     edit_lines(app16, no_eof, lambda lines: lines.pop())
+    # The drive that changes FIRMWARE.HEX between the two reads serves app16 with this header the second time: the
+    # same image, version 1.0.0.0, the header CRC made right again; the file's first sector is all that differs.
+    app16_v1000 = write_app(out, "app16_v1000", *build_image(12000, 4, (1, 0, 0, 0)), 16)
+    # The old application's records, then a header 1.2.3.9 that passes every check of its own but not the image
+    # CRC: the version check sees 1.2.3.9, the last header in the file; 1.0.0.0, complete with its image before
+    # it, must never be committed on the way.
+    header_twice = os.path.join(out, "header_twice.hex")
+    newer_header = build_image(12000, 7, (1, 2, 3, 9), image_crc_delta=1)[0]
+    write_records(header_twice,
+                  data_records(old) + [(HEADER_ADDR + i, newer_header[i:i + 16]) for i in range(0, 64, 16)])
     no_header = os.path.join(out, "no_header.hex")
     run("srec_cat", os.path.join(out, "app16.img.bin"), "-binary", "-offset", hex(IMAGE_ADDR),
         "-o", no_header, "-intel", "-Output_Block_Size", "16")
@@ -335,7 +345,7 @@ def main():
     for name, source in (("wrong_board", wrong_board), ("old", old), ("bad_checksum", bad_checksum),
                          ("bad_header_crc", bad_header_crc), ("bad_image_crc", bad_image_crc),
                          ("outside", outside), ("no_eof", no_eof), ("no_header", no_header), ("empty", empty),
-                         ("gap", gap), ("app16", app16)):
+                         ("gap", gap), ("app16", app16), ("app16_v1000", app16_v1000), ("header_twice", header_twice)):
         disk = Disk(out, "file_" + name, 12)
         disk.copy(source, "FIRMWARE.HEX")
 

@@ -304,6 +304,23 @@ public sealed class UsbMassStorageDriveTests : IDisposable
     }
 
     [Fact]
+    public void A_sector_changed_on_its_second_read_reads_as_given_from_then_on_and_only_that_sector()
+    {
+        var host = Configured();
+        var other = Enumerable.Repeat((byte)0xA5, 512).ToArray();
+        ((UsbMassStorageDrive)host.Device).ChangeSectorOnRead(3, 2, other);
+
+        Assert.Equal(ScratchImage.Bytes(3 * 512, 512), host.Scsi(512, true, Read10(3, 1)).Data);
+        // The second READ(10) that covers sector 3 reads two sectors: 2 as the file holds it, 3 changed.
+        var second = host.Scsi(1024, true, Read10(2, 2)).Data;
+        Assert.Equal(ScratchImage.Bytes(2 * 512, 512), second[..512]);
+        Assert.Equal(other, second[512..]);
+        Assert.Equal(other, host.Scsi(512, true, Read10(3, 1)).Data);
+        Assert.Equal(ScratchImage.Bytes(4 * 512, 512), host.Scsi(512, true, Read10(4, 1)).Data);
+        Assert.Equal(ScratchImage.Bytes(3 * 512, 512), File.ReadAllBytes(_image.FilePath)[(3 * 512)..(4 * 512)]);
+    }
+
+    [Fact]
     public void A_phase_error_knob_makes_the_CSW_report_it()
     {
         var host = Configured();

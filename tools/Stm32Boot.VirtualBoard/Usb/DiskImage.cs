@@ -10,6 +10,8 @@ public sealed class DiskImage : IDisposable
     private readonly FileStream _stream;
     private readonly byte[] _chunk = new byte[ChunkSize];
     private long _chunkOffset = -1;
+    /// Sectors that read otherwise than the file from now on (ReplaceSector), by sector number.
+    private readonly Dictionary<long, byte[]> _replaced = new();
 
     public DiskImage(string path, int sectorSize)
     {
@@ -32,8 +34,29 @@ public sealed class DiskImage : IDisposable
     public int SectorSize { get; }
     public long SectorCount { get; }
 
+    /// From now on the sector reads as data (SectorSize bytes); the file is left as it is.
+    public void ReplaceSector(long sector, byte[] data)
+    {
+        if (sector < 0 || sector >= SectorCount || data.Length != SectorSize)
+            throw new ArgumentException($"sector {sector} of {SectorCount} with {data.Length} bytes: the replacement is one whole sector of the image ({SectorSize} bytes).");
+        _replaced[sector] = (byte[])data.Clone();
+    }
+
     /// Bytes of the medium from byteOffset; the caller stays inside the image.
     public void Read(long byteOffset, Span<byte> destination)
+    {
+        var start = byteOffset;
+        var all = destination;
+        ReadFile(byteOffset, destination);
+        foreach (var (sector, data) in _replaced)
+        {
+            var from = Math.Max(start, sector * SectorSize);
+            var to = Math.Min(start + all.Length, (sector + 1) * SectorSize);
+            if (from < to) data.AsSpan((int)(from - sector * SectorSize), (int)(to - from)).CopyTo(all[(int)(from - start)..]);
+        }
+    }
+
+    private void ReadFile(long byteOffset, Span<byte> destination)
     {
         while (!destination.IsEmpty)
         {

@@ -29,6 +29,8 @@ internal sealed class ScsiDisk
     private readonly DiskImage _image;
     private readonly Sense[] _sense;
     private readonly ulong _startUpPs;
+    /// ChangeSectorOnRead: per LUN 0 sector, the READ(10) from which it reads as the data given, and READ(10)s so far.
+    private readonly Dictionary<long, (int FromRead, byte[] Data, int Reads)> _changes = new();
     private ulong _readyAtPs;
 
     public ScsiDisk(DiskImage image, int lunCount, ulong startUpPs)
@@ -45,6 +47,15 @@ internal sealed class ScsiDisk
     {
         _readyAtPs = nowPs + _startUpPs;
         Array.Fill(_sense, Ok);
+    }
+
+    /// From its fromRead-th READ(10) on (counting from 1), sector lba reads as data (a test knob).
+    public void ChangeSectorOnRead(long lba, int fromRead, byte[] data)
+    {
+        if (fromRead < 1) throw new ArgumentOutOfRangeException(nameof(fromRead), fromRead, "READ(10)s count from 1.");
+        if (lba < 0 || lba >= _image.SectorCount || data.Length != _image.SectorSize)
+            throw new ArgumentException($"sector {lba} of {_image.SectorCount} with {data.Length} bytes: a change is one whole sector of the medium ({_image.SectorSize} bytes).");
+        _changes[lba] = (fromRead, (byte[])data.Clone(), 0);
     }
 
     /// The command fails as a damaged medium would make it fail (a test knob).
@@ -138,6 +149,11 @@ internal sealed class ScsiDisk
         long lba = BinaryPrimitives.ReadUInt32BigEndian(cdb[2..]);
         long blocks = BinaryPrimitives.ReadUInt16BigEndian(cdb[7..]);
         if (lba + blocks > _image.SectorCount) return Check(lun, LbaOutOfRange);
+        foreach (var (sector, change) in _changes.Where(c => c.Key >= lba && c.Key < lba + blocks).ToList())
+        {
+            _changes[sector] = change with { Reads = change.Reads + 1 };
+            if (change.Reads + 1 == change.FromRead) _image.ReplaceSector(sector, change.Data);
+        }
         return Good(lun, blocks == 0 ? null : ScsiData.Medium(_image, lba, blocks));
     }
 

@@ -59,6 +59,11 @@ public sealed class UsbMassStorageDrive : UsbDevice, IDisposable
     /// From the next bulk transaction on, the drive NAKs every bulk transaction for that long (a busy medium).
     public void NakFor(ulong durationPs) => _transport.NakFor(durationPs);
 
+    /// From its fromRead-th READ(10) on (counting from 1, every READ(10) that covers it), sector lba of the medium
+    /// reads as data: a drive that serves other bytes to a second read than to the first, as a failing medium or a
+    /// controller built to deceive does. The image file is not changed.
+    public void ChangeSectorOnRead(long lba, int fromRead, byte[] data) => _scsi.ChangeSectorOnRead(lba, fromRead, data);
+
     /// The drive leaves the socket once it has sent this many more Bulk-In bytes, in the middle of a transfer.
     public void UnplugAfterBytes(long bytes) => _transport.UnplugAfterBytes(bytes);
 
