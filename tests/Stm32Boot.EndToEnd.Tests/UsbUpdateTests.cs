@@ -376,7 +376,7 @@ public class UsbUpdateTests
         var drive = board.AttachUsbDrive(disk.Path);
         drive.ChangeSectorOnRead(firstSector / UsbDisk.SectorSize, 2, servedHex[..UsbDisk.SectorSize]);
         var outcome = board.NextUsbOutcome();
-        board.RunFor(Board.Second);
+        board.RunFor(2 * Board.Second);
 
         Assert.Contains($"usb: programming {New}", board.UsbLines(from));
         Assert.Equal($"usb: {FirmwareName} changed between the two reads", outcome.Text);
