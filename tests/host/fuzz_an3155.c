@@ -244,6 +244,8 @@ static void go(input_t *in)
     if (host_go(targets[take(in, 1u) % 3u]) && !dev.ops.power_lost) {
         image_header_t header;
         require(dev.link.resets == resets + 1 && accepted(&header));
+        /* An acknowledged Go started what the host wrote: a staged header that could not commit gets NACK. */
+        require(memcmp(device_flash_at(DEV_HEADER_ADDR), view, IMAGE_HEADER_SIZE) == 0);
     }
 }
 
