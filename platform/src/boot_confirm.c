@@ -1,17 +1,10 @@
 #include "boot_confirm.h"
 
-#include <string.h>
-
 #include "backup.h"
 #include "boot_request.h"
 #include "flash.h"
+#include "flash_port.h"
 #include "memory_map.h"
-
-static void read_flash(const image_port_t *port, uint32_t addr, void *dst, size_t len)
-{
-    (void)port;
-    memcpy(dst, (const void *)(uintptr_t)addr, len);
-}
 
 static bool program(const flash_write_port_t *port, uint32_t addr, const void *data, size_t len)
 {
@@ -26,9 +19,8 @@ static bool program(const flash_write_port_t *port, uint32_t addr, const void *d
 
 boot_confirm_status_t boot_confirm(void)
 {
-    static const image_port_t flash = { .read = read_flash };
     static const flash_write_port_t write = { .program = program };
-    boot_confirm_status_t status = boot_state_confirm(&flash, &write, MM_HEADER_BASE, backup_read(BOOT_STATE_BKP_INDEX));
+    boot_confirm_status_t status = boot_state_confirm(&flash_port, &write, MM_HEADER_BASE, backup_read(BOOT_STATE_BKP_INDEX));
     if (status == BOOT_CONFIRM_NOW) {
         /* A second call in this start must not program the same double word again. */
         backup_write(BOOT_STATE_BKP_INDEX, BOOT_STATE_CONFIRMED);
