@@ -3,7 +3,10 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// <summary>The build's outputs (out/, or BOOT_OUT_DIR as the Test task sets it) and the settings they were built with.</summary>
 public static class Shipped
 {
-    public static string OutDir { get; } = Environment.GetEnvironmentVariable("BOOT_OUT_DIR") ?? Path.Combine(FindRoot(), "out");
+    /// <summary>The repository's root, where the settings' paths (SigningKey) start.</summary>
+    public static string Root { get; } = FindRoot();
+
+    public static string OutDir { get; } = Environment.GetEnvironmentVariable("BOOT_OUT_DIR") ?? Path.Combine(Root, "out");
 
     public static string File(string name)
     {
@@ -19,9 +22,20 @@ public static class Shipped
     /// <summary>A fresh copy of out/factory.hex, to run as shipped or to break on purpose.</summary>
     public static MemoryImage Factory() => IntelHexReader.ReadFile(File("factory.hex")).Image;
 
-    /// <summary>The linked, unstamped application ELF of the build, stamped again here with another version.</summary>
-    public static StampResult Application(FirmwareVersion version) =>
-        Stamper.Stamp(Path.Combine(OutDir, "firmware", Settings.BuildType.ToString().ToLowerInvariant(), "application.elf"), Settings, version);
+    /// <summary>The linked, unstamped application ELF of the build, stamped again here with another version and
+    /// signed as the build signs out/application.hex: with the settings' SigningKey and SecurityCounter unless told.</summary>
+    public static StampResult Application(FirmwareVersion version, ImageSigning? signing = null) =>
+        Stamper.Stamp(ApplicationElf, Settings, version, signing ?? new ImageSigning(SigningKey, Settings.SecurityCounter));
+
+    /// <summary>The same, unsigned (flags bit 0 clear, no signature block).</summary>
+    public static StampResult UnsignedApplication(FirmwareVersion version) => Stamper.Stamp(ApplicationElf, Settings, version);
+
+    /// <summary>The key the build signs with (the settings' SigningKey, from the repository's root).</summary>
+    public static SigningKey SigningKey => LazySigningKey.Value;
+
+    private static readonly Lazy<SigningKey> LazySigningKey = new(() => Stm32Boot.SigningKey.Load(Path.Combine(Root, Settings.SigningKey)));
+
+    private static string ApplicationElf => Path.Combine(OutDir, "firmware", Settings.BuildType.ToString().ToLowerInvariant(), "application.elf");
 
     /// <summary>The shipped bootloader with an application stamped as version.</summary>
     public static MemoryImage FactoryWith(FirmwareVersion version)

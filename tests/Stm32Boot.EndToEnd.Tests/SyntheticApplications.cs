@@ -3,7 +3,8 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// <summary>
 /// The smallest applications that pass the boot check and do one checkable thing: the demo application's initial
 /// stack pointer, a reset handler of a few hand-assembled Thumb instructions, deterministic bytes that are not the
-/// erased value everywhere else (so every double word is programmed), and the demo's header stamped for this image.
+/// erased value everywhere else (so every double word is programmed), and the demo's header stamped for this image,
+/// signed with the build's key (<see cref="SignedImages.Sign"/>).
 /// None of them calls boot_confirm(): installed by the bootloader, each stays in trial.
 /// </summary>
 public static class SyntheticApplications
@@ -30,9 +31,9 @@ public static class SyntheticApplications
         resetHandler.CopyTo(bytes, ResetHandlerOffset);
         var header = ImageVariants.ReadHeader(demo) with { ImageSize = imageSize, ImageCrc32 = ImageCrc.Compute(bytes) };
         var image = new MemoryImage();
-        image.Write(Shipped.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
+        image.Write(Shipped.Map.Header.Base, header.ToBytes());
         image.Write(Shipped.Map.Image.Base, bytes);
-        return image;
+        return SignedImages.Sign(image);
     }
 
     /// <summary>The shipped bootloader with this application, as a programmer would leave the board (factory.hex's

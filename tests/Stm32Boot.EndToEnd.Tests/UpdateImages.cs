@@ -13,7 +13,7 @@ public static class UpdateImages
 
     /// <summary>
     /// The demo application grown to imageSize bytes of image: deterministic bytes that are not the erased value
-    /// after its code (so every double word is programmed and the CRC covers real data), header stamped for that size.
+    /// after its code (so every double word is programmed and the CRC covers real data), header stamped for that size and signed.
     /// </summary>
     public static MemoryImage Padded(FirmwareVersion version, uint imageSize)
     {
@@ -26,8 +26,9 @@ public static class UpdateImages
         for (var i = 0; i < padding.Length; i++) padding[i] = (byte)(i * 7 + 1);
         image.Write(Shipped.Map.Image.Base + header.ImageSize, padding);
         header = header with { ImageSize = imageSize, ImageCrc32 = ImageCrc.Compute(image.Read(Shipped.Map.Image.Base, (int)imageSize, 0xFF)) };
-        image.Write(Shipped.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
-        return image;
+        image.Write(Shipped.Map.Header.Base, header.ToBytes());
+        // The image grew, so the build's signature no longer covers it: signed again, as the build would.
+        return SignedImages.Sign(image);
     }
 
     /// <summary>The header page and the image region as the board's flash holds them now.</summary>

@@ -7,7 +7,8 @@ using Stm32Boot.Uart;
 namespace Stm32Boot.Cli;
 
 [Description("Flash an image through the bootloader's UART (AN3155, as stm32flash speaks it): erase the pages it covers, " +
-             "write it with the header last, optionally verify and start it. Exit codes: 0 flashed; 1 link, device or protocol " +
+             "write it (the header page first to this bootloader, which holds it in RAM until the image checks out, last to any other), " +
+             "optionally verify and start it. Exit codes: 0 flashed; 1 link, device or protocol " +
              "error, or a file the bootloader would refuse; 2 usage; 3 verify found differences.")]
 public sealed class FlashCommand : Command<FlashCommand.Settings>
 {
@@ -186,6 +187,9 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         grid.AddRow("bootloader", Markup.Escape($"AN3155 {bootloader.VersionText}, product id 0x{bootloader.ProductId:X3}, " +
                                                 $"commands {string.Join(" ", bootloader.Commands.Select(c => c.ToString("X2")))}"));
         grid.AddRow("erased", $"{report.ErasedPages} pages in {report.EraseTime.TotalSeconds:0.00} s");
+        grid.AddRow("order", report.HeaderFirst
+            ? "header page first: this bootloader stages it and commits it once the image checks out"
+            : "header page last: the bootloader is not this repository's, which would stage it");
         grid.AddRow("wrote", Markup.Escape($"{report.WrittenBytes:N0} bytes in {report.WriteTime.TotalSeconds:0.00} s: " +
                                            $"{report.WriteBytesPerSecond:N0} bytes/s, {OfWire(report.WriteBytesPerSecond)}"));
         if (report.VerifiedByDevice)

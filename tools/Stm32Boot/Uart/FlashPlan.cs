@@ -10,7 +10,12 @@ namespace Stm32Boot.Uart;
 /// ascending order, so the header page is erased first and the old application is invalid before any of its
 /// image pages changes.</item>
 /// <item>Image blocks go in ascending order and the header page's blocks last, so a transfer cut at any point
-/// never leaves a new header over an old or partial image.</item>
+/// never leaves a new header over an old or partial image on a bootloader that writes every block straight to
+/// flash, as ST's ROM bootloader does (AN3155 Write Memory programs at once).</item>
+/// <item><see cref="WithHeaderFirst"/> sends the header page's blocks first instead, for this repository's
+/// bootloader: it holds the header page in RAM and commits it only once the image in flash matches it, so a cut
+/// transfer leaves no header either, and seeing the header first it refuses one it would never boot (unsigned,
+/// unknown key, security counter below its minimum, another board) before a single image page changes.</item>
 /// </list>
 /// </summary>
 public sealed class FlashPlan
@@ -18,12 +23,18 @@ public sealed class FlashPlan
     /// <summary>Blocks are widened to this: the STM32L4 programs flash in 64-bit double words, each once per erase.</summary>
     public const int DoubleWord = 8;
 
-    private FlashPlan(IReadOnlyList<ushort> pages, IReadOnlyList<FlashBlock> blocks, uint pageSize, uint goAddress)
+    private readonly IReadOnlyList<FlashBlock> _headerBlocks, _imageBlocks;
+
+    private FlashPlan(IReadOnlyList<ushort> pages, IReadOnlyList<FlashBlock> headerBlocks, IReadOnlyList<FlashBlock> imageBlocks,
+        uint pageSize, uint goAddress, bool headerFirst)
     {
         ErasePages = pages;
-        Blocks = blocks;
+        _headerBlocks = headerBlocks;
+        _imageBlocks = imageBlocks;
+        Blocks = headerFirst ? [.. headerBlocks, .. imageBlocks] : [.. imageBlocks, .. headerBlocks];
         PageSize = pageSize;
         GoAddress = goAddress;
+        HeaderFirst = headerFirst;
     }
 
     /// <summary>Global page numbers in ascending order (bank 2 continues bank 1's numbering, as AN3155 and stm32flash count).</summary>
@@ -33,6 +44,9 @@ public sealed class FlashPlan
     public IReadOnlyList<FlashBlock> Blocks { get; }
 
     public uint PageSize { get; }
+
+    /// <summary>The header page's blocks go before the image's (<see cref="WithHeaderFirst"/>); false: after them.</summary>
+    public bool HeaderFirst { get; }
 
     /// <summary>Where Go starts the application: its vector table at the image base.</summary>
     public uint GoAddress { get; }
@@ -66,8 +80,13 @@ public sealed class FlashPlan
         var pages = new SortedSet<ushort>(blocks.SelectMany(block => Pages(block, map)));
         if (imageBlocks.Count > 0)
             pages.Add(PageOf(map.Header.Base, map));
-        return new FlashPlan([.. pages], [.. imageBlocks, .. headerBlocks], map.PageSize, map.Image.Base);
+        return new FlashPlan([.. pages], headerBlocks, imageBlocks, map.PageSize, map.Image.Base, headerFirst: false);
     }
+
+    /// <summary>The same pages and blocks, the header page's blocks first (in ascending order), then the image's: the
+    /// order for a bootloader that stages the header page (<see cref="BootloaderInfo.StagesHeaderPage"/>). Erase
+    /// pages stay ascending, the header page first.</summary>
+    public FlashPlan WithHeaderFirst() => new(ErasePages, _headerBlocks, _imageBlocks, PageSize, GoAddress, headerFirst: true);
 
     /// <summary>The bases of the 256-byte aligned windows that hold at least one byte of the image.</summary>
     private static IEnumerable<uint> Windows(MemoryImage image)

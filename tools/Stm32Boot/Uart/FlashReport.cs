@@ -4,6 +4,9 @@ namespace Stm32Boot.Uart;
 public sealed record FlashReport
 {
     public required BootloaderInfo Bootloader { get; init; }
+    /// <summary>The header page went first (the bootloader stages it, <see cref="BootloaderInfo.StagesHeaderPage"/>); false: last.</summary>
+    public bool HeaderFirst { get; init; }
+
     public required int ErasedPages { get; init; }
     public required long WrittenBytes { get; init; }
 

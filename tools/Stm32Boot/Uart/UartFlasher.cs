@@ -4,7 +4,8 @@ namespace Stm32Boot.Uart;
 
 /// <summary>
 /// Carries out a <see cref="FlashPlan"/> through an AN3155 bootloader: sync, probe (the device must be the one
-/// the settings are for), erase, write, optionally read back and start the application.
+/// the settings are for), erase, write (the header page first to this repository's bootloader, last to any other:
+/// see <see cref="BootloaderInfo.StagesHeaderPage"/>), optionally read back and start the application.
 /// Under read protection the bootloader reads nothing back (AN3155); verification is then the device's own: Go
 /// commits the update only after checking the image against the header's CRC, and NACKs otherwise. So a read-
 /// protected --verify needs --go, which is checked before anything is erased.
@@ -25,6 +26,10 @@ public static class UartFlasher
         client.Connect();
         var bootloader = client.Probe();
         RequireDevice(bootloader, options);
+        // Header first where the bootloader stages it (it then refuses a header it would never boot before the old
+        // application's pages change); header last everywhere else.
+        if (bootloader.StagesHeaderPage)
+            plan = plan.WithHeaderFirst();
         var byDevice = options.Verify && IsReadProtected(client, plan);
         if (byDevice && !options.Go)
             throw new Stm32BootException("the bootloader refuses Read Memory: read protection (RDP level 1) is on, so --verify can only be the " +
@@ -88,6 +93,7 @@ public static class UartFlasher
         return new FlashReport
         {
             Bootloader = bootloader,
+            HeaderFirst = plan.HeaderFirst,
             ErasedPages = plan.ErasePages.Count,
             WrittenBytes = plan.WriteBytes,
             VerifiedBytes = done,
