@@ -19,10 +19,12 @@ public sealed class PtyBoard : IDisposable
 
     private readonly PtyLink _link;
     private readonly InteractiveSession _session;
+    private readonly bool _ownsBoard;
 
-    private PtyBoard(Board board, int baud)
+    private PtyBoard(Board board, int baud, bool ownsBoard = true)
     {
         Board = board;
+        _ownsBoard = ownsBoard;
         board.Peripherals.Usart1.HostBaudRate = baud;
         _link = new PtyLink();
         _session = new InteractiveSession(board, _link);
@@ -63,6 +65,10 @@ public sealed class PtyBoard : IDisposable
         return ptyBoard;
     }
 
+    /// <summary>A pty onto a board the caller owns and goes on using (Dispose leaves the board alone): the pty carries
+    /// what USART1 sends from now on.</summary>
+    public static PtyBoard Attach(Board board, int baud) => new(board, baud, ownsBoard: false);
+
     /// <summary>stm32flash at the board's baud rate with 8N1 framing (a pty cannot carry parity), the pty last.</summary>
     public Task<BufferedCommandResult> Stm32flash(params string[] arguments) =>
         Run("stm32flash", ["-m", "8n1", "-b", Baud.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments, Port]);
@@ -99,6 +105,6 @@ public sealed class PtyBoard : IDisposable
     public void Dispose()
     {
         _link.Dispose();
-        Board.Dispose();
+        if (_ownsBoard) Board.Dispose();
     }
 }

@@ -139,7 +139,8 @@ public sealed class An3155Client
             frame[^1] = Xor(frame.AsSpan(0, frame.Length - 1));
             Send(frame);
             ExpectAck(An3155Command.WriteMemory, $"the {block.Length}-byte block for {HexNumber.Format(address)}", Timeouts.WriteBlock,
-                "it did not program the block (a checksum error on the line, or flash that is not erased there).");
+                "it did not program the block (a checksum error on the line, flash that is not erased there, or an image this repository's " +
+                "bootloader refuses: it keeps the old application where it can, and its next banner names the reason, 'update refused: ...').");
             return true;
         });
     }
