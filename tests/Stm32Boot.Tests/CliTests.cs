@@ -65,6 +65,27 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
     }
 
     [Fact]
+    public async Task Without_required_signatures_an_empty_signing_key_generates_no_key_and_stamps_unsigned()
+    {
+        using var scratch = new ScratchDirectory();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(TestSettings.DefaultsJson)!;
+        json["RequireSignature"] = false;
+        json["SigningKey"] = "";
+        var settings = scratch.Write("settings.json", json.ToJsonString());
+        var elf = await new TinyArmElf { WithSignatureSection = true }.Build(scratch, TestSettings.Defaults);
+
+        var generate = await Stm32Boot("generate", "--settings", settings, "--out", scratch.File("gen"));
+        var stamp = await Stm32Boot("stamp", elf, "--settings", settings, "--out-dir", scratch.Path);
+
+        Assert.Equal((0, ""), (generate.ExitCode, generate.Error));
+        Assert.Contains("#define SIGNING_KEY_COUNT 0u\n", File.ReadAllText(scratch.File("gen/signing_keys.h")));
+        Assert.Contains("#define REQUIRE_SIGNATURE 0\n", File.ReadAllText(scratch.File("gen/build_config.h")));
+        Assert.Equal((0, ""), (stamp.ExitCode, stamp.Error));
+        Assert.Contains("unsigned (SigningKey is empty)", stamp.Out);
+        Assert.DoesNotContain("signed by key", stamp.Out);
+    }
+
+    [Fact]
     public async Task A_bad_version_is_a_user_error_on_one_line()
     {
         using var scratch = new ScratchDirectory();

@@ -24,9 +24,9 @@ public class MemoryMapGeneratorTests
         json = json.Replace("\"1.0.0.1\"", "\"2.5.0.17\"").Replace("\"0x04150001\"", "\"0x0415ABCD\"").Replace("500", "0");
         var files = MemoryMapGenerator.Render(BuildSettings.Parse(json, "override.json")).ToDictionary(f => f.Name, f => f.Content);
 
-        Assert.Contains("#define MM_HEADER_BASE      0x08010000u\n", files[MemoryMapGenerator.MemoryMapHeader]);
-        Assert.Contains("#define MM_IMAGE_BASE       0x08010800u\n", files[MemoryMapGenerator.MemoryMapHeader]);
-        Assert.Contains("#define MM_IMAGE_SIZE       0x000EF800u\n", files[MemoryMapGenerator.MemoryMapHeader]);
+        Assert.Contains("#define MM_HEADER_BASE       0x08010000u\n", files[MemoryMapGenerator.MemoryMapHeader]);
+        Assert.Contains("#define MM_IMAGE_BASE        0x08010800u\n", files[MemoryMapGenerator.MemoryMapHeader]);
+        Assert.Contains("#define MM_IMAGE_SIZE        0x000EF800u\n", files[MemoryMapGenerator.MemoryMapHeader]);
         Assert.Contains("  APP_IMAGE  (rx)  : ORIGIN = 0x08010800, LENGTH = 0x000EF800\n", files[MemoryMapGenerator.LinkerMemory]);
         Assert.Contains("  BOOTLOADER (rx)  : ORIGIN = 0x08000000, LENGTH = 0x00010000\n", files[MemoryMapGenerator.LinkerMemory]);
         Assert.Contains("#define FW_VERSION_MINOR 5u\n", files[MemoryMapGenerator.BuildConfigHeader]);

@@ -23,6 +23,8 @@ public static class TestSettings
           "Protection": "none",
           "SigningKey": "keys/development-signing-key.pem",
           "SecurityCounter": 1,
+          "RequireSignature": true,
+          "VerifySignatureAtBoot": false,
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",
@@ -33,7 +35,9 @@ public static class TestSettings
             "Sram1Size": "0x00018000",
             "Sram2Base": "0x10000000",
             "Sram2Size": "0x00008000",
-            "Sram2AliasBase": "0x20018000"
+            "Sram2AliasBase": "0x20018000",
+            "RollbackOtpBase": "0x1FFF7000",
+            "RollbackOtpSize": "0x400"
           }
         }
         """;

@@ -21,8 +21,13 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var buildSettings = settings.LoadSettings();
-        using var key = KeyOption.Load(settings.Key, buildSettings);
-        var files = MemoryMapGenerator.Render(buildSettings).Append(SigningKeysGenerator.Render(key, settings.Key ?? buildSettings.SigningKey));
+        // No key at all is valid only with RequireSignature false (the settings refuse it otherwise): then the
+        // bootloader trusts none, and signing_keys.h says so.
+        using var key = settings.Key is null && buildSettings.SigningKey is null ? null : KeyOption.Load(settings.Key, buildSettings);
+        var keys = key is null
+            ? SigningKeysGenerator.RenderNone(buildSettings.SourceName)
+            : SigningKeysGenerator.Render(key, settings.Key ?? buildSettings.SigningKey!);
+        var files = MemoryMapGenerator.Render(buildSettings).Append(keys);
         foreach (var file in MemoryMapGenerator.WriteFiles(files, settings.OutDir))
             AnsiConsole.MarkupLine($"{(file.Changed ? "[green]wrote[/]    " : "[grey]unchanged[/]")} {Markup.Escape(file.Path)}");
         return ExitCode.Ok;

@@ -8,6 +8,8 @@ public static class KeyOption
     {
         if (option is not null)
             return SigningKey.Load(option);
+        if (settings.SigningKey is null)
+            throw new Stm32BootException($"SigningKey is empty in {settings.SourceName}; pass --key KEY.pem.");
         if (!File.Exists(settings.SigningKey))
             throw new Stm32BootException($"SigningKey '{settings.SigningKey}' ({settings.SourceName}) not found from {Directory.GetCurrentDirectory()}; " +
                                          "run from the repository's root, or pass --key KEY.pem.");
@@ -16,5 +18,5 @@ public static class KeyOption
 
     /// <summary>As <see cref="Load"/>, but null when no --key was given and the settings' key file is not there.</summary>
     public static SigningKey? TryLoad(string? option, BuildSettings settings) =>
-        option is null && !File.Exists(settings.SigningKey) ? null : Load(option, settings);
+        option is null && (settings.SigningKey is null || !File.Exists(settings.SigningKey)) ? null : Load(option, settings);
 }

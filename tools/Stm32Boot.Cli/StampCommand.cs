@@ -48,14 +48,16 @@ public sealed class StampCommand : Command<StampCommand.Settings>
     {
         var version = settings.Version is null ? (FirmwareVersion?)null : FirmwareVersion.Parse(settings.Version, "--version");
         var buildSettings = settings.LoadSettings();
-        using var key = settings.Unsigned ? null : KeyOption.Load(settings.Key, buildSettings);
+        // Settings without a SigningKey (only RequireSignature false allows that) stamp unsigned, as --unsigned does.
+        var noKey = settings.Key is null && buildSettings.SigningKey is null;
+        using var key = settings.Unsigned || noKey ? null : KeyOption.Load(settings.Key, buildSettings);
         var signing = key is null ? null : new ImageSigning(key, settings.SecurityCounter ?? buildSettings.SecurityCounter);
         var result = Stamper.Stamp(settings.Input, buildSettings, version, signing);
         var written = result.WriteTo(settings.OutDir, settings.Name);
 
         AnsiConsole.Write(HeaderView.Render(result.Header, $"stamped header at {HexNumber.Format(result.Map.Header.Base)}"));
         if (signing is null)
-            AnsiConsole.MarkupLine("[yellow]unsigned[/]");
+            AnsiConsole.MarkupLine(noKey && !settings.Unsigned ? "[yellow]unsigned[/] (SigningKey is empty)" : "[yellow]unsigned[/]");
         else
             AnsiConsole.MarkupLineInterpolated($"signed by key {signing.Key.KeyIdText} ({signing.Key.Source}), security counter {signing.SecurityCounter}");
         foreach (var path in written)

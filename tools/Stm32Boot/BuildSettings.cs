@@ -34,12 +34,12 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "SecurityCounter", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
         ["FlashBase", "FlashSize", "PageSize", "BootloaderSize", "HeaderSize", "Sram1Base", "Sram1Size", "Sram2Base", "Sram2Size",
-         "Sram2AliasBase"];
+         "Sram2AliasBase", "RollbackOtpBase", "RollbackOtpSize"];
 
     private static readonly Lazy<BuildSettings> EmbeddedDefault = new(LoadEmbedded);
 
@@ -74,11 +74,20 @@ public sealed partial class BuildSettings
     public required Protection Protection { get; init; }
     /// <summary>The PEM private key that signs the application (`stm32boot stamp`) and whose public half the bootloader
     /// trusts (`stm32boot generate` writes signing_keys.h); relative paths are from the current directory, which for
-    /// the build is the repository's root.</summary>
-    public required string SigningKey { get; init; }
+    /// the build is the repository's root. Null when the settings give none ("" or null), which only
+    /// <see cref="RequireSignature"/> false allows: the image is then stamped unsigned.</summary>
+    public required string? SigningKey { get; init; }
 
     /// <summary>Stamped into the signed part of the signature block, for anti-rollback.</summary>
     public required uint SecurityCounter { get; init; }
+
+    /// <summary>Whether the bootloader installs only images signed by a key it trusts (REQUIRE_SIGNATURE): every
+    /// image is verified before it is committed. False builds a bootloader without the signature check.</summary>
+    public required bool RequireSignature { get; init; }
+
+    /// <summary>Whether the bootloader also verifies the installed image's signature at every boot
+    /// (VERIFY_SIGNATURE_AT_BOOT), for images something other than the bootloader may have written; costs boot time.</summary>
+    public required bool VerifySignatureAtBoot { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -151,9 +160,7 @@ public sealed partial class BuildSettings
             throw new Stm32BootException($"FlashBaud {baud.GetRawText()} must be a whole number of bits per second from {UartFraming.MinBaud} to {UartFraming.MaxBaud} " +
                                          "(the range the bootloader's auto-baud detects).");
 
-        var allowDowngrade = Property(root, "AllowDowngrade", "");
-        if (allowDowngrade.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            throw new Stm32BootException($"AllowDowngrade {allowDowngrade.GetRawText()} must be true or false (on the command line: --AllowDowngrade=true).");
+        var allowDowngrade = Bool(root, "AllowDowngrade");
 
         var usbWindow = Property(root, "UsbBootWindowMs", "");
         if (usbWindow.ValueKind != JsonValueKind.Number || !usbWindow.TryGetUInt32(out var usbWindowMs) || usbWindowMs > MaxUsbBootWindowMs)
@@ -173,10 +180,21 @@ public sealed partial class BuildSettings
             throw new Stm32BootException($"Protection '{protectionText}' is not one of {string.Join(", ", ProtectionNames.All.Select(n => $"\"{n}\""))} " +
                                          "(none: option bytes left alone; wrp: the bootloader's pages write-protected; wrp+rdp1: and read " +
                                          "protection level 1; level 2 is never set, it cannot be undone).");
-        var signingKey = String(root, "SigningKey", "");
-        if (signingKey.Trim().Length == 0)
-            throw new Stm32BootException("SigningKey must name the PEM private key that signs the application, e.g. keys/development-signing-key.pem " +
-                                         "(`stm32boot keygen` makes one).");
+        var requireSignature = Bool(root, "RequireSignature");
+        var verifyAtBoot = Bool(root, "VerifySignatureAtBoot");
+        // Null or blank: no key. Only a bootloader that does not require signatures can do without one.
+        var signingKeyValue = Property(root, "SigningKey", "");
+        var signingKey = signingKeyValue.ValueKind == JsonValueKind.Null ? null : String(root, "SigningKey", "");
+        if (string.IsNullOrWhiteSpace(signingKey))
+            signingKey = null;
+        if (signingKey is null && requireSignature)
+            throw new Stm32BootException("RequireSignature is true but SigningKey is empty: SigningKey must name the PEM private key that signs " +
+                                         "the application, e.g. keys/development-signing-key.pem (`stm32boot keygen` makes one); without a key " +
+                                         "the bootloader would trust none and refuse every image. Set SigningKey, or RequireSignature to false.");
+        if (verifyAtBoot && !requireSignature)
+            throw new Stm32BootException("VerifySignatureAtBoot is true but RequireSignature is false: a bootloader that does not require " +
+                                         "signatures has no signature check to run at boot. Set RequireSignature to true, or " +
+                                         "VerifySignatureAtBoot to false.");
 
         var securityCounter = Property(root, "SecurityCounter", "");
         if (securityCounter.ValueKind != JsonValueKind.Number || !securityCounter.TryGetUInt32(out var counter))
@@ -194,19 +212,22 @@ public sealed partial class BuildSettings
             FlashPort = flashLink,
             FlashBaud = flashBaud,
             UsbFirmwareName = UsbFirmwareName.Parse(String(root, "UsbFirmwareName", ""), "UsbFirmwareName"),
-            AllowDowngrade = allowDowngrade.GetBoolean(),
+            AllowDowngrade = allowDowngrade,
             UsbBootWindowMs = usbWindowMs,
             BootAttempts = bootAttempts,
             Protection = protection,
             SigningKey = signingKey,
             SecurityCounter = counter,
+            RequireSignature = requireSignature,
+            VerifySignatureAtBoot = verifyAtBoot,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),
                 Hex(memoryMap, "HeaderSize", "MemoryMap."),
                 Hex(memoryMap, "Sram1Base", "MemoryMap."), Hex(memoryMap, "Sram1Size", "MemoryMap."),
                 Hex(memoryMap, "Sram2Base", "MemoryMap."), Hex(memoryMap, "Sram2Size", "MemoryMap."),
-                Hex(memoryMap, "Sram2AliasBase", "MemoryMap.")),
+                Hex(memoryMap, "Sram2AliasBase", "MemoryMap."),
+                Hex(memoryMap, "RollbackOtpBase", "MemoryMap."), Hex(memoryMap, "RollbackOtpSize", "MemoryMap.")),
         };
     }
 
@@ -246,6 +267,14 @@ public sealed partial class BuildSettings
         return value.ValueKind == JsonValueKind.String
             ? value.GetString()!
             : throw new Stm32BootException($"{prefix}{key} must be a string, not {value.GetRawText()}.");
+    }
+
+    private static bool Bool(JsonElement parent, string key)
+    {
+        var value = Property(parent, key, "");
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : throw new Stm32BootException($"{key} {value.GetRawText()} must be true or false (on the command line: --{key}=true).");
     }
 
     private static uint Hex(JsonElement parent, string key, string prefix)

@@ -8,8 +8,17 @@ namespace Stm32Boot;
 /// </summary>
 public sealed class MemoryMap
 {
+    /// <summary>The STM32L475's one-time-programmable area (RM0351 §3.3.1 "Flash memory organization": 1 KB, 128
+    /// double words, at 0x1FFF7000-0x1FFF73FF in the information block). A double word there is programmed once
+    /// and can never be erased: the only memory on this chip whose content can only move one way.</summary>
+    public static readonly MemoryRegion Otp = new("OTP", 0x1FFF7000, 0x400);
+
+    /// <summary>Flash, OTP included, is programmed a double word (64 bits) at a time (RM0351 §3.3.7 "Standard
+    /// programming"), so an OTP record is 8 bytes.</summary>
+    public const uint OtpDoubleWord = 8;
+
     private MemoryMap(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize, uint headerSize,
-        MemoryRegion sram1, MemoryRegion sram2, MemoryRegion sram2Alias)
+        MemoryRegion sram1, MemoryRegion sram2, MemoryRegion sram2Alias, MemoryRegion rollbackOtp)
     {
         Flash = new MemoryRegion("flash", flashBase, flashSize);
         PageSize = pageSize;
@@ -19,6 +28,7 @@ public sealed class MemoryMap
         Sram1 = sram1;
         Sram2 = sram2;
         Sram2Alias = sram2Alias;
+        RollbackOtp = rollbackOtp;
     }
 
     public MemoryRegion Flash { get; }
@@ -34,6 +44,10 @@ public sealed class MemoryMap
     /// scripts use, with the initial stack pointer at 0x20020000.</summary>
     public MemoryRegion Sram2Alias { get; }
 
+    /// <summary>The part of the OTP area that holds the anti-rollback minimum security counter: one double word per
+    /// raise, so its size / 8 is how many times the minimum can ever be raised.</summary>
+    public MemoryRegion RollbackOtp { get; }
+
     /// <summary>Where an initial stack pointer may point: every RAM address range, the alias included.</summary>
     public IReadOnlyList<MemoryRegion> RamRegions => [Sram1, Sram2, Sram2Alias];
 
@@ -42,7 +56,8 @@ public sealed class MemoryMap
 
     /// <summary>Validates the raw numbers; each message names the settings key that is wrong.</summary>
     public static MemoryMap Create(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize,
-        uint headerSize, uint sram1Base, uint sram1Size, uint sram2Base, uint sram2Size, uint sram2AliasBase)
+        uint headerSize, uint sram1Base, uint sram1Size, uint sram2Base, uint sram2Size, uint sram2AliasBase,
+        uint rollbackOtpBase, uint rollbackOtpSize)
     {
         if (pageSize == 0 || !BitOperations.IsPow2(pageSize))
             throw new Stm32BootException($"MemoryMap.PageSize {HexNumber.Format(pageSize)} is not a power of two.");
@@ -69,7 +84,25 @@ public sealed class MemoryMap
         foreach (var (a, b) in new[] { (sram1, flash), (sram2, flash), (sram2, sram1), (sram2Alias, flash), (sram2Alias, sram1), (sram2Alias, sram2) })
             if (a.Overlaps(b))
                 throw new Stm32BootException($"MemoryMap {a} overlaps {b}.");
-        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2, sram2Alias);
+        var rollbackOtp = RollbackArea(rollbackOtpBase, rollbackOtpSize);
+        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2, sram2Alias, rollbackOtp);
+    }
+
+    private static MemoryRegion RollbackArea(uint @base, uint size)
+    {
+        // Double-word records: an unaligned base or a size that is not whole double words would leave a record
+        // straddling two double words, which the flash cannot program as one (RM0351 §3.3.7; a misaligned double word sets PGAERR, §3.7.5).
+        if (@base % OtpDoubleWord != 0)
+            throw new Stm32BootException($"MemoryMap.RollbackOtpBase {HexNumber.Format(@base)} is not a multiple of {OtpDoubleWord} " +
+                                         "(the OTP area is programmed a double word at a time).");
+        if (size == 0 || size % OtpDoubleWord != 0)
+            throw new Stm32BootException($"MemoryMap.RollbackOtpSize {HexNumber.Format(size)} must be a non-zero multiple of {OtpDoubleWord} " +
+                                         "(one double word per raise of the minimum security counter).");
+        var region = new MemoryRegion("rollback OTP", @base, size);
+        if (@base < Otp.Base || region.End > Otp.End)
+            throw new Stm32BootException($"MemoryMap.RollbackOtpBase {HexNumber.Format(@base)} + RollbackOtpSize {HexNumber.Format(size)} is not " +
+                                         $"inside the STM32L475's OTP area {HexNumber.Format(Otp.Base)}–{HexNumber.Format(Otp.Last)} (RM0351 §3.3.1).");
+        return region;
     }
 
     private static MemoryRegion Ram(string name, string key, uint @base, uint size)

@@ -62,8 +62,9 @@ public static class MemoryMapGenerator
                      ("MM_SRAM1_BASE", map.Sram1.Base), ("MM_SRAM1_SIZE", map.Sram1.Size),
                      ("MM_SRAM2_BASE", map.Sram2.Base), ("MM_SRAM2_SIZE", map.Sram2.Size),
                      ("MM_SRAM2_ALIAS_BASE", map.Sram2Alias.Base),
+                     ("MM_ROLLBACK_OTP_BASE", map.RollbackOtp.Base), ("MM_ROLLBACK_OTP_SIZE", map.RollbackOtp.Size),
                  })
-            text.Append($"#define {name,-20}{CHex(value)}\n");
+            text.Append($"#define {name,-21}{CHex(value)}\n");
         text.Append("\n#endif /* MEMORY_MAP_H */\n");
         return text.ToString();
     }
@@ -90,6 +91,8 @@ public static class MemoryMapGenerator
         // Protection "none" | "wrp" | "wrp+rdp1" as two switches the bootloader tests with #if.
         text.Append($"#define PROTECT_WRP {(settings.Protection != Protection.None ? 1 : 0)}\n");
         text.Append($"#define PROTECT_RDP1 {(settings.Protection == Protection.WrpRdp1 ? 1 : 0)}\n");
+        text.Append($"#define REQUIRE_SIGNATURE {(settings.RequireSignature ? 1 : 0)}\n");
+        text.Append($"#define VERIFY_SIGNATURE_AT_BOOT {(settings.VerifySignatureAtBoot ? 1 : 0)}\n");
         text.Append("\n#endif /* BUILD_CONFIG_H */\n");
         return text.ToString();
     }

@@ -30,5 +30,19 @@ public static class SigningKeysGenerator
         return new MemoryMapGenerator.GeneratedFile(FileName, text.ToString());
     }
 
+    /// <summary>signing_keys.h for settings without a SigningKey (RequireSignature false): a count of 0 and no table,
+    /// because C11 has no zero-length arrays; a bootloader built so never verifies, so it never reads the table.</summary>
+    public static MemoryMapGenerator.GeneratedFile RenderNone(string source)
+    {
+        var text = new StringBuilder();
+        text.Append($"/* Generated from {source} by `stm32boot generate`. Do not edit: change SigningKey in the settings and rebuild.\n");
+        text.Append(" * SigningKey is empty (allowed only with RequireSignature false): the bootloader trusts no key, and there is no\n");
+        text.Append(" * table; only a bootloader built with REQUIRE_SIGNATURE 0 can include this file. */\n");
+        text.Append("#ifndef SIGNING_KEYS_H\n#define SIGNING_KEYS_H\n\n");
+        text.Append("#include \"image_verify.h\"\n\n");
+        text.Append("#define SIGNING_KEY_COUNT 0u\n\n#endif /* SIGNING_KEYS_H */\n");
+        return new MemoryMapGenerator.GeneratedFile(FileName, text.ToString());
+    }
+
     private static string Bytes(IEnumerable<byte> bytes) => string.Join(", ", bytes.Select(b => $"0x{b:X2}"));
 }

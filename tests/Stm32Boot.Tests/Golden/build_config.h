@@ -16,5 +16,7 @@
 #define BOOT_ATTEMPTS 3u
 #define PROTECT_WRP 0
 #define PROTECT_RDP1 0
+#define REQUIRE_SIGNATURE 1
+#define VERIFY_SIGNATURE_AT_BOOT 0
 
 #endif /* BUILD_CONFIG_H */
