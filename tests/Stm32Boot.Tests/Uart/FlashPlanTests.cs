@@ -28,6 +28,23 @@ public class FlashPlanTests
     }
 
     [Fact]
+    public void Header_first_sends_the_header_page_blocks_first_and_keeps_the_erase_plan()
+    {
+        var image = ImageAssert.From((0x08020000, Bytes(ImageHeader.Size + 96)), (0x08020700, Bytes(16)), (0x08020800, Bytes(600)));
+        var headerLast = FlashPlan.Create(image, Map, "app.hex");
+
+        var plan = headerLast.WithHeaderFirst();
+
+        Assert.False(headerLast.HeaderFirst);
+        Assert.True(plan.HeaderFirst);
+        Assert.Equal([0x08020000u, 0x08020700u, 0x08020800u, 0x08020900u, 0x08020A00u], plan.Blocks.Select(b => b.Address));
+        Assert.Equal([0x08020800u, 0x08020900u, 0x08020A00u, 0x08020000u, 0x08020700u], headerLast.Blocks.Select(b => b.Address));
+        Assert.Equal(headerLast.ErasePages, plan.ErasePages);
+        Assert.Equal((headerLast.WriteBytes, headerLast.GoAddress), (plan.WriteBytes, plan.GoAddress));
+        Assert.Equal(headerLast.Blocks.OrderBy(b => b.Address).Select(b => b.Data), plan.Blocks.Select(b => b.Data));
+    }
+
+    [Fact]
     public void Blocks_widen_to_whole_double_words_filled_with_the_erased_value()
     {
         var image = ImageAssert.From((0x08020803, [0xA1, 0xA2, 0xA3]), (0x08020830, [0xB1]));

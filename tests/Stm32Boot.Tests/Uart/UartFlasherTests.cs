@@ -17,8 +17,9 @@ public class UartFlasherTests(TinyArmElfFixture fixture) : IClassFixture<TinyArm
 
     private static MemoryImage Stamped(string elf) => Stamper.Stamp(elf, Settings).Image;
 
+    /// <summary>The fake lists exactly this repository's bootloader's commands, so the header page goes first.</summary>
     [Fact]
-    public void A_stamped_application_is_erased_written_header_last_verified_and_started()
+    public void A_stamped_application_is_erased_written_header_first_verified_and_started()
     {
         using var session = new FakeSession();
         var image = Stamped(fixture.ElfPath);
@@ -28,8 +29,9 @@ public class UartFlasherTests(TinyArmElfFixture fixture) : IClassFixture<TinyArm
         var report = UartFlasher.Flash(session.Client, plan, VerifyAndGo, new InlineProgress(progress.Add));
 
         AssertFlashHolds(session.Bootloader, image);
-        Assert.Equal(FakeBootloader.ApplicationBase, session.Bootloader.WrittenBlocks[^1]);
-        Assert.Equal(plan.Blocks.Select(b => b.Address), session.Bootloader.WrittenBlocks);
+        Assert.True(report.HeaderFirst);
+        Assert.Equal(FakeBootloader.ApplicationBase, session.Bootloader.WrittenBlocks[0]);
+        Assert.Equal(plan.WithHeaderFirst().Blocks.Select(b => b.Address), session.Bootloader.WrittenBlocks);
         Assert.Equal([plan.ErasePages.Select(p => (int)p).ToArray()], session.Bootloader.Erases);
         Assert.Equal(FakeBootloader.ImageBase, session.Bootloader.StartedAt);
         Assert.Equal(((uint?)FakeBootloader.ImageBase, (ushort)0x0415), (report.StartedAt, report.Bootloader.ProductId));
@@ -44,6 +46,26 @@ public class UartFlasherTests(TinyArmElfFixture fixture) : IClassFixture<TinyArm
             Assert.Equal(phase.Select(p => p.Done).Order(), phase.Select(p => p.Done));
             Assert.Equal(phase.Last().Total, phase.Last().Done);
         });
+    }
+
+    /// <summary>ST's ROM bootloader on the STM32L47x/L48x answers Get Version and Get ID as this one does, but its Get
+    /// also lists the protection commands (AN3155 §2): it programs every block at once, so the header goes last.</summary>
+    [Theory]
+    [InlineData(new byte[] { 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92 })]       // protocol 3.1
+    [InlineData(new byte[] { 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92, 0xA1 })] // 3.3, with Get Checksum
+    [InlineData(new byte[] { 0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0xA1 })]                         // another subset
+    public void Any_other_bootloader_gets_the_header_last(byte[] commands)
+    {
+        using var session = new FakeSession(device => new FakeBootloader(device) { Commands = commands });
+        var image = Stamped(fixture.ElfPath);
+        var plan = FlashPlan.Create(image, Settings.MemoryMap, "application.hex");
+
+        var report = UartFlasher.Flash(session.Client, plan, VerifyAndGo);
+
+        AssertFlashHolds(session.Bootloader, image);
+        Assert.False(report.HeaderFirst);
+        Assert.Equal(FakeBootloader.ApplicationBase, session.Bootloader.WrittenBlocks[^1]);
+        Assert.Equal(plan.Blocks.Select(b => b.Address), session.Bootloader.WrittenBlocks);
     }
 
     [Fact]
