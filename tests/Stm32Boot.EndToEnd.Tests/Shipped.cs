@@ -25,7 +25,8 @@ public static class Shipped
     /// <summary>The linked, unstamped application ELF of the build, stamped again here with another version and
     /// signed as the build signs out/application.hex: with the settings' SigningKey and SecurityCounter unless told.</summary>
     public static StampResult Application(FirmwareVersion version, ImageSigning? signing = null) =>
-        Stamper.Stamp(ApplicationElf, Settings, version, signing ?? new ImageSigning(SigningKey, Settings.SecurityCounter));
+        Stamper.Stamp(ApplicationElf, Settings, version,
+            signing ?? (Settings.SigningKey is null ? null : new ImageSigning(SigningKey, Settings.SecurityCounter)));
 
     /// <summary>The same, unsigned (flags bit 0 clear, no signature block).</summary>
     public static StampResult UnsignedApplication(FirmwareVersion version) => Stamper.Stamp(ApplicationElf, Settings, version);
@@ -33,7 +34,8 @@ public static class Shipped
     /// <summary>The key the build signs with (the settings' SigningKey, from the repository's root).</summary>
     public static SigningKey SigningKey => LazySigningKey.Value;
 
-    private static readonly Lazy<SigningKey> LazySigningKey = new(() => Stm32Boot.SigningKey.Load(Path.Combine(Root, Settings.SigningKey)));
+    private static readonly Lazy<SigningKey> LazySigningKey = new(() => Stm32Boot.SigningKey.Load(Path.Combine(Root,
+        Settings.SigningKey ?? throw new InvalidOperationException("the settings name no SigningKey: these tests need the build's signing key"))));
 
     private static string ApplicationElf => Path.Combine(OutDir, "firmware", Settings.BuildType.ToString().ToLowerInvariant(), "application.elf");
 
