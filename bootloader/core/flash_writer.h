@@ -37,14 +37,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flash_ops.h"
 #include "image_check.h"
 #include "image_policy.h"
 #include "image_port.h"
-
-/* RM0351: 2 KB pages, 512 of them on the 1 MB part; a 64-bit double word is the programming unit. */
-#define FLASH_WRITER_PAGE_SIZE    2048u
-#define FLASH_WRITER_MAX_PAGES    512u
-#define FLASH_WRITER_DOUBLE_WORD  8u
 
 typedef enum {
     FLASH_WRITER_OK = 0,
@@ -56,15 +52,6 @@ typedef enum {
     FLASH_WRITER_REFUSED,         /* the policy refuses the staged header (nothing changed in flash for it), or the
                                      completed image (commit): flash_writer_t.verdict says why */
 } flash_writer_status_t;
-
-/* The chip's erase and program operations. Both return false when the flash reports an error. */
-typedef struct flash_write_port {
-    /* Page numbers count from the start of the flash: 0..511, bank 2 from 256 (stm32flash numbers them so). */
-    bool (*erase_page)(const struct flash_write_port *port, uint32_t page);
-    /* len is a multiple of 8, addr double-word aligned, the target erased. */
-    bool (*program)(const struct flash_write_port *port, uint32_t addr, const void *data, size_t len);
-    void *context;
-} flash_write_port_t;
 
 typedef struct {
     uint32_t flash_base;               /* address of page 0 */

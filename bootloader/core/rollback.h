@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include "flash_writer.h"   /* flash_write_port_t */
+#include "flash_ops.h"
 #include "image_port.h"
 
 #define ROLLBACK_RECORD_SIZE 8u

@@ -94,7 +94,7 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_IMAGE_REJECTED, IMAGE_REJECTED, "image rejected after programming: %r")                               \
     X(OUT_FILE_CHANGED, FILE_CHANGED, "%s changed between the two reads")                                          \
     X(OUT_REFUSED, REFUSED, "%s: %r")                                                                              \
-    X(OUT_UNORDERED, REFUSED, "%s: records not in address order (a signed image is checked in one read)")
+    X(OUT_UNORDERED, REFUSED, "%s: records out of address order")
 
 #define OUTCOME_ID(id, result, text) id,
 #define OUTCOME_RESULT(id, result, text) USB_UPDATE_##result,
