@@ -39,7 +39,7 @@ public static class SignedImages
     /// <summary>The bootloader's reason for the refusal, as its lines print it.</summary>
     public static string Reason(Refusal refusal, uint minimumCounter = 0) => refusal switch
     {
-        Refusal.Unsigned => "image not signed",
+        Refusal.Unsigned => SignatureBlock.Text(SignatureStatus.Unsigned),
         Refusal.OtherKey => SignatureBlock.Text(SignatureStatus.UnknownKey),
         Refusal.LowerCounter => $"security counter {minimumCounter - 1} below minimum {minimumCounter}",
         _ => SignatureBlock.Text(SignatureStatus.BadSignature),
