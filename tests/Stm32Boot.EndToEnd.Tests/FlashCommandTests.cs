@@ -8,6 +8,7 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// The `stm32boot flash` command as a user runs it, a process on the virtual board's pty: from the running old
 /// application (--enter) to the new one booted, with nobody touching the board.
 /// </summary>
+[Collection(WallClockCollection.Name)]
 public class FlashCommandTests
 {
     private const int Baud = 115200;

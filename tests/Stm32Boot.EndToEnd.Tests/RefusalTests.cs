@@ -108,28 +108,24 @@ public class RefusalTests
     }
 
     [Fact]
-    public void An_image_for_another_board_is_written_but_never_committed_or_started()
+    public void An_image_for_another_board_is_refused_before_the_old_application_changes()
     {
         using var session = UpdateSession.Start(Shipped.FactoryWith(UpdateImages.Old), Baud);
-        var image = WithHeader(UpdateImages.Application(UpdateImages.New), h => h with { BoardId = Shipped.Settings.BoardId + 1 });
+        var otherBoard = Shipped.Settings.BoardId + 1;
+        var image = WithHeader(UpdateImages.Application(UpdateImages.New), h => h with { BoardId = otherBoard });
 
-        var go = Assert.Throws<An3155Exception>(() => session.Flash(image, verify: true, go: true));
-
-        Assert.Equal((An3155Command.Go, An3155Failure.Nack), (go.Command, go.Failure));
-        AssertNoHeaderCommitted(session);
+        // The banner's line carries the reason from a backup register, which keeps the check that failed, not the id.
+        AssertRefusedByItsHeader(session, image, "wrong board id");
         AssertStaysUsable(session);
     }
 
     [Fact]
-    public void An_image_larger_than_the_image_region_is_never_committed_or_started()
+    public void An_image_larger_than_the_image_region_is_refused_before_the_old_application_changes()
     {
         using var session = UpdateSession.Start(Shipped.FactoryWith(UpdateImages.Old), Baud);
         var image = WithHeader(UpdateImages.Application(UpdateImages.New), h => h with { ImageSize = Shipped.Map.Image.Size + 8 });
 
-        var go = Assert.Throws<An3155Exception>(() => session.Flash(image, verify: false, go: true));
-
-        Assert.Equal((An3155Command.Go, An3155Failure.Nack), (go.Command, go.Failure));
-        AssertNoHeaderCommitted(session);
+        AssertRefusedByItsHeader(session, image, "image size out of range");
         AssertStaysUsable(session);
     }
 
@@ -222,11 +218,30 @@ public class RefusalTests
         BootloaderRegion.AssertUnchanged(session.Board);
     }
 
-    /// <summary>The refused header never reached flash: the header page is erased, so a reset stays in update mode.</summary>
-    private static void AssertNoHeaderCommitted(UpdateSession session)
+    /// <summary>
+    /// `stm32boot flash` sends the header page first to this bootloader, which holds it in RAM and refuses the first
+    /// flash change it would cause, the first image block, when the header fails what the header page alone tells:
+    /// flash stays as it was, and after a reset (NRST keeps the backup register that carries the reason) the banner names
+    /// the reason and the old application boots. The session ends back in update mode (B1 held through a reset).
+    /// </summary>
+    private static void AssertRefusedByItsHeader(UpdateSession session, MemoryImage image, string reason)
     {
-        Assert.True(session.Board.Machine.ReadMemory(HeaderBase, (int)Shipped.Map.Header.Size).AsSpan().IndexOfAnyExcept((byte)0xFF) < 0,
-            "the header page holds a header the bootloader should have refused");
+        var board = session.Board;
+        var before = board.Machine.ReadMemory(HeaderBase, (int)(Shipped.Map.Flash.End - HeaderBase));
+
+        var write = Assert.Throws<An3155Exception>(() => session.Flash(image, verify: true, go: true));
+
+        Assert.Equal((An3155Command.WriteMemory, An3155Failure.Nack), (write.Command, write.Failure));
+        Assert.Contains($"block for 0x{ImageBase:X8}", write.Message);
+        Assert.True(before.AsSpan().SequenceEqual(board.Machine.ReadMemory(HeaderBase, before.Length)), "a refused header changed flash");
+        var from = board.Uart.Lines.Count;
+        board.PressResetButton();
+        Assert.Equal($"boot: application {UpdateImages.Old} -> 0x{ImageBase:X8}", board.NextVerdict());
+        Assert.Contains($"update refused: {reason}", board.Uart.Lines.Skip(from).Select(l => l.Text));
+        board.PressButton();
+        board.PressResetButton();
+        Assert.Equal(UpdateSession.ButtonHeld, board.NextVerdict());
+        board.ReleaseButton();
     }
 
     private static void AssertNack(Action exchange)

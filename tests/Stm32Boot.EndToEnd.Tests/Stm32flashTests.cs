@@ -9,6 +9,7 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// a pty cannot carry parity). Every command behaves as against ST's ROM bootloader on an L4: probe, write with
 /// verify, read back, go; what the bootloader refuses fails with stm32flash's own NACK message.
 /// </summary>
+[Collection(WallClockCollection.Name)]
 public class Stm32flashTests
 {
     private const int Baud = 115200;
