@@ -413,19 +413,23 @@ flash_writer_status_t flash_writer_erase_later(flash_writer_t *writer, uint32_t 
     if (!flash_writer_page_in_region(writer, page)) {
         return FLASH_WRITER_OUT_OF_RANGE;
     }
-    /* The host's view changes at once, flash later: no header in flash may be taken as the host's any more (a commit
-     * attempt may be due again, as after any image change). */
+    /* The host's view changes at once, flash later. As the host sees it, the header in flash is gone, whichever page
+     * it erased (an image page erased invalidates the application, as it always did); in flash it is erased
+     * before the first change (flash_writer_erase_header). A commit attempt may be due again, as after any image
+     * change. */
     writer->committed = false;
     writer->dirty = true;
-    if (page_address(writer, page) == header_addr(writer)) {
+    writer->header_erase_pending = !writer->header_erased;
+    bool header_page = page_address(writer, page) == header_addr(writer);
+    if (header_page || !writer->staged_valid) {
         memset(writer->staged, 0xFF, PAGE);
         memset(writer->staged_written, 0, sizeof writer->staged_written);
         writer->staged_valid = true;
         writer->gate_checked = false;
-        writer->header_erase_pending = !writer->header_erased;
-        return FLASH_WRITER_OK;
     }
-    mark_page(writer, page, false);
+    if (!header_page) {
+        mark_page(writer, page, false);
+    }
     return FLASH_WRITER_OK;
 }
 
@@ -546,10 +550,5 @@ image_status_t flash_writer_check_flash(flash_writer_t *writer)
 {
     image_header_t header;
     image_status_t status = image_check(writer->config->policy->check, writer->flash, &header);
-    if (status == IMAGE_OK
-        && (writer->header_erase_pending
-            || flash_writer_erase_pending(writer, header.image_addr, header.image_size, 0u) == FLASH_WRITER_PENDING)) {
-        return IMAGE_CRC_MISMATCH;
-    }
-    return status;
+    return status == IMAGE_OK && writer->header_erase_pending ? IMAGE_BAD_MAGIC : status;
 }

@@ -126,8 +126,8 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer);
  * flash_writer_commit() when the host has been idle, so any write order completes. */
 bool flash_writer_commit_pending(flash_writer_t *writer);
 
-/* The boot check on flash as the host sees it, without the staged header: the header in flash, and its image with
- * the pages the host erased (pending) reading erased, which no image CRC accepts. */
+/* The boot check on flash as the host sees it, without the staged header: a header the host erased (by erasing
+ * its page or any image page), though still in flash, is no header (IMAGE_BAD_MAGIC). */
 image_status_t flash_writer_check_flash(flash_writer_t *writer);
 
 #endif /* FLASH_WRITER_H */
