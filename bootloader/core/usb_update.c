@@ -302,7 +302,7 @@ static void digest_erased(usb_update_t *u, uint32_t len)
                                         0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
     while (len > 0u) {
         uint32_t n = len < sizeof erased ? len : sizeof erased;
-        image_digest_update(&u->digest, erased, n);
+        image_digest_update(&u->sha, erased, n);
         len -= n;
     }
 }
@@ -318,39 +318,32 @@ static void digest_to(usb_update_t *u, uint32_t end, const uint8_t *data)
     if (data == NULL) {
         digest_erased(u, stop - u->digest_next);
     } else {
-        image_digest_update(&u->digest, data, stop - u->digest_next);
+        image_digest_update(&u->sha, data, stop - u->digest_next);
     }
     u->digest_next = stop;
 }
 
 static void digest_record(usb_update_t *u, uint32_t addr, const uint8_t *data, uint32_t len)
 {
-    const image_policy_t *policy = u->port->writer->config->policy;
-    if (!policy->require_signature || u->unordered) {
+    if (!u->port->writer->config->policy->require_signature) {
         return;
     }
-    if (u->digest_state == DIGEST_NOT_STARTED) {
-        u->digest_state = DIGEST_NO_BLOCK;
-        if ((u->header_seen[0] & u->header_seen[1]) != UINT32_MAX || u->header.image_addr != u->check->image_addr) {
-            u->unordered = true;
+    if (u->digest == DIGEST_NOT_STARTED) {
+        /* The header page must be whole before the first image byte; check_signature names what is wrong with it. */
+        u->digest = DIGEST_UNORDERED;
+        if ((u->header_seen[0] & u->header_seen[1]) != UINT32_MAX || u->header.image_addr != u->check->image_addr
+            || image_signature_parse(u->block, sizeof u->block, &u->signature) != IMAGE_VERIFY_OK) {
             return;
         }
-        image_verify_config_t config = { .header_addr = u->check->header_addr, .keys = policy->keys,
-                                         .key_count = policy->key_count };
-        const image_trusted_key_t *key;
-        if (image_verify_block(&config, &u->header, u->block, sizeof u->block, &u->signature, &key)
-            != IMAGE_VERIFY_OK) {
-            return; /* check_signature says why, from the whole page */
-        }
-        u->digest_state = DIGEST_STARTED;
-        image_digest_start(&u->digest, &u->header, u->block, &u->signature);
+        u->digest = DIGEST_STARTED;
+        image_digest_start(&u->sha, &u->header, u->block, &u->signature);
         u->digest_next = u->check->image_addr;
     }
-    if (u->digest_state != DIGEST_STARTED) {
+    if (u->digest != DIGEST_STARTED) {
         return;
     }
     if (addr < u->digest_next) {
-        u->unordered = true;
+        u->digest = DIGEST_UNORDERED;
         return;
     }
     digest_to(u, addr, NULL);
@@ -368,7 +361,9 @@ static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t 
     uint32_t offset = addr - u->check->header_addr;
     if (offset < IMAGE_SIGNATURE_AREA_END) {
         /* The digest has taken the header page already. */
-        u->unordered = u->unordered || u->digest_state != DIGEST_NOT_STARTED;
+        if (u->digest != DIGEST_NOT_STARTED) {
+            u->digest = DIGEST_UNORDERED;
+        }
     }
     /* header and block follow each other in usb_update_t: one copy fills both. */
     uint8_t *page = (uint8_t *)&u->header;
@@ -473,12 +468,12 @@ static bool check_signature(usb_update_t *u)
     if (verdict.kind != IMAGE_VERDICT_OK) {
         return finish(u, OUT_REFUSED, u->entry.name, &verdict);
     }
-    if (u->unordered || u->digest_state != DIGEST_STARTED) {
+    if (u->digest != DIGEST_STARTED) {
         return finish(u, OUT_UNORDERED, u->entry.name);
     }
     digest_to(u, UINT32_MAX, NULL);
     const image_trusted_key_t *key = image_trusted_key_find(policy->keys, policy->key_count, u->signature.key_id);
-    if (!image_digest_check(&u->digest, key, u->signature.signature)) {
+    if (!image_digest_check(&u->sha, key, u->signature.signature)) {
         verdict = (image_verdict_t){ .kind = IMAGE_VERDICT_SIGNATURE, .signature = IMAGE_VERIFY_BAD_SIGNATURE };
         return finish(u, OUT_REFUSED, u->entry.name, &verdict);
     }
@@ -565,8 +560,7 @@ static usb_update_result_t run(usb_update_t *u)
     memset(u->header_seen, 0, sizeof u->header_seen);
     memset(u->touched, 0, sizeof u->touched);
     memset(u->block, 0xFF, sizeof u->block);
-    u->digest_state = DIGEST_NOT_STARTED;
-    u->unordered = false;
+    u->digest = DIGEST_NOT_STARTED;
     if (!stream_file(u, check_record, false) || !check_header(u)) {
         return u->result;
     }

@@ -74,6 +74,7 @@ static void update_mode_line(const char *line)
 void update_mode_tick(uint32_t now_ms)
 {
     usb_drive_tick(now_ms);
+    an3155_tick(&protocol, now_ms);
     if (!blinking) {
         return;
     }
