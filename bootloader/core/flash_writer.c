@@ -121,8 +121,8 @@ void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, s
 static void report(flash_writer_t *w, const image_verdict_t *verdict)
 {
     w->verdict = *verdict;
-    if (w->config->refused != NULL) {
-        w->config->refused(verdict);
+    if (w->config->judged != NULL) {
+        w->config->judged(verdict);
     }
 }
 
@@ -538,6 +538,7 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
         return FLASH_WRITER_FLASH_ERROR;
     }
     writer->committed = true;
+    report(writer, &verdict);
     return FLASH_WRITER_OK;
 }
 

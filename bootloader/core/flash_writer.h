@@ -60,7 +60,8 @@ typedef struct {
     /* What a commit must pass. policy->check->header_addr is the page-aligned header page, ->image_addr the page after
      * it; the writable region ends at image_addr + image_region_size. */
     const image_policy_t *policy;
-    void (*refused)(const image_verdict_t *verdict); /* told of every refusal by the policy; may be NULL */
+    /* Told of every refusal by the policy and of every commit (kind IMAGE_VERDICT_OK); may be NULL. */
+    void (*judged)(const image_verdict_t *verdict);
 } flash_writer_config_t;
 
 typedef struct {
@@ -78,7 +79,7 @@ typedef struct {
     bool gate_checked;        /* gate holds the policy's verdict on the staged header page as it is */
     uint32_t staged_written[IMAGE_SIGNATURE_AREA_END / 32u]; /* the host wrote this byte since the page was staged */
     image_verdict_t gate;
-    image_verdict_t verdict;  /* the last refusal */
+    image_verdict_t verdict;  /* the last verdict reported (a refusal, or a commit's OK) */
     image_verify_workspace_t verify_work;
     uint8_t staged[FLASH_WRITER_PAGE_SIZE];
     uint8_t page_buffer[FLASH_WRITER_PAGE_SIZE]; /* read-modify-write */

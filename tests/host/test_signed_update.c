@@ -25,10 +25,12 @@ static test_image_t old_image;
 static test_image_t new_image;
 static uint8_t region_before[DEV_REGION_END - DEV_HEADER_ADDR];
 
-static void on_refused(const image_verdict_t *verdict)
+static void on_judged(const image_verdict_t *verdict)
 {
-    refusal = *verdict;
-    refusals++;
+    if (verdict->kind != IMAGE_VERDICT_OK) {
+        refusal = *verdict;
+        refusals++;
+    }
 }
 
 static void reboot_with_policy(void)
@@ -36,7 +38,7 @@ static void reboot_with_policy(void)
     policy = (image_policy_t){ .check = &dev.check, .require_signature = true, .keys = &trusted.trusted,
                                .key_count = 1u, .minimum_counter = &minimum };
     dev.writer_config.policy = &policy;
-    dev.writer_config.refused = on_refused;
+    dev.writer_config.judged = on_judged;
     device_reboot();
     refusals = 0;
     refusal = (image_verdict_t){ 0 };
