@@ -110,7 +110,7 @@ Task("Flash")
     .Does(async () => await Stm32Boot("flash", $"{outDir}/application.hex", "--settings", effectiveSettings, "--verify", "--go"));
 
 Task("Variants")
-    .Description("Firmware variants the end-to-end tests run besides out/factory.hex: out/variants/NAME/factory.hex.")
+    .Description("Firmware variants the end-to-end tests and the Bench run besides out/factory.hex: out/variants/NAME/factory.hex.")
     .IsDependentOn("Package")
     .Does(async () =>
     {
