@@ -29,19 +29,19 @@ internal static class SizeBench
             .AddColumn(new TableColumn("% of budget").RightAligned());
         void Bootloader(string name, long bytes) =>
             table.AddRow(name, $"{bytes:N0}", $"{100.0 * bytes / map.Bootloader.Size:F1} %", $"{budget:N0}", $"{100.0 * bytes / budget:F1} %");
-        Bootloader(settings.RequireSignature ? "bootloader (with signatures, shipped)" : "bootloader (shipped, RequireSignature false)", bootloader);
+        Bootloader(settings.RequireSignature ? "bootloader, signed images" : "bootloader (RequireSignature false)", bootloader);
 
         var unsignedPath = Path.Combine(outDir, "variants", "unsigned", "firmware", "bootloader.elf");
         if (File.Exists(unsignedPath))
         {
             var unsignedElf = ElfImage.Load(unsignedPath);
             var withoutSignatures = FlashBytes(unsignedElf.Memory, map.Bootloader);
-            Bootloader("bootloader without signatures (out/variants/unsigned)", withoutSignatures);
-            table.AddRow("  signature check (the difference)", $"{bootloader - withoutSignatures:N0}", "", "", "");
+            Bootloader("bootloader, no signatures", withoutSignatures);
+            table.AddRow("  signature code",  $"{bootloader - withoutSignatures:N0}", "", "", "");
             var leftOver = SignatureSymbols(unsignedElf);
             table.Caption(leftOver.Count == 0
-                ? $"Without signatures the link has none of the signature code ({SignatureSymbols(shippedElf).Count} image_verify/BearSSL symbols in the shipped bootloader, 0 here)."
-                : $"[yellow]Without signatures the link still has signature code: {Markup.Escape(string.Join(", ", leftOver.Take(8)))}" +
+                ? $"No signatures: out/variants/unsigned (RequireSignature false), whose link has none of the signature code ({SignatureSymbols(shippedElf).Count} image_verify/BearSSL symbols in the shipped bootloader, 0 here)."
+                : $"[yellow]No signatures: out/variants/unsigned (RequireSignature false), whose link still has signature code: {Markup.Escape(string.Join(", ", leftOver.Take(8)))}" +
                   $"{(leftOver.Count > 8 ? $" and {leftOver.Count - 8} more" : "")}.[/]");
         }
         else
