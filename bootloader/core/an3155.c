@@ -114,8 +114,14 @@ static void on_command(an3155_t *p, uint8_t complement)
     }
 }
 
+/* The erases the host asked for and nothing needed yet: the header page's first (it counts as one of max_pages),
+ * then the pending image pages. */
 static void erase_pending_everywhere(an3155_t *p, uint32_t max_pages)
 {
+    if (p->writer->header_erase_pending) {
+        (void)flash_writer_erase_header(p->writer);
+        max_pages--;
+    }
     (void)flash_writer_erase_pending(p->writer, p->writer->config->flash_base,
                                      FLASH_WRITER_MAX_PAGES * FLASH_WRITER_PAGE_SIZE, max_pages);
 }

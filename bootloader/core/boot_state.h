@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "flash_writer.h"
+#include "flash_ops.h"
 #include "image_port.h"
 #include "image_signature.h"
 

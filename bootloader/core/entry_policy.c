@@ -17,6 +17,9 @@ entry_decision_t entry_policy_decide(const entry_inputs_t *inputs)
     if (inputs->image != IMAGE_OK) {
         return ENTRY_STAY_IMAGE_REJECTED;
     }
+    if (inputs->policy.kind != IMAGE_VERDICT_OK) {
+        return ENTRY_STAY_IMAGE_REFUSED;
+    }
     if (inputs->boot_attempts != 0u && inputs->boot_state.trial && inputs->boot_state.starts >= inputs->boot_attempts) {
         return ENTRY_STAY_NOT_CONFIRMED;
     }
@@ -33,6 +36,10 @@ void entry_reason_write(text_t *out, entry_decision_t decision, const entry_inpu
         text_str(out, "application not confirmed after ");
         text_u32(out, inputs->boot_state.starts);
         text_str(out, " starts");
+        return;
+    }
+    if (decision == ENTRY_STAY_IMAGE_REFUSED) {
+        image_verdict_write(out, &inputs->policy);
         return;
     }
     if (decision != ENTRY_STAY_IMAGE_REJECTED) {

@@ -6,10 +6,13 @@
 
 #include "boot_state.h"
 #include "image_check.h"
+#include "image_policy.h"
 #include "text.h"
 
 typedef struct {
     image_status_t image;      /* result of image_check() */
+    image_verdict_t policy;    /* for an image the boot check accepted: the signature and counter rules
+                                * (image_policy.h); kind IMAGE_VERDICT_OK when signatures are not required */
     bool header_page_erased;   /* the whole header page reads 0xFF */
     bool update_requested;     /* the application left BOOT_REQUEST_MAGIC in the backup register */
     bool button_held;          /* the user button was pressed at reset */
@@ -29,6 +32,7 @@ typedef enum {
     ENTRY_STAY_NOT_CONFIRMED,       /* an image in trial was started boot_attempts times already */
     ENTRY_STAY_START_NOT_RECORDED,  /* not decided here: the bootloader could not program the start's mark */
     ENTRY_STAY_IMAGE_REJECTED,
+    ENTRY_STAY_IMAGE_REFUSED,       /* whole and for this board, but not signed by a trusted key, or rolled back */
 } entry_decision_t;
 
 entry_decision_t entry_policy_decide(const entry_inputs_t *inputs);

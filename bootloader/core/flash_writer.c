@@ -117,12 +117,40 @@ void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, s
     }
 }
 
+static void report(flash_writer_t *w, const image_verdict_t *verdict)
+{
+    w->verdict = *verdict;
+    if (w->config->refused != NULL) {
+        w->config->refused(verdict);
+    }
+}
+
+/* The gate before every image page change: a staged header page that holds a header (its magic) must pass what
+ * the policy can tell from it alone. Its verdict is kept until the staged page changes. */
+static flash_writer_status_t gate(flash_writer_t *w)
+{
+    static const uint8_t magic[IMAGE_HEADER_MAGIC_SIZE] = IMAGE_HEADER_MAGIC;
+    const image_policy_t *policy = w->config->policy;
+    if (policy == NULL || !w->staged_valid || memcmp(w->staged, magic, sizeof magic) != 0) {
+        return FLASH_WRITER_OK;
+    }
+    if (!w->gate_checked) {
+        w->gate_checked = true;
+        w->gate = image_policy_check_header(policy, w->staged, w->staged + IMAGE_SIGNATURE_OFFSET);
+        if (w->gate.kind != IMAGE_VERDICT_OK) {
+            report(w, &w->gate);
+        }
+    }
+    return w->gate.kind == IMAGE_VERDICT_OK ? FLASH_WRITER_OK : FLASH_WRITER_REFUSED;
+}
+
 /* Erasing the header page invalidates the application in flash; every image page change is preceded by it. */
 static flash_writer_status_t invalidate_header(flash_writer_t *w)
 {
     if (w->header_erased) {
         return FLASH_WRITER_OK;
     }
+    w->header_erase_pending = false;
     if (!image_header_page_erased(w->flash, header_addr(w), PAGE)) {
         w->committed = false;
         if (!w->write->erase_page(w->write, page_number(w, header_addr(w)))) {
@@ -145,7 +173,10 @@ static flash_writer_status_t erase_now(flash_writer_t *w, uint32_t page)
 
 static flash_writer_status_t erase_image_page(flash_writer_t *w, uint32_t page)
 {
-    flash_writer_status_t status = invalidate_header(w);
+    flash_writer_status_t status = gate(w);
+    if (status == FLASH_WRITER_OK) {
+        status = invalidate_header(w);
+    }
     if (status != FLASH_WRITER_OK) {
         return status;
     }
@@ -164,6 +195,7 @@ static void stage(flash_writer_t *w, uint32_t offset, const uint8_t *data, size_
         memcpy(w->staged + offset, data, len);
         w->committed = false;
         w->dirty = true;
+        w->gate_checked = false;
     }
 }
 
@@ -195,6 +227,10 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
                                               const uint8_t *data, size_t len)
 {
     uint32_t page = page_number(w, page_addr);
+    flash_writer_status_t refused = gate(w);
+    if (refused != FLASH_WRITER_OK) {
+        return refused;
+    }
     if (!bitset_has(w->erased_since_reset, page)) {
         flash_writer_status_t status = erase_image_page(w, page);
         if (status != FLASH_WRITER_OK) {
@@ -306,8 +342,10 @@ flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, 
         left -= n;
     }
     if (may_complete_update(writer, addr, len) && !image_pending(writer)) {
+        /* An image that is not whole yet (IMAGE_REJECTED) is the normal case of a write on the way; one that is
+         * whole and refused by the policy is this write's failure. */
         flash_writer_status_t status = flash_writer_commit(writer);
-        if (status == FLASH_WRITER_FLASH_ERROR) {
+        if (status == FLASH_WRITER_FLASH_ERROR || status == FLASH_WRITER_REFUSED) {
             return status;
         }
     }
@@ -326,7 +364,9 @@ flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t p
     writer->staged_valid = true;
     writer->committed = false;
     writer->dirty = true;
+    writer->gate_checked = false;
     writer->header_erased = false;
+    writer->header_erase_pending = false;
     if (!writer->write->erase_page(writer->write, page)) {
         return FLASH_WRITER_FLASH_ERROR;
     }
@@ -339,17 +379,28 @@ flash_writer_status_t flash_writer_erase_later(flash_writer_t *writer, uint32_t 
     if (!flash_writer_page_in_region(writer, page)) {
         return FLASH_WRITER_OUT_OF_RANGE;
     }
-    if (page_address(writer, page) == header_addr(writer)) {
-        return flash_writer_erase_page(writer, page);
-    }
-    flash_writer_status_t status = invalidate_header(writer);
-    if (status != FLASH_WRITER_OK) {
-        return status;
-    }
-    /* The header in flash is gone: a commit attempt may be due again, as after any image change. */
+    /* The host's view changes at once, flash later: no header in flash may be taken as the host's any more (a commit
+     * attempt may be due again, as after any image change). */
+    writer->committed = false;
     writer->dirty = true;
+    if (page_address(writer, page) == header_addr(writer)) {
+        memset(writer->staged, 0xFF, PAGE);
+        writer->staged_valid = true;
+        writer->gate_checked = false;
+        writer->header_erase_pending = !writer->header_erased;
+        return FLASH_WRITER_OK;
+    }
     mark_page(writer, page, false);
     return FLASH_WRITER_OK;
+}
+
+flash_writer_status_t flash_writer_erase_header(flash_writer_t *writer)
+{
+    if (!writer->header_erase_pending) {
+        return FLASH_WRITER_OK;
+    }
+    flash_writer_status_t status = gate(writer);
+    return status != FLASH_WRITER_OK ? status : invalidate_header(writer);
 }
 
 flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_t addr, uint32_t len,
@@ -364,9 +415,16 @@ flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_
             if (max_pages-- == 0u) {
                 return FLASH_WRITER_PENDING;
             }
-            /* Not erase_image_page(): a header committed since the page became pending names an image without
-             * it (the commit erased the pending pages of its image first), and must stay. */
-            flash_writer_status_t status = erase_now(writer, page);
+            /* Not erase_image_page() once a header is committed: it names an image without the page (the commit
+             * erased the pending pages of its image first), and must stay. Before that, the installed header goes
+             * first, through the gate. */
+            flash_writer_status_t status = writer->committed ? FLASH_WRITER_OK : gate(writer);
+            if (status == FLASH_WRITER_OK && !writer->committed) {
+                status = invalidate_header(writer);
+            }
+            if (status == FLASH_WRITER_OK) {
+                status = erase_now(writer, page);
+            }
             if (status != FLASH_WRITER_OK) {
                 return status;
             }
@@ -400,12 +458,26 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
         return status;
     }
     image_header_t header;
-    if (image_check(writer->config->check, &writer->view, &header) != IMAGE_OK) {
+    const image_policy_t *policy = writer->config->policy;
+    image_verdict_t verdict;
+    if (policy != NULL) {
+        verdict = image_policy_check(policy, &writer->view, &header, &writer->verify_work);
+    } else {
+        verdict = (image_verdict_t){ .check = image_check(writer->config->check, &writer->view, &header) };
+        verdict.kind = verdict.check == IMAGE_OK ? IMAGE_VERDICT_OK : IMAGE_VERDICT_CHECK;
+    }
+    if (verdict.kind == IMAGE_VERDICT_CHECK) {
+        writer->verdict = verdict;
         return FLASH_WRITER_IMAGE_REJECTED;
+    }
+    if (verdict.kind != IMAGE_VERDICT_OK) {
+        report(writer, &verdict);
+        return FLASH_WRITER_REFUSED;
     }
     /* After a reset the host may stage exactly the header that is in flash: nothing to program. */
     if (header_page_matches_staged(writer)) {
         writer->committed = true;
+        writer->header_erase_pending = false;
         return FLASH_WRITER_OK;
     }
 
@@ -442,8 +514,14 @@ bool flash_writer_commit_pending(flash_writer_t *writer)
     return writer->dirty && writer->staged_valid && !writer->committed && !image_pending(writer);
 }
 
-image_status_t flash_writer_check_flash(const flash_writer_t *writer)
+image_status_t flash_writer_check_flash(flash_writer_t *writer)
 {
     image_header_t header;
-    return image_check(writer->config->check, writer->flash, &header);
+    image_status_t status = image_check(writer->config->check, writer->flash, &header);
+    if (status == IMAGE_OK
+        && (writer->header_erase_pending
+            || flash_writer_erase_pending(writer, header.image_addr, header.image_size, 0u) == FLASH_WRITER_PENDING)) {
+        return IMAGE_CRC_MISMATCH;
+    }
+    return status;
 }

@@ -9,12 +9,21 @@
  *   double word only once after an erase).
  * - Deferred erase (flash_writer_erase_later): the page is only marked "erase pending" and erased when it is
  *   needed — before it is written, read or checked (flash_writer_erase_pending) — so the UART protocol can let an
- *   erase run while the next block is still on the line. A pending page has not changed in flash yet, but the
- *   header has been erased already, so nothing of the old application can boot meanwhile.
+ *   erase run while the next block is still on the line. An erase of the header page is deferred the same way: the
+ *   staged copy reads erased at once, the page in flash is erased before the first image page changes. Until then
+ *   flash holds the installed application unchanged, so a power cut still boots it, and a new header that the
+ *   policy refuses can be refused before anything is lost.
  * - Before the first image page is erased or programmed, the header page is erased in flash: the old
  *   application is invalid from then on, so a power cut at any later flash operation leaves no header that could
  *   accept a half-written image. The header is programmed double word 0 (the magic) last, so a cut during the
  *   commit leaves a magic that reads 0xFFFFFFFF.
+ * - The acceptance policy (image_policy.h: boot check, signature, anti-rollback counter) decides every commit. It
+ *   also guards the first flash change: while the staged header page holds a header (its magic) that the policy
+ *   refuses on what the page alone tells (not signed, unknown key, counter below the minimum, bad header), no
+ *   image page is erased or programmed (FLASH_WRITER_REFUSED) and the installed application stays as it is. A host
+ *   that writes the header page first (stm32flash does: ascending addresses) is thus refused before it costs the
+ *   installed application anything. What only the whole image can tell (a signature that does not verify) is
+ *   refused at the commit: the header is never programmed.
  * - The end of the header page belongs to the bootloader's boot-attempt state (boot_state.h): whatever the host
  *   writes there is staged (and read back) like the rest of the page but never programmed. With mark_trial, the
  *   commit programs the trial marker there first, so the image starts in trial; an unchanged header leaves the
@@ -28,13 +37,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flash_ops.h"
 #include "image_check.h"
+#include "image_policy.h"
 #include "image_port.h"
-
-/* RM0351: 2 KB pages, 512 of them on the 1 MB part; a 64-bit double word is the programming unit. */
-#define FLASH_WRITER_PAGE_SIZE    2048u
-#define FLASH_WRITER_MAX_PAGES    512u
-#define FLASH_WRITER_DOUBLE_WORD  8u
 
 typedef enum {
     FLASH_WRITER_OK = 0,
@@ -43,16 +49,9 @@ typedef enum {
     FLASH_WRITER_NOTHING_STAGED,  /* commit: no header page was written or erased since reset */
     FLASH_WRITER_IMAGE_REJECTED,  /* commit: the staged header does not accept the image now in flash */
     FLASH_WRITER_PENDING,         /* erase_pending: pending pages are left in the range beyond max_pages */
+    FLASH_WRITER_REFUSED,         /* the policy refuses the staged header (nothing changed in flash for it), or the
+                                     completed image (commit): flash_writer_t.verdict says why */
 } flash_writer_status_t;
-
-/* The chip's erase and program operations. Both return false when the flash reports an error. */
-typedef struct flash_write_port {
-    /* Page numbers count from the start of the flash: 0..511, bank 2 from 256 (stm32flash numbers them so). */
-    bool (*erase_page)(const struct flash_write_port *port, uint32_t page);
-    /* len is a multiple of 8, addr double-word aligned, the target erased. */
-    bool (*program)(const struct flash_write_port *port, uint32_t addr, const void *data, size_t len);
-    void *context;
-} flash_write_port_t;
 
 typedef struct {
     uint32_t flash_base;               /* address of page 0 */
@@ -60,6 +59,8 @@ typedef struct {
      * region ends at image_addr + image_region_size. */
     const image_check_config_t *check;
     bool mark_trial;                   /* BootAttempts > 0: a committed image starts in trial */
+    const image_policy_t *policy;      /* NULL: the boot check alone (policy->check must be check) */
+    void (*refused)(const image_verdict_t *verdict); /* told of every refusal by the policy; may be NULL */
 } flash_writer_config_t;
 
 typedef struct {
@@ -73,6 +74,11 @@ typedef struct {
     bool header_erased;       /* the header page in flash is known to be erased (only the writer changes it) */
     bool committed;           /* the header page in flash equals the staged one */
     bool dirty;               /* staged header or image changed since the last commit attempt */
+    bool header_erase_pending; /* the host erased the header page; flash still holds the installed one */
+    bool gate_checked;        /* gate holds the policy's verdict on the staged header page as it is */
+    image_verdict_t gate;
+    image_verdict_t verdict;  /* the last refusal */
+    image_verify_workspace_t verify_work;
     uint8_t staged[FLASH_WRITER_PAGE_SIZE];
     uint8_t page_buffer[FLASH_WRITER_PAGE_SIZE]; /* read-modify-write */
 } flash_writer_t;
@@ -100,6 +106,10 @@ flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t p
  * only after the header is invalidated in flash, by marking it pending. */
 flash_writer_status_t flash_writer_erase_later(flash_writer_t *writer, uint32_t page);
 
+/* Erases the header page in flash if the host erased it (flash_writer_erase_later) and it is still pending; through
+ * the gate, as every change that loses the installed application. */
+flash_writer_status_t flash_writer_erase_header(flash_writer_t *writer);
+
 /* Erases the pending pages that hold a byte of [addr, addr + len), lowest first, at most max_pages of them
  * (FLASH_WRITER_PENDING: more are left). A page whose erase fails stays pending. */
 flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_t addr, uint32_t len,
@@ -115,8 +125,8 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer);
  * flash_writer_commit() when the host has been idle, so any write order completes. */
 bool flash_writer_commit_pending(flash_writer_t *writer);
 
-/* The boot check on flash as it is (without the staged header). Pending pages are never inside the image of a
- * header in flash: marking one erases the header, and a commit erases those of its image first. */
-image_status_t flash_writer_check_flash(const flash_writer_t *writer);
+/* The boot check on flash as the host sees it, without the staged header: the header in flash, and its image with
+ * the pages the host erased (pending) reading erased, which no image CRC accepts. */
+image_status_t flash_writer_check_flash(flash_writer_t *writer);
 
 #endif /* FLASH_WRITER_H */

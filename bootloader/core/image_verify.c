@@ -140,22 +140,33 @@ bool image_digest_check(image_digest_t *digest, const image_trusted_key_t *key,
            == 1u;
 }
 
+image_verify_status_t image_verify_block(const image_verify_config_t *config, const image_header_t *header,
+                                         const uint8_t *block, size_t len, image_signature_t *signature,
+                                         const image_trusted_key_t **key)
+{
+    *key = NULL;
+    if ((header->flags & IMAGE_FLAG_SIGNED) == 0u) {
+        return IMAGE_VERIFY_UNSIGNED;
+    }
+    image_verify_status_t status = image_signature_parse(block, len, signature);
+    if (status != IMAGE_VERIFY_OK) {
+        return status;
+    }
+    *key = image_trusted_key_find(config->keys, config->key_count, signature->key_id);
+    return *key == NULL ? IMAGE_VERIFY_UNKNOWN_KEY : IMAGE_VERIFY_OK;
+}
+
 image_verify_status_t image_verify(const image_verify_config_t *config, const image_port_t *port,
                                    const image_header_t *header, image_verify_workspace_t *work,
                                    image_signature_t *signature)
 {
-    if ((header->flags & IMAGE_FLAG_SIGNED) == 0u) {
-        return IMAGE_VERIFY_UNSIGNED;
-    }
     port->read(port, config->header_addr + IMAGE_SIGNATURE_OFFSET, work->buffer, sizeof work->buffer);
-    image_verify_status_t status = image_signature_parse(work->buffer, sizeof work->buffer, signature);
+    /* Before hashing: an unsigned image, a malformed block or an unknown key is refused without reading the image. */
+    const image_trusted_key_t *key;
+    image_verify_status_t status = image_verify_block(config, header, work->buffer, sizeof work->buffer, signature,
+                                                      &key);
     if (status != IMAGE_VERIFY_OK) {
         return status;
-    }
-    /* Before hashing: an unknown key is refused without reading the image. */
-    const image_trusted_key_t *key = image_trusted_key_find(config->keys, config->key_count, signature->key_id);
-    if (key == NULL) {
-        return IMAGE_VERIFY_UNKNOWN_KEY;
     }
 
     image_digest_start(&work->digest, header, work->buffer, signature);
@@ -173,7 +184,7 @@ image_verify_status_t image_verify(const image_verify_config_t *config, const im
 
 const char *image_verify_status_text(image_verify_status_t status)
 {
-    return text_pick("ok\0unsigned\0signature block: bad magic\0signature block: unsupported version\0"
+    return text_pick("ok\0image not signed\0signature block: bad magic\0signature block: unsupported version\0"
                      "signature block: bad size\0signature block: bad TLV\0signature block: duplicate TLV\0"
                      "signature block: missing TLV\0unknown signing key\0bad signature\0",
                      status);

@@ -70,6 +70,12 @@ image_verify_status_t image_verify(const image_verify_config_t *config, const im
                                    const image_header_t *header, image_verify_workspace_t *work,
                                    image_signature_t *signature);
 
+/* What can be checked without the image: the header says signed, the block parses, and its key is trusted (*key,
+ * else NULL). block/len as for image_signature_parse(). */
+image_verify_status_t image_verify_block(const image_verify_config_t *config, const image_header_t *header,
+                                         const uint8_t *block, size_t len, image_signature_t *signature,
+                                         const image_trusted_key_t **key);
+
 /* Parses the block at the start of block (the header page bytes from IMAGE_SIGNATURE_OFFSET on; len of them are
  * readable, and no more than IMAGE_SIGNATURE_AREA_SIZE are looked at). */
 image_verify_status_t image_signature_parse(const uint8_t *block, size_t len, image_signature_t *signature);

@@ -26,7 +26,7 @@ static void print_line(usb_update_t *u)
 }
 
 /* Appends to the line: %s a string, %u a decimal, %x 0x and eight hex digits, %b two hex digits, %v a version,
- * %% a percent sign.
+ * %r a verdict's reason (image_verdict_t *), %% a percent sign.
  * One formatter instead of a text_* call per piece keeps the many messages small in flash. */
 static void append(usb_update_t *u, const char *format, va_list args)
 {
@@ -50,6 +50,9 @@ static void append(usb_update_t *u, const char *format, va_list args)
             break;
         case 'v':
             text_dotted(&u->line, va_arg(args, const uint16_t *), IMAGE_HEADER_VERSION_PARTS);
+            break;
+        case 'r':
+            image_verdict_write(&u->line, va_arg(args, const image_verdict_t *));
             break;
         default: /* "%%" */
             text_char(&u->line, *f);
@@ -88,8 +91,10 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_DOWNGRADE, DOWNGRADE, "version %v older than installed %v (downgrade disabled)")                         \
     X(OUT_FLASH_ERROR, FLASH_ERROR, "flash error at %x")                                                           \
     X(OUT_UPDATED, UPDATED, "updated to %v")                                                                       \
-    X(OUT_IMAGE_REJECTED, IMAGE_REJECTED, "image rejected after programming: %s")                               \
-    X(OUT_FILE_CHANGED, FILE_CHANGED, "%s changed between the two reads")
+    X(OUT_IMAGE_REJECTED, IMAGE_REJECTED, "image rejected after programming: %r")                               \
+    X(OUT_FILE_CHANGED, FILE_CHANGED, "%s changed between the two reads")                                          \
+    X(OUT_REFUSED, REFUSED, "%s: %r")                                                                              \
+    X(OUT_UNORDERED, REFUSED, "%s: records out of address order")
 
 #define OUTCOME_ID(id, result, text) id,
 #define OUTCOME_RESULT(id, result, text) USB_UPDATE_##result,
@@ -287,6 +292,70 @@ static bool accept_record(usb_update_t *u, uint32_t addr, const uint8_t *data, u
     return true;
 }
 
+/* Pass 1 hashes the image as it reads it, so a signed file is verified before anything is erased: the header page
+ * (header and signature block) must come before the image, and image records in ascending order, as every tool
+ * writes them; the gaps between records are erased flash (0xFF) in the image the signature covers. */
+static void digest_erased(usb_update_t *u, uint32_t len)
+{
+    static const uint8_t erased[16] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+    while (len > 0u) {
+        uint32_t n = len < sizeof erased ? len : sizeof erased;
+        image_digest_update(&u->digest, erased, n);
+        len -= n;
+    }
+}
+
+/* Feeds the image's bytes from u->digest_next up to end (clipped to image_size): erased ones, then data's. */
+static void digest_to(usb_update_t *u, uint32_t end, const uint8_t *data)
+{
+    uint32_t image_end = u->header.image_addr + u->header.image_size;
+    uint32_t stop = end < image_end ? end : image_end;
+    if (u->digest_next >= stop) {
+        return;
+    }
+    if (data == NULL) {
+        digest_erased(u, stop - u->digest_next);
+    } else {
+        image_digest_update(&u->digest, data, stop - u->digest_next);
+    }
+    u->digest_next = stop;
+}
+
+static void digest_record(usb_update_t *u, uint32_t addr, const uint8_t *data, uint32_t len)
+{
+    const image_policy_t *policy = u->port->writer->config->policy;
+    if (policy == NULL || !policy->require_signature || u->unordered) {
+        return;
+    }
+    if (u->digest_state == DIGEST_NOT_STARTED) {
+        u->digest_state = DIGEST_NO_BLOCK;
+        if ((u->header_seen[0] & u->header_seen[1]) != UINT32_MAX || u->header.image_addr != u->check->image_addr) {
+            u->unordered = true;
+            return;
+        }
+        image_verify_config_t config = { .header_addr = u->check->header_addr, .keys = policy->keys,
+                                         .key_count = policy->key_count };
+        const image_trusted_key_t *key;
+        if (image_verify_block(&config, &u->header, u->block, sizeof u->block, &u->signature, &key)
+            != IMAGE_VERIFY_OK) {
+            return; /* check_signature says why, from the whole page */
+        }
+        u->digest_state = DIGEST_STARTED;
+        image_digest_start(&u->digest, &u->header, u->block, &u->signature);
+        u->digest_next = u->check->image_addr;
+    }
+    if (u->digest_state != DIGEST_STARTED) {
+        return;
+    }
+    if (addr < u->digest_next) {
+        u->unordered = true;
+        return;
+    }
+    digest_to(u, addr, NULL);
+    digest_to(u, addr + len, data);
+}
+
 /* Pass 1 sink: the header bytes collected, the pages the record touches noted. */
 static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t len)
 {
@@ -297,9 +366,18 @@ static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t 
     }
     uint32_t offset = addr - u->check->header_addr;
     uint8_t *header = (uint8_t *)&u->header;
-    for (uint32_t i = 0; i < len && offset + i < IMAGE_HEADER_SIZE; i++) {
-        header[offset + i] = data[i];
-        bitset_add(u->header_seen, offset + i);
+    for (uint32_t i = 0; i < len && offset + i < IMAGE_SIGNATURE_AREA_END; i++) {
+        if (offset + i < IMAGE_HEADER_SIZE) {
+            header[offset + i] = data[i];
+            bitset_add(u->header_seen, offset + i);
+        } else {
+            u->block[offset + i - IMAGE_SIGNATURE_OFFSET] = data[i];
+        }
+        /* The digest has taken the header page already. */
+        u->unordered = u->unordered || u->digest_state != DIGEST_NOT_STARTED;
+    }
+    if (addr >= u->check->image_addr) {
+        digest_record(u, addr, data, len);
     }
     /* A record of at most 255 bytes touches at most two pages: its first and its last. */
     bitset_add(u->touched, (addr - writer->config->flash_base) / PAGE);
@@ -381,6 +459,30 @@ static bool older(const uint16_t *version, const uint16_t *than)
     return false;
 }
 
+/* After pass 1, with signatures required: what the header page tells (image_policy_check_header), then the
+ * signature over the image pass 1 hashed, then the counter. */
+static bool check_signature(usb_update_t *u)
+{
+    const image_policy_t *policy = u->port->writer->config->policy;
+    if (policy == NULL || !policy->require_signature) {
+        return true;
+    }
+    image_verdict_t verdict = image_policy_check_header(policy, (const uint8_t *)&u->header, u->block);
+    if (verdict.kind != IMAGE_VERDICT_OK) {
+        return finish(u, OUT_REFUSED, u->entry.name, &verdict);
+    }
+    if (u->unordered || u->digest_state != DIGEST_STARTED) {
+        return finish(u, OUT_UNORDERED, u->entry.name);
+    }
+    digest_to(u, UINT32_MAX, NULL);
+    const image_trusted_key_t *key = image_trusted_key_find(policy->keys, policy->key_count, u->signature.key_id);
+    if (!image_digest_check(&u->digest, key, u->signature.signature)) {
+        verdict = (image_verdict_t){ .kind = IMAGE_VERDICT_SIGNATURE, .signature = IMAGE_VERIFY_BAD_SIGNATURE };
+        return finish(u, OUT_REFUSED, u->entry.name, &verdict);
+    }
+    return true;
+}
+
 /* After pass 1: the header the file brings against this board and the installed application. */
 static bool check_header(usb_update_t *u)
 {
@@ -395,6 +497,9 @@ static bool check_header(usb_update_t *u)
     }
     if (status != IMAGE_OK) {
         return finish(u, OUT_BAD_HEADER, u->entry.name, image_status_text(status));
+    }
+    if (!check_signature(u)) {
+        return false;
     }
     image_header_t installed;
     if (image_check(check, u->port->writer->flash, &installed) != IMAGE_OK) {
@@ -441,9 +546,8 @@ static void commit(usb_update_t *u, const image_header_t *header, uint32_t check
     }
     if (status == FLASH_WRITER_OK) {
         finish(u, OUT_UPDATED, header->fw_version);
-    } else if (status == FLASH_WRITER_IMAGE_REJECTED) {
-        image_header_t staged;
-        finish(u, OUT_IMAGE_REJECTED, image_status_text(image_check(u->check, &writer->view, &staged)));
+    } else if (status == FLASH_WRITER_IMAGE_REJECTED || status == FLASH_WRITER_REFUSED) {
+        finish(u, OUT_IMAGE_REJECTED, &writer->verdict);
     } else {
         finish(u, OUT_FLASH_ERROR, u->check->header_addr);
     }
@@ -458,6 +562,9 @@ static usb_update_result_t run(usb_update_t *u)
     }
     memset(u->header_seen, 0, sizeof u->header_seen);
     memset(u->touched, 0, sizeof u->touched);
+    memset(u->block, 0xFF, sizeof u->block);
+    u->digest_state = DIGEST_NOT_STARTED;
+    u->unordered = false;
     if (!stream_file(u, check_record, false) || !check_header(u)) {
         return u->result;
     }

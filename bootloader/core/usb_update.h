@@ -26,6 +26,7 @@
 #include "flash_writer.h"
 #include "hex_stream.h"
 #include "image_header.h"
+#include "image_policy.h"
 #include "msc_bot.h"
 #include "scsi.h"
 #include "text.h"
@@ -70,6 +71,7 @@ typedef enum {
     USB_UPDATE_FLASH_ERROR,         /* the application is erased: the next attempt programs it again */
     USB_UPDATE_IMAGE_REJECTED,      /* programmed, but the boot check refuses the image in flash */
     USB_UPDATE_FILE_CHANGED,        /* pass 2 read other records than pass 1 checked: nothing committed */
+    USB_UPDATE_REFUSED,             /* the policy refuses the file's image (signature, counter): nothing changed */
 } usb_update_result_t;
 
 /* What LED the bootloader should show. */
@@ -116,6 +118,12 @@ typedef struct {
     fat_file_t file;
     hex_stream_t hex;
     image_header_t header;               /* pass 1: the image header bytes found in the file */
+    uint8_t block[IMAGE_SIGNATURE_AREA_SIZE]; /* pass 1: the rest of the header page up to the boot state */
+    enum { DIGEST_NOT_STARTED, DIGEST_NO_BLOCK, DIGEST_STARTED } digest_state;
+    bool unordered;                      /* pass 1 met a record it could not hash in order */
+    uint32_t digest_next;                /* the image address the digest has reached */
+    image_signature_t signature;
+    image_digest_t digest;
     uint32_t header_seen[IMAGE_HEADER_SIZE / 32u]; /* bit i: header byte i was in the file */
     uint32_t touched[FLASH_WRITER_MAX_PAGES / 32u]; /* pass 1: pages that records write */
     uint32_t progress;                   /* pass 2: quarters of the file reported */

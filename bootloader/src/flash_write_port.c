@@ -27,10 +27,13 @@ static bool erase_page(const flash_write_port_t *port, uint32_t page)
     return status == FLASH_OK;
 }
 
+/* Besides the main memory above the bootloader, the OTP area, where rollback.c records the anti-rollback counter:
+ * flash_program() takes both (PG, the same sequence and the same ES0250 cache handling, RM0351 §3.3.1). */
 static bool program(const flash_write_port_t *port, uint32_t addr, const void *data, size_t len)
 {
     (void)port;
-    if (flash_page_of(addr) < FIRST_WRITABLE_PAGE) {
+    bool otp = addr - FLASH_OTP_BASE < FLASH_OTP_SIZE;
+    if (!otp && flash_page_of(addr) < FIRST_WRITABLE_PAGE) {
         return false;
     }
     flash_status_t status = flash_unlock();

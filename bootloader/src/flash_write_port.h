@@ -2,7 +2,7 @@
 #ifndef FLASH_WRITE_PORT_H
 #define FLASH_WRITE_PORT_H
 
-#include "flash_writer.h"
+#include "flash_ops.h"
 
 extern const flash_write_port_t flash_write_port;
 

@@ -15,11 +15,14 @@
 #include "flash_write_port.h"
 #include "gpio.h"
 #include "image_check.h"
+#include "image_policy.h"
 #include "iwdg.h"
 #include "memory_map.h"
 #include "protection.h"
 #include "rcc.h"
 #include "reset_cause.h"
+#include "rollback.h"
+#include "signing_keys.h"
 #include "systick.h"
 #include "text.h"
 #include "update_mode.h"
@@ -42,6 +45,18 @@ static const image_check_config_t check_config = {
     },
 };
 
+/* The anti-rollback minimum as OTP holds it at this reset (rollback.h). */
+static uint32_t minimum_counter;
+static const rollback_config_t rollback_config = { MM_ROLLBACK_OTP_BASE, MM_ROLLBACK_OTP_SIZE };
+
+static const image_policy_t policy = {
+    .check = &check_config,
+    .require_signature = REQUIRE_SIGNATURE != 0,
+    .keys = signing_keys,
+    .key_count = SIGNING_KEY_COUNT,
+    .minimum_counter = &minimum_counter,
+};
+
 static char buf[96];
 static text_t line;
 
@@ -60,6 +75,47 @@ static void sleep_until_elapsed(uint32_t start_ms, uint32_t duration_ms)
         iwdg_refresh();
         cortex_wfi();
     }
+}
+
+/* The policy's verdict on the image the boot check accepted. Its signature was verified before the update path
+ * committed its header, and only the bootloader writes the application region (WRP keeps the application's own
+ * writes out of the bootloader, not out of its own pages): what a boot can check in microseconds, the block's key and
+ * counter, it checks at every boot; the whole signature (144 ms for a small image, ~300 ms for 256 KB: Bench) only
+ * with VerifySignatureAtBoot, for products where something else may write the image region (a debugger at RDP 0,
+ * the application itself). */
+static image_verdict_t boot_policy(const image_header_t *header)
+{
+    if (!REQUIRE_SIGNATURE) {
+        return (image_verdict_t){ .kind = IMAGE_VERDICT_OK };
+    }
+    if (VERIFY_SIGNATURE_AT_BOOT) {
+        static image_verify_workspace_t work;
+        image_header_t again;
+        return image_policy_check(&policy, &flash_port, &again, &work);
+    }
+    return image_policy_check_header(&policy, (const uint8_t *)header,
+                                     (const uint8_t *)(MM_HEADER_BASE + IMAGE_SIGNATURE_OFFSET));
+}
+
+/* Raises the anti-rollback minimum to the counter of an image that is about to start confirmed: after its commit
+ * and, with boot attempts on, its confirmation, so an update that never proves itself cannot lock out the image
+ * it replaced. */
+static void raise_minimum(const image_verdict_t *verdict)
+{
+    if (!REQUIRE_SIGNATURE || verdict->counter <= minimum_counter) {
+        return;
+    }
+    rollback_status_t status = rollback_raise(&rollback_config, &flash_port, &flash_write_port, verdict->counter);
+    text_t *text = line_start("rollback: ");
+    if (status == ROLLBACK_RAISED) {
+        text_str(text, "minimum security counter ");
+        text_u32(text, verdict->counter);
+    } else {
+        text_str(text, rollback_status_text(status));
+        text_str(text, ", minimum stays ");
+        text_u32(text, minimum_counter);
+    }
+    usart1_write_line(buf);
 }
 
 /* Tells the application how it was started (boot_confirm() needs the start's index), names the start, and jumps. */
@@ -116,6 +172,14 @@ int main(void)
     usart1_write_line(buf);
     reset_cause_write(line_start("reset: "), reset_flags);
     usart1_write_line(buf);
+    minimum_counter = rollback_read(&rollback_config, &flash_port).minimum;
+    image_verdict_t refused;
+    if (image_verdict_unpack(backup_read(REFUSAL_BKP_INDEX), &refused)) {
+        refused.minimum = minimum_counter;
+        image_verdict_write(line_start("update refused: "), &refused);
+        usart1_write_line(buf);
+        backup_write(REFUSAL_BKP_INDEX, 0u);
+    }
     uint32_t fault = backup_read(FAULT_BKP_INDEX);
     if (fault != FAULT_RECORD_NONE) {
         fault_record_write(line_start("fault: "), fault);
@@ -128,6 +192,9 @@ int main(void)
     iwdg_refresh();
     image_header_t header;
     inputs.image = image_check(&check_config, &flash_port, &header);
+    if (inputs.image == IMAGE_OK) {
+        inputs.policy = boot_policy(&header);
+    }
     inputs.boot_state = boot_state_read(&flash_port, MM_HEADER_BASE);
 
     if (window_armed) {
@@ -137,7 +204,7 @@ int main(void)
 
     entry_decision_t decision = entry_policy_decide(&inputs);
     if (decision == ENTRY_BOOT && USB_BOOT_WINDOW_MS != 0u) {
-        update_mode_usb_window(&check_config, USB_BOOT_WINDOW_MS);
+        update_mode_usb_window(&policy, USB_BOOT_WINDOW_MS);
     }
     bool trial = BOOT_ATTEMPTS != 0u && inputs.boot_state.trial;
     uint32_t start = inputs.boot_state.starts;
@@ -147,10 +214,13 @@ int main(void)
         decision = ENTRY_STAY_START_NOT_RECORDED;
     }
     if (decision == ENTRY_BOOT) {
+        if (!trial) {
+            raise_minimum(&inputs.policy);
+        }
         start_application(&header, trial, start);
     }
 
     entry_reason_write(line_start("stay: "), decision, &inputs, &header);
     usart1_write_line(buf);
-    update_mode_run(&check_config);
+    update_mode_run(&policy);
 }

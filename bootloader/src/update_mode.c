@@ -4,6 +4,8 @@
 
 #include "an3155.h"
 #include "an3155_port.h"
+#include "backup.h"
+#include "boot_request.h"
 #include "board.h"
 #include "build_config.h"
 #include "cortex.h"
@@ -39,12 +41,20 @@ static flash_writer_config_t writer_config;
 static flash_writer_t writer;
 static an3155_t protocol;
 
-static void writer_start(const image_check_config_t *check)
+/* The host learns of a refusal by a NACK only; the next banner names it. */
+static void record_refusal(const image_verdict_t *verdict)
+{
+    backup_write(REFUSAL_BKP_INDEX, image_verdict_pack(verdict));
+}
+
+static void writer_start(const image_policy_t *policy)
 {
     writer_config = (flash_writer_config_t){
         .flash_base = MM_FLASH_BASE,
-        .check = check,
+        .check = policy->check,
         .mark_trial = BOOT_ATTEMPTS != 0u,
+        .policy = policy,
+        .refused = record_refusal,
     };
     flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
 }
@@ -74,7 +84,7 @@ void update_mode_tick(uint32_t now_ms)
     }
 }
 
-void update_mode_run(const image_check_config_t *check)
+void update_mode_run(const image_policy_t *policy)
 {
     static an3155_config_t protocol_config;
 
@@ -89,7 +99,7 @@ void update_mode_run(const image_check_config_t *check)
     blinking = true;
 
     usart1_init_autobaud_8e1();
-    writer_start(check);
+    writer_start(policy);
     an3155_init(&protocol, &protocol_config, &an3155_usart1_port, &writer);
     usb_drive_init(&writer, update_mode_line);
     for (;;) {
@@ -109,9 +119,9 @@ void update_mode_run(const image_check_config_t *check)
     }
 }
 
-void update_mode_usb_window(const image_check_config_t *check, uint32_t window_ms)
+void update_mode_usb_window(const image_policy_t *policy, uint32_t window_ms)
 {
-    writer_start(check);
+    writer_start(policy);
     usb_drive_init(&writer, usart1_write_line);
     uint32_t start = systick_ms();
     while (systick_ms() - start < window_ms) {

@@ -1,6 +1,6 @@
 /* The hand-shake between the application and the bootloader through RTC backup registers, shared by both. They
  * survive every reset but a power-on (no battery on VBAT: UM2153 powers it from VDD), so the application must
- * leave RTC_BKP0R..RTC_BKP4R to this map.
+ * leave RTC_BKP0R..RTC_BKP5R to this map.
  *
  * RTC_BKP0R = BOOT_REQUEST_MAGIC: the application asks for update mode; the bootloader reads and clears it,
  * so only the next reset stays in the bootloader.
@@ -11,7 +11,9 @@
  * RTC_BKP3R = the boot state the bootloader started the application in (boot_state.h): BOOT_STATE_CONFIRMED, or
  * BOOT_STATE_TRIAL plus the attempt index, which boot_confirm() needs; written before every start.
  * RTC_BKP4R = the fault record (fault_record.h) that Default_Handler leaves before it resets the chip, in either
- * image; the bootloader prints it in its next banner and clears it. */
+ * image; the bootloader prints it in its next banner and clears it.
+ * RTC_BKP5R = the last update the bootloader refused (image_verdict_pack(), image_policy.h): the AN3155 host got a
+ * NACK; the next banner names the reason ("update refused: bad signature") and clears it. */
 #ifndef BOOT_REQUEST_H
 #define BOOT_REQUEST_H
 
@@ -24,6 +26,7 @@
 #define RESET_CAUSE_BKP_INDEX       2u
 #define BOOT_STATE_BKP_INDEX        3u
 #define FAULT_BKP_INDEX             4u
+#define REFUSAL_BKP_INDEX           5u
 
 /* Application side. */
 void boot_request_set(void);

@@ -33,8 +33,15 @@ flash_status_t flash_take_errors(void);
 flash_status_t flash_erase_page(uint32_t page);
 /* Page that holds a flash address; the caller checks the address is inside the flash array. */
 uint32_t flash_page_of(uint32_t address);
-/* Programs len bytes (a multiple of 8) at a double-word aligned address, into erased flash. Needs
- * flash_unlock(). Reads afterwards see the new bytes (the flash caches are reset). */
+/* The OTP area (RM0351 §3.3.1, Table 7): 1 KB of write-once double words in bank 1's information block, programmed
+ * with the same FLASH_CR.PG sequence as the main memory (ST's HAL admits it in IS_FLASH_PROGRAM_ADDRESS) and never
+ * erased. */
+#define FLASH_OTP_BASE        0x1FFF7000u
+#define FLASH_OTP_SIZE        0x400u
+
+/* Programs len bytes (a multiple of 8) at a double-word aligned address, into erased flash: the main memory or the
+ * OTP area, the range wholly inside one of them. Needs flash_unlock(). Reads afterwards see the new bytes (the flash
+ * caches are reset). */
 flash_status_t flash_program(uint32_t address, const void *data, size_t len);
 
 #endif /* FLASH_H */

@@ -86,7 +86,8 @@ flash_status_t flash_take_errors(void)
     return FLASH_OK;
 }
 
-/* ES0250 (STM32L47x/L48x errata), "Data cache might be corrupted during Flash memory read-while-write operation":
+/* ES0250 (STM32L47x/L48x errata), "Data cache might be corrupted during Flash memory read-while-write operation"
+ * (an OTP program is a bank-1 operation, RM0351 Table 7, so it gets the same treatment):
  * a data read from one bank while the other is erased or programmed (the literal pools of this code in bank 1
  * during a bank-2 operation) may leave wrong data in the data cache. ST's HAL (HAL_FLASH_Program,
  * HAL_FLASHEx_Erase) and Zephyr's STM32L4 flash driver switch the cache off for the operation; so does this code,
@@ -134,9 +135,16 @@ flash_status_t flash_erase_page(uint32_t page)
     return status;
 }
 
+static bool inside(uint32_t address, size_t len, uint32_t base, uint32_t size)
+{
+    return address >= base && len <= size && address - base <= size - len;
+}
+
 flash_status_t flash_program(uint32_t address, const void *data, size_t len)
 {
-    if (address < MM_FLASH_BASE || len > MM_FLASH_SIZE || address - MM_FLASH_BASE > MM_FLASH_SIZE - len) {
+    /* PG takes the target from the address alone, main memory or OTP area alike (RM0351 §3.3.7); an OTP double word
+     * that is not erased fails with PROGERR like a main-memory one, zeros included (RM0351 §3.3.1). */
+    if (!inside(address, len, MM_FLASH_BASE, MM_FLASH_SIZE) && !inside(address, len, FLASH_OTP_BASE, FLASH_OTP_SIZE)) {
         return FLASH_ERR_RANGE;
     }
     if (address % FLASH_DOUBLE_WORD != 0u || len % FLASH_DOUBLE_WORD != 0u) {

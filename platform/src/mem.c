@@ -1,4 +1,4 @@
-/* memcpy, memset and memcmp as byte loops, linked into the bootloader in place of newlib's (566 bytes of
+/* memcpy, memmove, memset and memcmp as byte loops, linked into the bootloader in place of newlib's (566 bytes of
  * word-at-a-time code against about 60 here). The bootloader moves command blocks, headers and at most a flash
  * page at a time: a byte loop at 80 MHz copies a 2 KB page in well under a millisecond, while the bootloader has
  * a flash budget to keep (BOOTLOADER_FLASH_BUDGET). Only the bootloader links this file (platform/CMakeLists.txt: platform_mem),
@@ -18,6 +18,23 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t len)
     const unsigned char *s = src;
     while (len-- > 0u) {
         *d++ = *s++;
+    }
+    return dst;
+}
+
+/* BearSSL's big-integer code shifts words within one buffer. */
+void *memmove(void *dst, const void *src, size_t len)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (d < s) {
+        while (len-- > 0u) {
+            *d++ = *s++;
+        }
+    } else {
+        while (len-- > 0u) {
+            d[len] = s[len];
+        }
     }
     return dst;
 }

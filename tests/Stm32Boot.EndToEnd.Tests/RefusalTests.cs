@@ -26,6 +26,12 @@ public class RefusalTests
         ["write that runs past the end of flash"] = s => AssertNack(() => s.Client().WriteMemory((uint)Shipped.Map.Flash.End - 128, Fill(256))),
         ["write into RAM (stm32flash -R's stub at 0x20003100)"] = s => AssertNack(() => s.Client().WriteMemory(0x2000_3100, Fill(24))),
         ["write into the option bytes"] = s => AssertNack(() => s.Client().WriteMemory(0x1FFF_7800, Fill(8))),
+        ["write into the OTP area (write-once: the anti-rollback counter's)"] = s =>
+        {
+            AssertNack(() => s.Client().WriteMemory(Machine.OtpBase, Fill(8)));
+            Assert.DoesNotContain(s.Board.Otp, b => b != 0xFF);
+        },
+        ["read of the OTP area"] = s => AssertNack(() => s.Client().ReadMemory(Machine.OtpBase, 16)),
         ["erase of a bootloader page"] = s => AssertNack(() => s.Client().ExtendedErase([0])),
         ["erase of a list with one bootloader page"] = s => AssertNack(() => s.Client().ExtendedErase([(ushort)(HeaderPage - 1), HeaderPage, (ushort)(HeaderPage + 1)])),
         ["erase of a page past the flash"] = s => AssertNack(() => s.Client().ExtendedErase([HeaderPage, 512])),

@@ -73,6 +73,15 @@ public sealed class Board : IDisposable
         }
     }
 
+    /// The OTP area (RM0351 §3.3.1): a snapshot of its 1 KB from Machine.OtpBase (0x1FFF7000), 0xFF where erased.
+    /// It survives resets, power cycles, mass erase and RDP regression; nothing erases it.
+    public byte[] Otp => Peripherals.Flash.Otp;
+
+    /// Programs whole double words of the OTP area, as a production programmer would (STM32CubeProgrammer over SWD),
+    /// at any time, before PowerOn too. Write-once as on silicon: a double word with any bit at 0 throws, and then
+    /// nothing of the request is programmed.
+    public void ProgramOtp(uint address, ReadOnlySpan<byte> bytes) => Peripherals.Flash.ProgramOtp(address, bytes);
+
     /// Reads memory as a debugger (SWD, ST-LINK) would. RM0351 §3.5.1: at RDP level 1 the main flash and SRAM2 are
     /// inaccessible from the debug port, a bus error; the CPU still reads them (Read, Machine.ReadMemory are the
     /// test's own view, not a debugger's).

@@ -76,8 +76,12 @@ public interface IBoard
 /// block, so only what the model puts into IBoard.Flash survives.
 public interface IFlashBus
 {
+    /// address: the flash array (rebased to 0x08000000) or the OTP area (Machine.OtpBase, as the CPU stored it).
     void WriteArray(uint address, int size, uint value);
     /// A CPU read of size bytes at address (rebased to 0x08000000) inside a range the model asked the board to
     /// check (IBoard.CheckFlashReads); the CPU gets the array bytes, the model only reacts (ECC error detection).
     void ReadArray(uint address, int size);
+    /// A CPU read of size bytes (1, 2 or 4) in the OTP area (Machine.OtpBase..+OtpSize), which the board maps to the
+    /// model alone: the model returns the bytes (little-endian) and reacts (ECC error detection).
+    uint ReadOtp(uint address, int size);
 }

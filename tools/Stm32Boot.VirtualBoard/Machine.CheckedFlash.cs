@@ -98,6 +98,34 @@ public sealed unsafe partial class Machine
         return value;
     }
 
+    /// The OTP area as MMIO: it is read rarely (a boot reads its 1 KB once), so every access may go to the flash
+    /// model, which owns its bytes and ECC. Without a flash model it stays unmapped: an access stops the run.
+    private void MapOtp(UnicornEngine uc)
+    {
+        if (_flashBus is null) return;
+        uc.MapMmio(OtpBase, OtpSize,
+            (delegate* unmanaged<IntPtr, ulong, uint, void*, ulong>)&NativeHooks.OnOtpRead,
+            (delegate* unmanaged<IntPtr, ulong, uint, ulong, void*, void>)&NativeHooks.OnOtpWrite,
+            (void*)((long)_id << 32 | OtpBase));
+    }
+
+    internal ulong OnOtpRead(uint address, int size)
+    {
+        _accessAddress = address;
+        var value = _flashBus!.ReadOtp(address, size);
+        _accessAddress = null;
+        return value;
+    }
+
+    internal void OnOtpWrite(uint address, int size, uint value)
+    {
+        _accessAddress = address;
+        _flashBus!.WriteArray(address, size, value);
+        _accessAddress = null;
+        // A program may have started: the core must see the bank-1 stall at the next block, as after a main-flash store.
+        RequestStop();
+    }
+
     internal void OnCheckedFlashWrite(uint address, int size, uint value)
     {
         // Unlike a store into host-mapped flash, nothing reached the array: there is nothing to restore.

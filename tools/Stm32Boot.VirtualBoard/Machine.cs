@@ -13,6 +13,9 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     public const uint FlashBase = 0x0800_0000, FlashSize = 0x0010_0000;
     public const uint Sram1Base = 0x2000_0000, Sram1Size = 0x0001_8000;
     public const uint Sram2Base = 0x1000_0000, Sram2Size = 0x0000_8000, Sram2Alias = 0x2001_8000;
+    /// The OTP area in bank 1's information block (RM0351 §3.3.1, Table 7); the flash model keeps its content and
+    /// serves every CPU access to it (IFlashBus.ReadOtp, WriteArray).
+    public const uint OtpBase = 0x1FFF_7000, OtpSize = 0x0000_0400;
 
     private static readonly Lock s_registryLock = new();
     private static Machine?[] s_machines = new Machine?[8];
@@ -343,6 +346,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         uc.MapHostMemory(0x0000_0000, FlashSize, UcNative.UC_PROT_READ | UcNative.UC_PROT_EXEC, _state->Flash);
         uc.MapHostMemory(FlashBase, FlashSize, UcNative.UC_PROT_READ | UcNative.UC_PROT_EXEC, _state->Flash);
         RedirectCheckedFlash(uc);
+        MapOtp(uc);
         uc.MapHostMemory(Sram1Base, Sram1Size, UcNative.UC_PROT_ALL, _state->Sram1);
         uc.MapHostMemory(Sram2Base, Sram2Size, UcNative.UC_PROT_ALL, _state->Sram2);
         uc.MapHostMemory(Sram2Alias, Sram2Size, UcNative.UC_PROT_ALL, _state->Sram2);

@@ -70,6 +70,24 @@ internal static unsafe class NativeHooks
         catch (Exception e) { machine.OnCallbackException(e); }
     }
 
+    /// Accesses of the OTP area (Machine.MapOtp): user holds the machine id in its high half and the area's address
+    /// in its low half.
+    [UnmanagedCallersOnly]
+    public static ulong OnOtpRead(IntPtr uc, ulong offset, uint size, void* user)
+    {
+        var machine = Machine.FromId((int)((long)user >> 32));
+        try { return machine.OnOtpRead((uint)(long)user + (uint)offset, (int)size); }
+        catch (Exception e) { machine.OnCallbackException(e); return 0; }
+    }
+
+    [UnmanagedCallersOnly]
+    public static void OnOtpWrite(IntPtr uc, ulong offset, uint size, ulong value, void* user)
+    {
+        var machine = Machine.FromId((int)((long)user >> 32));
+        try { machine.OnOtpWrite((uint)(long)user + (uint)offset, (int)size, (uint)value); }
+        catch (Exception e) { machine.OnCallbackException(e); }
+    }
+
     [UnmanagedCallersOnly]
     public static void OnInterrupt(IntPtr uc, uint intno, void* user)
     {

@@ -66,7 +66,7 @@ public sealed record SignatureBlock
     public static string Text(SignatureStatus status) => status switch
     {
         SignatureStatus.Ok => "ok",
-        SignatureStatus.Unsigned => "unsigned",
+        SignatureStatus.Unsigned => "image not signed",
         SignatureStatus.BadMagic => "signature block: bad magic",
         SignatureStatus.BadVersion => "signature block: unsupported version",
         SignatureStatus.BadSize => "signature block: bad size",

@@ -21,6 +21,8 @@ public sealed class BusTests
 
         public void ReadArray(uint address, int size) => Reads.Add((address, size));
 
+        public uint ReadOtp(uint address, int size) { board.Fault("unexpected OTP read"); return 0; }
+
         public void WriteArray(uint address, int size, uint value)
         {
             var at = (int)(address - 0x0800_0000);

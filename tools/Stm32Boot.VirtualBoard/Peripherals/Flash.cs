@@ -8,6 +8,20 @@
 // The option bytes (RM0351 §3.4) live in their own pages (OptionByteFlash): OPTSTRT programs the option registers
 // into them, and they take effect when loaded, at power-on and through OBL_LAUNCH; the loaded values protect pages
 // against erase and program (WRP, PCROP) and configure the rest of the chip (RDP, IWDG_SW, BFB2).
+//
+// The OTP area (RM0351 §3.3.1, Table 7 "Flash module - 1 MB dual bank organization": 0x1FFF7000-0x1FFF73FF, 1 KB,
+// in bank 1's information block) is kept here too, beside the array, and outlives resets and power cycles like it.
+// RM0351 §3.3.1: "128 double words ... The OTP data cannot be erased and can be written only once. If only one bit
+// is at 0, the entire double word cannot be written anymore, even with the value 0x0000 0000 0000 0000." It is
+// programmed like the main array (ST's HAL: IS_FLASH_PROGRAM_ADDRESS admits IS_FLASH_OTP_ADDRESS for
+// FLASH_TYPEPROGRAM_DOUBLEWORD), so the model gives it the same sequence, checks and time, with PROGERR on any double
+// word that is not fully erased (RM0351 §3.7.5). No erase reaches it: PNB numbers main pages only, MER1/MER2 erase
+// the main banks, and the RDP 1 -> 0 regression mass-erases the main memory (ST's sibling manual for this flash
+// interface, RM0444 §3.5.1, adds "The OTP area is not affected by mass erase and remains unchanged"). Being in
+// bank 1, an OTP program stalls bank-1 fetches as a bank-1 program does (read-while-write only works across the
+// banks, RM0351 §3.3, flash program and erase operations), an inference from Table 7: RM0351 says no more. It has ECC like every flash double word: a program cut short tears it
+// (ApplyTorn), and reading a torn one sets FLASH_ECCR.ECCD with SYSF_ECC ("System Flash ECC fail: the ECC error is
+// located in the System Flash", RM0351 §3.7.7) and raises the NMI.
 namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class Flash : MmioPeripheral, IFlashBus
@@ -60,8 +74,13 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     private const uint FLASH_CR_RESET = FLASH_CR_LOCK | FLASH_CR_OPTLOCK;
 
     // FLASH_ECCR (RM0351 §3.7.7). ADDR_ECC is the double word's byte offset inside its bank.
-    private const uint FLASH_ECCR_ADDR_ECC = 0x7FFFFu, FLASH_ECCR_BK_ECC = 1u << 19, FLASH_ECCR_ECCIE = 1u << 24,
-        FLASH_ECCR_ECCC = 1u << 30, FLASH_ECCR_ECCD = 1u << 31;
+    private const uint FLASH_ECCR_ADDR_ECC = 0x7FFFFu, FLASH_ECCR_BK_ECC = 1u << 19, FLASH_ECCR_SYSF_ECC = 1u << 20,
+        FLASH_ECCR_ECCIE = 1u << 24, FLASH_ECCR_ECCC = 1u << 30, FLASH_ECCR_ECCD = 1u << 31;
+
+    /// Bank 1's information block starts with the system memory at 0x1FFF0000 (RM0351 Table 7). For an error there
+    /// (SYSF_ECC), RM0351 names no origin for ADDR_ECC; the model counts from the block's start, as ADDR_ECC counts
+    /// from the bank's start for the main memory (0x1FFF7000 + n reads as 0x7000 + n).
+    private const uint InformationBlock1Base = 0x1FFF_0000;
 
     public const uint PageSize = 2048, RowSize = 256, BankSize = 512 * 1024, PagesPerBank = BankSize / PageSize;
     private const int DoubleWordsPerRow = 32;
@@ -83,11 +102,15 @@ public sealed class Flash : MmioPeripheral, IFlashBus
 
     private uint _acr, _sr, _cr, _eccr;
     private bool _keyAccepted, _optKeyAccepted, _lockedUntilReset, _optLockedUntilReset;
-    private (uint Offset, uint Value)? _firstWord;
+    private (uint Address, uint Value)? _firstWord;
     private PendingOperation? _operation;
     private FastRow? _fastRow;
     /// Array offsets of the double words whose ECC does not match their data. Like the array, they outlive resets.
     private readonly HashSet<uint> _eccErrors = new();
+    /// The OTP area's bytes (index 0 = Machine.OtpBase); erased at first, then only ever programmed.
+    private readonly byte[] _otp = Enumerable.Repeat((byte)0xFF, (int)Machine.OtpSize).ToArray();
+    /// OTP offsets of the double words whose ECC does not match their data (a program cut short); nothing repairs them.
+    private readonly HashSet<uint> _otpEccErrors = new();
     /// Pages (by number) holding a double word whose ECC does not match.
     private readonly HashSet<uint> _eccPages = new();
     /// The flash ranges (array offset, length) whose CPU reads the board routes through ReadArray: runs of pages with
@@ -212,7 +235,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             case FLASH_KEYR or FLASH_OPTKEYR: return 0; // write-only
             case FLASH_SR: return _sr | (Busy ? FLASH_SR_BSY : 0);
             case FLASH_CR: return _cr;
-            case FLASH_ECCR: return _eccr; // SYSF_ECC (bit 20) stays 0: the system memory is not modelled
+            case FLASH_ECCR: return _eccr; // SYSF_ECC (bit 20): an error in the OTP area (ReadOtp)
             case var option when Array.IndexOf(OptionRegisterOffsets, option) is var i and >= 0:
                 return _optionRegisters.Registers[i].Value;
             default:
@@ -281,17 +304,69 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         }
     }
 
-    /// Whether the double word holding address has an ECC that does not match its data.
-    public bool HasEccError(uint address) => _eccErrors.Contains((address - ArrayBase) & ~7u);
+    /// Whether the double word holding address (main array or OTP area) has an ECC that does not match its data.
+    public bool HasEccError(uint address) =>
+        InOtp(address) ? _otpEccErrors.Contains((address - Machine.OtpBase) & ~7u) : _eccErrors.Contains((address - ArrayBase) & ~7u);
+
+    /// A snapshot of the OTP area (RM0351 §3.3.1), 1 KB from Machine.OtpBase, torn double words as their bits are.
+    public byte[] Otp => _otp.ToArray();
+
+    /// A production programmer (STM32CubeProgrammer, a J-Link's write64) programs double words of the OTP area: the
+    /// same write-once rule as for the CPU (RM0351 §3.3.1), so a double word with any bit at 0 is refused, and nothing
+    /// is programmed unless every double word of the request can be.
+    public void ProgramOtp(uint address, ReadOnlySpan<byte> bytes)
+    {
+        if (!InOtp(address) || bytes.Length == 0 || address % 8 != 0 || bytes.Length % 8 != 0 ||
+            (ulong)address + (uint)bytes.Length > (ulong)Machine.OtpBase + Machine.OtpSize)
+            throw new ArgumentOutOfRangeException(nameof(address),
+                $"0x{address:X8}+{bytes.Length}: the OTP area takes whole double words (8-byte aligned, a multiple of 8 bytes) " +
+                $"inside 0x{Machine.OtpBase:X8}-0x{Machine.OtpBase + Machine.OtpSize - 1:X8} (RM0351 §3.3.1).");
+        var offset = address - Machine.OtpBase;
+        for (var i = 0; i < bytes.Length; i += 8)
+            if (BitConverter.ToUInt64(_otp, (int)offset + i) != ulong.MaxValue)
+                throw new InvalidOperationException(
+                    $"OTP double word 0x{address + (uint)i:X8} is already programmed (0x{BitConverter.ToUInt64(_otp, (int)offset + i):X16}); " +
+                    "RM0351 §3.3.1: \"if only one bit is at 0, the entire double word cannot be written anymore\" (PROGERR).");
+        for (var i = 0; i < bytes.Length; i++) _otp[offset + i] &= bytes[i];
+    }
+
+    /// A CPU read of the OTP area (IFlashBus): the bytes as they are, little-endian; a double word with a bad ECC sets
+    /// ECCD with SYSF_ECC and its address in bank 1's information block (BK_ECC = 0) and raises the NMI, as a read of
+    /// a torn main-flash double word does (ReadArray). The address fields keep the first error (RM0351 §3.7.7).
+    public uint ReadOtp(uint address, int size)
+    {
+        var offset = address - Machine.OtpBase;
+        if (!InOtp(address) || size is not (1 or 2 or 4) || offset + (uint)size > Machine.OtpSize)
+        {
+            Board.Fault($"FLASH: {size}-byte read at 0x{address:X8} is not inside the OTP area 0x{Machine.OtpBase:X8}-0x{Machine.OtpBase + Machine.OtpSize - 1:X8}.");
+            return 0;
+        }
+        uint value = 0;
+        for (var i = size - 1; i >= 0; i--) value = (value << 8) | _otp[offset + (uint)i];
+        for (var doubleWord = offset & ~7u; doubleWord < offset + (uint)size; doubleWord += 8)
+        {
+            if (!_otpEccErrors.Contains(doubleWord)) continue;
+            if ((_eccr & (FLASH_ECCR_ECCC | FLASH_ECCR_ECCD)) == 0)
+                _eccr = (_eccr & FLASH_ECCR_ECCIE) | FLASH_ECCR_SYSF_ECC |
+                        (Machine.OtpBase + doubleWord - InformationBlock1Base & FLASH_ECCR_ADDR_ECC);
+            _eccr |= FLASH_ECCR_ECCD;
+            Board.SetNmiLevel(Name, true);
+            break;
+        }
+        return value;
+    }
+
+    private static bool InOtp(uint address) => address - Machine.OtpBase < Machine.OtpSize;
 
     /// What a power cut in the middle of programming zeros into the double word at address leaves (ApplyTorn).
     /// Zeros are the one value RM0351 lets software program over data already there, so this tears a double word
     /// anywhere, also inside an image loaded by a programmer where no operation could be cut.
     public void TearDoubleWordProgram(uint address)
     {
-        if (address < ArrayBase || address - ArrayBase >= (uint)Board.Flash.Length || address % 8 != 0)
+        if ((!InOtp(address) && (address < ArrayBase || address - ArrayBase >= (uint)Board.Flash.Length)) || address % 8 != 0)
             throw new ArgumentOutOfRangeException(nameof(address),
-                $"0x{address:X8} is not a double-word address in the flash array 0x{ArrayBase:X8}-0x{ArrayBase + Board.Flash.Length - 1:X8}.");
+                $"0x{address:X8} is not a double-word address in the flash array 0x{ArrayBase:X8}-0x{ArrayBase + Board.Flash.Length - 1:X8} " +
+                $"or the OTP area 0x{Machine.OtpBase:X8}-0x{Machine.OtpBase + Machine.OtpSize - 1:X8}.");
         var now = Board.Clock.NowPs;
         ApplyTorn(new FlashOperation(FlashOperationKind.DoubleWordProgram, address, 8, now, now), new byte[8]);
     }
@@ -561,17 +636,25 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             SetError(FLASH_SR_WRPERR);
             return;
         }
-        if (per) StartOperation(FlashOperationKind.PageErase, offset, length, null, PageErasePs);
-        else StartOperation(FlashOperationKind.MassErase, offset, length, null, MassErasePs);
+        if (per) StartOperation(FlashOperationKind.PageErase, ArrayBase + offset, length, null, PageErasePs);
+        else StartOperation(FlashOperationKind.MassErase, ArrayBase + offset, length, null, MassErasePs);
     }
 
-    /// A CPU store into the flash array (address rebased to 0x08000000 by the core).
+    /// A CPU store into the flash array (address rebased to 0x08000000 by the core) or the OTP area.
     public void WriteArray(uint address, int size, uint value)
     {
         var offset = address - ArrayBase;
-        if (address < ArrayBase || offset >= (uint)Board.Flash.Length)
+        var otp = InOtp(address);
+        if (!otp && (address < ArrayBase || offset >= (uint)Board.Flash.Length))
         {
-            Board.Fault($"FLASH: store to 0x{address:X8} is outside the flash array.");
+            Board.Fault($"FLASH: store to 0x{address:X8} is outside the flash array and the OTP area.");
+            return;
+        }
+        if (otp && (_cr & FLASH_CR_FSTPG) != 0 && _fastRow is null)
+        {
+            // RM0351 §3.3.7 describes fast programming for the main memory's rows only.
+            Board.Fault($"FLASH: fast programming (FSTPG) of the OTP area at 0x{address:X8}: RM0351 §3.3.7 defines it for main-memory " +
+                        "rows only, and the virtual board does not model it there; program OTP double words with PG.");
             return;
         }
         if (_fastRow is not null)
@@ -586,12 +669,13 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             return;
         }
         if ((_cr & FLASH_CR_FSTPG) != 0) StartFastRow(offset, size, value);
-        else if ((_cr & FLASH_CR_PG) != 0) ProgramWord(offset, size, value);
+        else if ((_cr & FLASH_CR_PG) != 0) ProgramWord(address, size, value);
         else SetError(FLASH_SR_PGSERR); // RM0351 §3.7.5: a flash write without PG or FSTPG
     }
 
     /// RM0351 §3.3.7 "Standard programming": two 32-bit stores, first at a double-word boundary, then the next word.
-    private void ProgramWord(uint offset, int size, uint value)
+    /// address is in the main array or the OTP area.
+    private void ProgramWord(uint address, int size, uint value)
     {
         if ((_cr & (FLASH_CR_PER | FLASH_CR_MER1 | FLASH_CR_MER2)) != 0)
         {
@@ -608,30 +692,34 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         if (_firstWord is not { } first)
         {
             if ((_sr & FLASH_SR_PROGRAMMING_ERRORS) != 0) SetError(FLASH_SR_PGSERR);
-            else if (offset % 8 != 0) SetError(FLASH_SR_PGAERR);
-            else _firstWord = (offset, value);
+            else if (address % 8 != 0) SetError(FLASH_SR_PGAERR);
+            else _firstWord = (address, value);
             return;
         }
         _firstWord = null;
-        if (offset != first.Offset + 4)
+        if (address != first.Address + 4)
         {
             SetError(FLASH_SR_PGAERR);
             return;
         }
         var data = (ulong)first.Value | ((ulong)value << 32);
-        var current = BitConverter.ToUInt64(Board.Flash, (int)first.Offset);
-        if (IsWriteProtected(first.Offset, 8))
+        var otp = InOtp(first.Address);
+        var current = otp ? BitConverter.ToUInt64(_otp, (int)(first.Address - Machine.OtpBase))
+                          : BitConverter.ToUInt64(Board.Flash, (int)(first.Address - ArrayBase));
+        // WRP and PCROP areas are ranges of main-memory pages (RM0351 §3.5.2-§3.5.3); the OTP area has none.
+        if (!otp && IsWriteProtected(first.Address - ArrayBase, 8))
         {
             SetError(FLASH_SR_WRPERR);
             return;
         }
-        // PROGERR: only an erased double word can be programmed, except with all zeros (RM0351 §3.7.5).
-        if (current != ulong.MaxValue && data != 0)
+        // PROGERR: only an erased double word can be programmed, except with all zeros (RM0351 §3.7.5); in the OTP
+        // area not even with zeros (RM0351 §3.3.1: "even with the value 0x0000 0000 0000 0000").
+        if (current != ulong.MaxValue && (data != 0 || otp))
         {
             SetError(FLASH_SR_PROGERR);
             return;
         }
-        StartOperation(FlashOperationKind.DoubleWordProgram, first.Offset, 8, BitConverter.GetBytes(data),
+        StartOperation(FlashOperationKind.DoubleWordProgram, first.Address, 8, BitConverter.GetBytes(data),
                        DoubleWordProgramPs);
     }
 
@@ -719,7 +807,7 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         _fastRow = null;
         var info = FastRowInfo(row) with { EndPs = Board.Clock.NowPs };
         StallBanks(info, false);
-        ProgramBytes(row.Offset, row.Content);
+        ProgramBytes(ArrayBase + row.Offset, row.Content);
         if (errors != 0) SetError(errors);
         Complete(info, success: errors == 0);
     }
@@ -727,10 +815,11 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     private FlashOperation FastRowInfo(FastRow row) =>
         new(FlashOperationKind.FastRowProgram, ArrayBase + row.Offset, RowSize, row.StartPs, row.StartPs + FastRowProgramPs);
 
-    private void StartOperation(FlashOperationKind kind, uint offset, uint length, byte[]? content, ulong durationPs)
+    /// address: in the main array (0x08xxxxxx) or, for a double-word program, the OTP area.
+    private void StartOperation(FlashOperationKind kind, uint address, uint length, byte[]? content, ulong durationPs)
     {
         var now = Board.Clock.NowPs;
-        var info = new FlashOperation(kind, ArrayBase + offset, length, now, now + durationPs);
+        var info = new FlashOperation(kind, address, length, now, now + durationPs);
         var operation = new PendingOperation(info, content);
         _operation = operation;
         CheckDataCacheOff(info);
@@ -741,14 +830,14 @@ public sealed class Flash : MmioPeripheral, IFlashBus
             _operation = null;
             StallBanks(operation.Info, false);
             var start = (int)(operation.Info.Address - ArrayBase);
-            if (operation.Content is null)
+            if (operation.Content is not null) ProgramBytes(operation.Info.Address, operation.Content);
+            else
             {
                 Board.Flash.AsSpan(start, (int)operation.Info.Length).Fill(0xFF);
                 Board.InvalidateCode(operation.Info.Address, operation.Info.Length);
                 // An erase rewrites the ECC bits with the data: a completed one leaves every double word consistent.
                 SetEccErrors((uint)start, operation.Info.Length, false);
             }
-            else ProgramBytes((uint)start, operation.Content);
             _cr &= ~FLASH_CR_STRT;
             Complete(operation.Info, success: true);
         });
@@ -767,9 +856,15 @@ public sealed class Flash : MmioPeripheral, IFlashBus
                     "every erase or program, reset the data cache (DCRST) while it is off, and enable it again after.");
     }
 
-    /// The banks an operation works in: reads from them stall until it ends (the other bank stays readable).
+    /// The banks an operation works in: reads from them stall until it ends (the other bank stays readable). The OTP
+    /// area belongs to bank 1 (RM0351 Table 7).
     private void StallBanks(FlashOperation operation, bool stalled)
     {
+        if (InOtp(operation.Address))
+        {
+            Board.StallFlashReads(ArrayBase, BankSize, stalled);
+            return;
+        }
         var offset = operation.Address - ArrayBase;
         var first = offset / BankSize * BankSize;
         var end = (offset + operation.Length + BankSize - 1) / BankSize * BankSize;
@@ -785,12 +880,14 @@ public sealed class Flash : MmioPeripheral, IFlashBus
         OperationCompleted?.Invoke(info);
     }
 
-    /// Flash cells only go from 1 to 0 when programmed: the array keeps old AND new.
-    private void ProgramBytes(uint offset, byte[] content)
+    /// Flash cells only go from 1 to 0 when programmed: the array keeps old AND new. address: main array or OTP.
+    private void ProgramBytes(uint address, byte[] content)
     {
-        var target = Board.Flash.AsSpan((int)offset, content.Length);
+        var target = InOtp(address) ? _otp.AsSpan((int)(address - Machine.OtpBase), content.Length)
+                                    : Board.Flash.AsSpan((int)(address - ArrayBase), content.Length);
         for (var i = 0; i < content.Length; i++) target[i] &= content[i];
-        Board.InvalidateCode(ArrayBase + offset, (uint)content.Length);
+        // The OTP area is served to the CPU through ReadOtp at every access: no translated code to drop there.
+        if (!InOtp(address)) Board.InvalidateCode(address, (uint)content.Length);
     }
 
     /// A reset in the middle of an operation: an erase leaves every byte only partly erased (low nibble set), a
@@ -799,10 +896,17 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     /// the data, are just as partial, so every double word of the range reads with an ECC double error.
     private void ApplyTorn(FlashOperation info, byte[]? content)
     {
-        var offset = info.Address - ArrayBase;
-        var target = Board.Flash.AsSpan((int)offset, (int)info.Length);
+        var otp = InOtp(info.Address);
+        var offset = info.Address - (otp ? Machine.OtpBase : ArrayBase);
+        var target = (otp ? _otp : Board.Flash).AsSpan((int)offset, (int)info.Length);
         for (var i = 0; i < target.Length; i++)
             target[i] = content is null ? (byte)(target[i] | 0x0F) : (byte)(target[i] & (content[i] | 0xF0));
+        if (otp)
+        {
+            // Only double-word programs reach the OTP area; its ECC stays wrong for good, nothing erases it.
+            for (var doubleWord = offset & ~7u; doubleWord < offset + info.Length; doubleWord += 8) _otpEccErrors.Add(doubleWord);
+            return;
+        }
         Board.InvalidateCode(info.Address, info.Length);
         SetEccErrors(offset, info.Length, true);
     }
