@@ -128,7 +128,7 @@ static void erase_pending_everywhere(an3155_t *p, uint32_t max_pages)
 
 static void go(an3155_t *p)
 {
-    const image_check_config_t *check = p->writer->config->check;
+    const image_check_config_t *check = p->writer->config->policy->check;
     if (p->address != check->header_addr && p->address != check->image_addr) {
         finish(p, AN3155_NACK);
         return;

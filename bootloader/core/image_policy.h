@@ -38,7 +38,6 @@ typedef struct {
     image_verdict_kind_t kind;
     image_status_t check;
     image_verify_status_t signature;
-    uint32_t board_id;        /* the header's, for "wrong board id 0x..." */
     uint32_t counter;         /* the image's security counter, once its block parsed */
     uint32_t minimum;
 } image_verdict_t;
@@ -55,7 +54,7 @@ image_verdict_t image_policy_check_header(const image_policy_t *policy, const ui
 /* The counter rule alone (signature already verified): a verdict of kind OK or ROLLBACK. */
 image_verdict_t image_policy_check_counter(const image_policy_t *policy, uint32_t counter);
 
-/* The reason, e.g. "header CRC mismatch", "wrong board id 0x04150002", "image not signed", "bad signature",
+/* The reason, e.g. "header CRC mismatch", "wrong board id", "image not signed", "bad signature",
  * "security counter 1 below minimum 2"; "ok" for IMAGE_VERDICT_OK. */
 void image_verdict_write(text_t *out, const image_verdict_t *verdict);
 

@@ -10,6 +10,8 @@
 
 _Static_assert(FAT_SECTOR_SIZE == SCSI_BLOCK_SIZE, "the FAT reader reads the drive's blocks one by one");
 _Static_assert(IMAGE_HEADER_SIZE == 64u, "header_seen: two words, one bit per header byte");
+_Static_assert(offsetof(usb_update_t, block) == offsetof(usb_update_t, header) + IMAGE_SIGNATURE_OFFSET,
+               "the signature block's bytes follow the header's");
 
 #define PAGE FLASH_WRITER_PAGE_SIZE
 
@@ -75,8 +77,7 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_NOT_RECOGNISED, NOT_RECOGNISED, "device not recognised (%s)")                                            \
     X(OUT_HUB, HUB, "hub not supported")                                                                           \
     X(OUT_NOT_MASS_STORAGE, NOT_MASS_STORAGE, "not a mass-storage device")                                         \
-    X(OUT_BAD_PACKET_SIZE, NOT_RECOGNISED, "device not recognised (bulk max packet size %u; full speed allows 8, 16, " \
-                                           "32 or 64)")                                                            \
+    X(OUT_BAD_PACKET_SIZE, NOT_RECOGNISED, "device not recognised (bulk max packet size %u)")                     \
     X(OUT_NO_FAT_VOLUME, NO_FAT_VOLUME, "no FAT volume")                                                           \
     X(OUT_FILE, FAT_ERROR, "%s: ")                                                                                 \
     X(OUT_FAT_ERROR, FAT_ERROR, "%s")                                                                              \
@@ -325,7 +326,7 @@ static void digest_to(usb_update_t *u, uint32_t end, const uint8_t *data)
 static void digest_record(usb_update_t *u, uint32_t addr, const uint8_t *data, uint32_t len)
 {
     const image_policy_t *policy = u->port->writer->config->policy;
-    if (policy == NULL || !policy->require_signature || u->unordered) {
+    if (!policy->require_signature || u->unordered) {
         return;
     }
     if (u->digest_state == DIGEST_NOT_STARTED) {
@@ -365,16 +366,17 @@ static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t 
         return 1;
     }
     uint32_t offset = addr - u->check->header_addr;
-    uint8_t *header = (uint8_t *)&u->header;
-    for (uint32_t i = 0; i < len && offset + i < IMAGE_SIGNATURE_AREA_END; i++) {
-        if (offset + i < IMAGE_HEADER_SIZE) {
-            header[offset + i] = data[i];
-            bitset_add(u->header_seen, offset + i);
-        } else {
-            u->block[offset + i - IMAGE_SIGNATURE_OFFSET] = data[i];
-        }
+    if (offset < IMAGE_SIGNATURE_AREA_END) {
         /* The digest has taken the header page already. */
         u->unordered = u->unordered || u->digest_state != DIGEST_NOT_STARTED;
+    }
+    /* header and block follow each other in usb_update_t: one copy fills both. */
+    uint8_t *page = (uint8_t *)&u->header;
+    for (uint32_t i = 0; i < len && offset + i < IMAGE_SIGNATURE_AREA_END; i++) {
+        page[offset + i] = data[i];
+        if (offset + i < IMAGE_HEADER_SIZE) {
+            bitset_add(u->header_seen, offset + i);
+        }
     }
     if (addr >= u->check->image_addr) {
         digest_record(u, addr, data, len);
@@ -464,7 +466,7 @@ static bool older(const uint16_t *version, const uint16_t *than)
 static bool check_signature(usb_update_t *u)
 {
     const image_policy_t *policy = u->port->writer->config->policy;
-    if (policy == NULL || !policy->require_signature) {
+    if (!policy->require_signature) {
         return true;
     }
     image_verdict_t verdict = image_policy_check_header(policy, (const uint8_t *)&u->header, u->block);
@@ -583,7 +585,7 @@ usb_update_result_t usb_update_poll(usb_update_t *state, const usb_hcd_t *hcd, c
     state->hcd = hcd;
     state->config = cfg;
     state->port = port;
-    state->check = port->writer->config->check;
+    state->check = port->writer->config->policy->check;
     if (!state->powered) {
         hcd->power(hcd->ctx, true);
         state->powered = true;

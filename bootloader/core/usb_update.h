@@ -118,7 +118,8 @@ typedef struct {
     fat_file_t file;
     hex_stream_t hex;
     image_header_t header;               /* pass 1: the image header bytes found in the file */
-    uint8_t block[IMAGE_SIGNATURE_AREA_SIZE]; /* pass 1: the rest of the header page up to the boot state */
+    uint8_t block[IMAGE_SIGNATURE_AREA_SIZE]; /* pass 1: the rest of the header page up to the boot state; right
+                                              * after header (usb_update.c copies the page's bytes into both at once) */
     enum { DIGEST_NOT_STARTED, DIGEST_NO_BLOCK, DIGEST_STARTED } digest_state;
     bool unordered;                      /* pass 1 met a record it could not hash in order */
     uint32_t digest_next;                /* the image address the digest has reached */

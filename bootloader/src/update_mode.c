@@ -51,7 +51,6 @@ static void writer_start(const image_policy_t *policy)
 {
     writer_config = (flash_writer_config_t){
         .flash_base = MM_FLASH_BASE,
-        .check = policy->check,
         .mark_trial = BOOT_ATTEMPTS != 0u,
         .policy = policy,
         .refused = record_refusal,
