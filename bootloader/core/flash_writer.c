@@ -144,7 +144,7 @@ static bool staged_header_whole(const flash_writer_t *w)
         return false;
     }
     if ((le32(w->staged + offsetof(image_header_t, flags)) & IMAGE_FLAG_SIGNED) == 0u
-        || !w->config->policy->require_signature) {
+        || !image_policy_signatures(w->config->policy)) {
         return true;
     }
     const uint8_t *block = w->staged + IMAGE_SIGNATURE_OFFSET;

@@ -43,7 +43,7 @@ image_verdict_t image_policy_check(const image_policy_t *policy, const image_por
                                    image_verify_workspace_t *work)
 {
     image_verdict_t verdict = verdict_of_check(image_check(policy->check, port, header));
-    if (verdict.kind != IMAGE_VERDICT_OK || !policy->require_signature) {
+    if (verdict.kind != IMAGE_VERDICT_OK || !image_policy_signatures(policy)) {
         return verdict;
     }
     image_verify_config_t config = verify_config(policy);
@@ -58,7 +58,7 @@ image_verdict_t image_policy_check_header(const image_policy_t *policy, const ui
     memcpy(&header, header_bytes, sizeof header);
     image_verdict_t verdict = verdict_of_check(
         image_header_check(policy->check, &header, crc32_update(0u, header_bytes, IMAGE_HEADER_CRC_SPAN)));
-    if (verdict.kind != IMAGE_VERDICT_OK || !policy->require_signature) {
+    if (verdict.kind != IMAGE_VERDICT_OK || !image_policy_signatures(policy)) {
         return verdict;
     }
     image_verify_config_t config = verify_config(policy);

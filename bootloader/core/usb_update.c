@@ -325,7 +325,7 @@ static void digest_to(usb_update_t *u, uint32_t end, const uint8_t *data)
 
 static void digest_record(usb_update_t *u, uint32_t addr, const uint8_t *data, uint32_t len)
 {
-    if (!u->port->writer->config->policy->require_signature) {
+    if (!image_policy_signatures(u->port->writer->config->policy)) {
         return;
     }
     if (u->digest == DIGEST_NOT_STARTED) {
@@ -461,7 +461,7 @@ static bool older(const uint16_t *version, const uint16_t *than)
 static bool check_signature(usb_update_t *u)
 {
     const image_policy_t *policy = u->port->writer->config->policy;
-    if (!policy->require_signature) {
+    if (!image_policy_signatures(policy)) {
         return true;
     }
     image_verdict_t verdict = image_policy_check_header(policy, (const uint8_t *)&u->header, u->block);

@@ -26,7 +26,7 @@ public sealed class AntiRollbackTests
         using var board = VirtualBoards.With(Shipped.Factory());
         Assert.True(Erased(board.Otp));
         Assert.Equal(VirtualBoards.BootsShipped, board.PowerOnAndReadVerdict());
-        Assert.Contains(board.Uart.Lines, l => l.Text == $"rollback: minimum security counter {ShippedCounter}");
+        Assert.Contains(board.Uart.Lines, l => l.Text == $"rollback: minimum {ShippedCounter}");
         Assert.Equal(Record(ShippedCounter), RecordAt(board, 0));
         Assert.True(Erased(board.Otp[8..]));
 
@@ -58,7 +58,7 @@ public sealed class AntiRollbackTests
         // Reading the torn record raises the NMI (ECCD with SYSF_ECC); the bootloader's handler returns, the record
         // does not count, and the boot goes on.
         Assert.Equal(VirtualBoards.BootsShipped, board.PowerOnAndReadVerdict());
-        Assert.Contains(board.Uart.Lines, l => l.Text == $"rollback: minimum security counter {ShippedCounter}");
+        Assert.Contains(board.Uart.Lines, l => l.Text == $"rollback: minimum {ShippedCounter}");
         Assert.Equal(Record(0), RecordAt(board, 0));
         Assert.Equal(Record(ShippedCounter), RecordAt(board, 2));
         Assert.True(Erased(board.Otp[24..]));
