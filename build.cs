@@ -110,14 +110,19 @@ Task("Flash")
     .Does(async () => await Stm32Boot("flash", $"{outDir}/application.hex", "--settings", effectiveSettings, "--verify", "--go"));
 
 Task("Variants")
-    .Description("Firmware variants the end-to-end tests run besides out/factory.hex: out/variants/NAME/factory.hex.")
+    .Description("Firmware variants the end-to-end tests and the Bench run besides out/factory.hex: out/variants/NAME/factory.hex.")
     .IsDependentOn("Package")
     .Does(async () =>
     {
         // UsbBootWindowMs is compiled in; 0 (the default) builds no window at all, so the tests need a build with one.
-        await BuildVariant("usb-boot-window", "UsbBootWindowMs", 3000);
+        await BuildVariant("usb-boot-window", ("UsbBootWindowMs", 3000));
         // The shipped Protection "none" never touches the option bytes; the tests need the bootloader that sets them.
-        await BuildVariant("protected", "Protection", "wrp+rdp1");
+        await BuildVariant("protected", ("Protection", "wrp+rdp1"));
+        // The bootloader without the signature check: the Bench's "without signatures" size (VerifySignatureAtBoot
+        // needs RequireSignature, so it goes off too).
+        await BuildVariant("unsigned", ("RequireSignature", false), ("VerifySignatureAtBoot", false));
+        // The shipped build verifies an image before it commits it; this one also at every boot (the Bench times it).
+        await BuildVariant("verify-at-boot", ("VerifySignatureAtBoot", true));
     });
 
 Task("Test")
@@ -159,21 +164,22 @@ Task("Fuzz")
     });
 
 Task("Bench")
-    .Description("Benchmarks: image sizes against their budgets, emulator speed, boot time in virtual time.")
-    .IsDependentOn("Package")
+    .Description("Benchmarks: image sizes against their budgets (with and without signatures), emulator speed, boot time in virtual time (with the signature check at boot).")
+    .IsDependentOn("Variants")
     .Does(async () => await Run("dotnet", new[] { "run", "--project", $"{root}/tests/Stm32Boot.Bench", "-c", "Release", "--", outDir }, "bench"));
 
 RunTarget(target);
 
 Task Stm32Boot(params string[] args) => Run("dotnet", new[] { toolsDll }.Concat(args).ToArray(), "stm32boot");
 
-// The shipped settings with one key changed (any JSON value: a number, a string...); the bootloader rebuilt with them,
-// merged with the shipped application.
-async Task BuildVariant(string name, string key, System.Text.Json.Nodes.JsonNode value)
+// The shipped settings with some top-level keys changed (any JSON value: a number, a string, a boolean...); the
+// bootloader rebuilt with them, merged with the shipped application.
+async Task BuildVariant(string name, params (string Key, System.Text.Json.Nodes.JsonNode Value)[] changes)
 {
     var dir = $"{outDir}/variants/{name}";
     var variantSettings = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText(effectiveSettings))!;
-    variantSettings[key] = value;
+    foreach (var (key, value) in changes)
+        variantSettings[key] = value;
     System.IO.Directory.CreateDirectory(dir);
     System.IO.File.WriteAllText($"{dir}/settings.json", variantSettings.ToJsonString());
     await Stm32Boot("generate", "--settings", $"{dir}/settings.json", "--out", $"{dir}/gen");

@@ -24,6 +24,8 @@ static void send(an3155_t *p, const uint8_t *data, size_t len)
 /* noinline: with LTO, GCC copies these small helpers into every caller, which costs flash (the bootloader's budget). */
 static __attribute__((noinline)) void send_byte(an3155_t *p, uint8_t byte)
 {
+    /* Before the answer: a tick that comes later sends no BUSY after it, one that came earlier sent its BUSY whole. */
+    p->working = false;
     send(p, &byte, 1u);
 }
 
@@ -128,7 +130,7 @@ static void erase_pending_everywhere(an3155_t *p, uint32_t max_pages)
 
 static void go(an3155_t *p)
 {
-    const image_check_config_t *check = p->writer->config->check;
+    const image_check_config_t *check = p->writer->config->policy->check;
     if (p->address != check->header_addr && p->address != check->image_addr) {
         finish(p, AN3155_NACK);
         return;
@@ -357,7 +359,10 @@ void an3155_receive(an3155_t *protocol, uint8_t byte)
     }
     protocol->rx[protocol->rx_len++] = byte;
     if (protocol->rx_len == protocol->rx_need) {
+        protocol->working_since_ms = protocol->port->now_ms(protocol->port);
+        protocol->working = true;
         on_phase_complete(protocol);
+        protocol->working = false;
     }
     /* Measured after the work: a long erase must not count against the host's next byte. */
     protocol->last_activity_ms = protocol->port->now_ms(protocol->port);
@@ -385,5 +390,14 @@ void an3155_poll(an3155_t *protocol)
             expect(protocol, AN3155_WAIT_COMMAND, 1u);
         }
         return;
+    }
+}
+
+void an3155_tick(an3155_t *protocol, uint32_t now_ms)
+{
+    if (protocol->working && now_ms - protocol->working_since_ms >= AN3155_BUSY_INTERVAL_MS) {
+        protocol->working_since_ms = now_ms;
+        uint8_t busy = AN3155_BUSY;
+        send(protocol, &busy, 1u);
     }
 }

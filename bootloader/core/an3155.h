@@ -42,6 +42,13 @@
 
 #define AN3155_ACK   0x79u
 #define AN3155_NACK  0x1Fu
+/* "Still working": a commit verifies the signature over the whole image before its write is answered, up to ~0.7 s
+ * for the largest image, longer than stm32flash waits for a write's ACK (0.5 s). AN3155 has no such byte; ST's
+ * I2C protocol (AN4221) sends BUSY 0x76 for its No-Stretch commands, and the ACK reader that stm32flash shares
+ * across transports, like stm32boot flash's, swallows it and waits again. Sent every AN3155_BUSY_INTERVAL_MS while a
+ * command's work runs, and never once its answer has begun. */
+#define AN3155_BUSY  0x76u
+#define AN3155_BUSY_INTERVAL_MS 100u
 #define AN3155_SYNC  0x7Fu
 #define AN3155_PROTOCOL_VERSION 0x31u
 
@@ -101,6 +108,9 @@ typedef struct {
     uint8_t command;
     uint32_t address;
     uint32_t last_activity_ms;
+    /* A command's work is running in the main thread (an3155_tick sends BUSY); cleared before its answer. */
+    volatile bool working;
+    volatile uint32_t working_since_ms;
     /* The bytes of the current phase. */
     uint8_t rx[1u + AN3155_MAX_BLOCK + 1u];
     uint32_t rx_len;
@@ -118,5 +128,7 @@ void an3155_init(an3155_t *protocol, const an3155_config_t *config, const an3155
 void an3155_receive(an3155_t *protocol, uint8_t byte);
 /* Drops a stalled frame and lets an idle host's update commit. */
 void an3155_poll(an3155_t *protocol);
+/* From the millisecond tick (an interrupt that preempts an3155_receive): BUSY while a command's work runs long. */
+void an3155_tick(an3155_t *protocol, uint32_t now_ms);
 
 #endif /* AN3155_H */

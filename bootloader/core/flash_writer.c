@@ -4,6 +4,7 @@
 
 #include "bitset.h"
 #include "boot_state.h"
+#include "byte_order.h"
 #include "crc32.h"
 
 #define DW FLASH_WRITER_DOUBLE_WORD
@@ -11,12 +12,12 @@
 
 static uint32_t header_addr(const flash_writer_t *w)
 {
-    return w->config->check->header_addr;
+    return w->config->policy->check->header_addr;
 }
 
 static uint32_t region_end(const flash_writer_t *w)
 {
-    return w->config->check->image_addr + w->config->check->image_region_size;
+    return w->config->policy->check->image_addr + w->config->policy->check->image_region_size;
 }
 
 static uint32_t page_number(const flash_writer_t *w, uint32_t addr)
@@ -120,18 +121,46 @@ void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, s
 static void report(flash_writer_t *w, const image_verdict_t *verdict)
 {
     w->verdict = *verdict;
-    if (w->config->refused != NULL) {
-        w->config->refused(verdict);
+    if (w->config->judged != NULL) {
+        w->config->judged(verdict);
     }
 }
 
-/* The gate before every image page change: a staged header page that holds a header (its magic) must pass what
- * the policy can tell from it alone. Its verdict is kept until the staged page changes. */
+static bool staged_written_to(const flash_writer_t *w, uint32_t end)
+{
+    for (uint32_t i = 0; i < end; i++) {
+        if (!bitset_has(w->staged_written, i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* What the gate judges must be whole: the header, and a signed one's block up to its block_size. A host may write
+ * the page in any pieces and order; a header it is still writing is judged by the commit. */
+static bool staged_header_whole(const flash_writer_t *w)
+{
+    if (!staged_written_to(w, IMAGE_HEADER_SIZE)) {
+        return false;
+    }
+    if ((le32(w->staged + offsetof(image_header_t, flags)) & IMAGE_FLAG_SIGNED) == 0u
+        || !image_policy_signatures(w->config->policy)) {
+        return true;
+    }
+    const uint8_t *block = w->staged + IMAGE_SIGNATURE_OFFSET;
+    if (!staged_written_to(w, IMAGE_SIGNATURE_OFFSET + sizeof(image_signature_header_t))) {
+        return false;
+    }
+    uint32_t size = le16(block + offsetof(image_signature_header_t, block_size));
+    return staged_written_to(w, IMAGE_SIGNATURE_OFFSET + (size < IMAGE_SIGNATURE_AREA_SIZE ? size : IMAGE_SIGNATURE_AREA_SIZE));
+}
+
+/* The gate before every image page change: a whole staged header must pass what the policy can tell from the page
+ * alone. Its verdict is kept until the staged page changes. */
 static flash_writer_status_t gate(flash_writer_t *w)
 {
-    static const uint8_t magic[IMAGE_HEADER_MAGIC_SIZE] = IMAGE_HEADER_MAGIC;
     const image_policy_t *policy = w->config->policy;
-    if (policy == NULL || !w->staged_valid || memcmp(w->staged, magic, sizeof magic) != 0) {
+    if (!w->staged_valid || !staged_header_whole(w)) {
         return FLASH_WRITER_OK;
     }
     if (!w->gate_checked) {
@@ -189,13 +218,17 @@ static void stage(flash_writer_t *w, uint32_t offset, const uint8_t *data, size_
     if (!w->staged_valid) {
         /* The first write since reset treats the header page as erased, as it does an image page. */
         memset(w->staged, 0xFF, PAGE);
+        memset(w->staged_written, 0, sizeof w->staged_written);
         w->staged_valid = true;
     }
+    for (size_t i = 0; i < len && offset + i < IMAGE_SIGNATURE_AREA_END; i++) {
+        bitset_add(w->staged_written, offset + i);
+    }
+    w->gate_checked = false;
     if (memcmp(w->staged + offset, data, len) != 0) {
         memcpy(w->staged + offset, data, len);
         w->committed = false;
         w->dirty = true;
-        w->gate_checked = false;
     }
 }
 
@@ -284,7 +317,7 @@ static uint32_t staged_image_size(const flash_writer_t *w)
 {
     uint32_t image[2]; /* image_addr, image_size */
     memcpy(image, w->staged + offsetof(image_header_t, image_addr), sizeof image);
-    const image_check_config_t *check = w->config->check;
+    const image_check_config_t *check = w->config->policy->check;
     if (image[0] != check->image_addr || image[1] > check->image_region_size) {
         return 0u;
     }
@@ -296,7 +329,7 @@ static uint32_t staged_image_size(const flash_writer_t *w)
  * nobody waits for (the idle host's, Go's) goes that way. */
 static bool image_pending(flash_writer_t *w)
 {
-    return flash_writer_erase_pending(w, w->config->check->image_addr, staged_image_size(w), 0u)
+    return flash_writer_erase_pending(w, w->config->policy->check->image_addr, staged_image_size(w), 0u)
         == FLASH_WRITER_PENDING;
 }
 
@@ -312,7 +345,7 @@ static bool may_complete_update(const flash_writer_t *w, uint32_t addr, size_t l
     if (size == 0u) {
         return false;
     }
-    uint32_t last = w->config->check->image_addr + size - 1u;
+    uint32_t last = w->config->policy->check->image_addr + size - 1u;
     return addr <= last && last - addr < len;
 }
 
@@ -361,6 +394,7 @@ flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t p
         return erase_image_page(writer, page);
     }
     memset(writer->staged, 0xFF, PAGE);
+    memset(writer->staged_written, 0, sizeof writer->staged_written);
     writer->staged_valid = true;
     writer->committed = false;
     writer->dirty = true;
@@ -379,18 +413,23 @@ flash_writer_status_t flash_writer_erase_later(flash_writer_t *writer, uint32_t 
     if (!flash_writer_page_in_region(writer, page)) {
         return FLASH_WRITER_OUT_OF_RANGE;
     }
-    /* The host's view changes at once, flash later: no header in flash may be taken as the host's any more (a commit
-     * attempt may be due again, as after any image change). */
+    /* The host's view changes at once, flash later. As the host sees it, the header in flash is gone, whichever page
+     * it erased (an image page erased invalidates the application, as it always did); in flash it is erased
+     * before the first change (flash_writer_erase_header). A commit attempt may be due again, as after any image
+     * change. */
     writer->committed = false;
     writer->dirty = true;
-    if (page_address(writer, page) == header_addr(writer)) {
+    writer->header_erase_pending = !writer->header_erased;
+    bool header_page = page_address(writer, page) == header_addr(writer);
+    if (header_page || !writer->staged_valid) {
         memset(writer->staged, 0xFF, PAGE);
+        memset(writer->staged_written, 0, sizeof writer->staged_written);
         writer->staged_valid = true;
         writer->gate_checked = false;
-        writer->header_erase_pending = !writer->header_erased;
-        return FLASH_WRITER_OK;
     }
-    mark_page(writer, page, false);
+    if (!header_page) {
+        mark_page(writer, page, false);
+    }
     return FLASH_WRITER_OK;
 }
 
@@ -452,20 +491,13 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
     if (writer->committed) {
         return FLASH_WRITER_OK;
     }
-    flash_writer_status_t status = flash_writer_erase_pending(writer, writer->config->check->image_addr,
+    flash_writer_status_t status = flash_writer_erase_pending(writer, writer->config->policy->check->image_addr,
                                                               staged_image_size(writer), FLASH_WRITER_MAX_PAGES);
     if (status != FLASH_WRITER_OK) {
         return status;
     }
     image_header_t header;
-    const image_policy_t *policy = writer->config->policy;
-    image_verdict_t verdict;
-    if (policy != NULL) {
-        verdict = image_policy_check(policy, &writer->view, &header, &writer->verify_work);
-    } else {
-        verdict = (image_verdict_t){ .check = image_check(writer->config->check, &writer->view, &header) };
-        verdict.kind = verdict.check == IMAGE_OK ? IMAGE_VERDICT_OK : IMAGE_VERDICT_CHECK;
-    }
+    image_verdict_t verdict = image_policy_check(writer->config->policy, &writer->view, &header, &writer->verify_work);
     if (verdict.kind == IMAGE_VERDICT_CHECK) {
         writer->verdict = verdict;
         return FLASH_WRITER_IMAGE_REJECTED;
@@ -506,6 +538,7 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
         return FLASH_WRITER_FLASH_ERROR;
     }
     writer->committed = true;
+    report(writer, &verdict);
     return FLASH_WRITER_OK;
 }
 
@@ -517,11 +550,6 @@ bool flash_writer_commit_pending(flash_writer_t *writer)
 image_status_t flash_writer_check_flash(flash_writer_t *writer)
 {
     image_header_t header;
-    image_status_t status = image_check(writer->config->check, writer->flash, &header);
-    if (status == IMAGE_OK
-        && (writer->header_erase_pending
-            || flash_writer_erase_pending(writer, header.image_addr, header.image_size, 0u) == FLASH_WRITER_PENDING)) {
-        return IMAGE_CRC_MISMATCH;
-    }
-    return status;
+    image_status_t status = image_check(writer->config->policy->check, writer->flash, &header);
+    return status == IMAGE_OK && writer->header_erase_pending ? IMAGE_BAD_MAGIC : status;
 }

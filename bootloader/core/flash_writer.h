@@ -18,7 +18,8 @@
  *   accept a half-written image. The header is programmed double word 0 (the magic) last, so a cut during the
  *   commit leaves a magic that reads 0xFFFFFFFF.
  * - The acceptance policy (image_policy.h: boot check, signature, anti-rollback counter) decides every commit. It
- *   also guards the first flash change: while the staged header page holds a header (its magic) that the policy
+ *   also guards the first flash change: while the staged header page holds a whole header (every byte of it, and
+ *   of a signed one's block, written by the host since the page was staged, in any pieces) that the policy
  *   refuses on what the page alone tells (not signed, unknown key, counter below the minimum, bad header), no
  *   image page is erased or programmed (FLASH_WRITER_REFUSED) and the installed application stays as it is. A host
  *   that writes the header page first (stm32flash does: ascending addresses) is thus refused before it costs the
@@ -55,12 +56,12 @@ typedef enum {
 
 typedef struct {
     uint32_t flash_base;               /* address of page 0 */
-    /* check->header_addr is the page-aligned header page, check->image_addr the page after it; the writable
-     * region ends at image_addr + image_region_size. */
-    const image_check_config_t *check;
     bool mark_trial;                   /* BootAttempts > 0: a committed image starts in trial */
-    const image_policy_t *policy;      /* NULL: the boot check alone (policy->check must be check) */
-    void (*refused)(const image_verdict_t *verdict); /* told of every refusal by the policy; may be NULL */
+    /* What a commit must pass. policy->check->header_addr is the page-aligned header page, ->image_addr the page after
+     * it; the writable region ends at image_addr + image_region_size. */
+    const image_policy_t *policy;
+    /* Told of every refusal by the policy and of every commit (kind IMAGE_VERDICT_OK); may be NULL. */
+    void (*judged)(const image_verdict_t *verdict);
 } flash_writer_config_t;
 
 typedef struct {
@@ -76,8 +77,9 @@ typedef struct {
     bool dirty;               /* staged header or image changed since the last commit attempt */
     bool header_erase_pending; /* the host erased the header page; flash still holds the installed one */
     bool gate_checked;        /* gate holds the policy's verdict on the staged header page as it is */
+    uint32_t staged_written[IMAGE_SIGNATURE_AREA_END / 32u]; /* the host wrote this byte since the page was staged */
     image_verdict_t gate;
-    image_verdict_t verdict;  /* the last refusal */
+    image_verdict_t verdict;  /* the last verdict reported (a refusal, or a commit's OK) */
     image_verify_workspace_t verify_work;
     uint8_t staged[FLASH_WRITER_PAGE_SIZE];
     uint8_t page_buffer[FLASH_WRITER_PAGE_SIZE]; /* read-modify-write */
@@ -125,8 +127,8 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer);
  * flash_writer_commit() when the host has been idle, so any write order completes. */
 bool flash_writer_commit_pending(flash_writer_t *writer);
 
-/* The boot check on flash as the host sees it, without the staged header: the header in flash, and its image with
- * the pages the host erased (pending) reading erased, which no image CRC accepts. */
+/* The boot check on flash as the host sees it, without the staged header: a header the host erased (by erasing
+ * its page or any image page), though still in flash, is no header (IMAGE_BAD_MAGIC). */
 image_status_t flash_writer_check_flash(flash_writer_t *writer);
 
 #endif /* FLASH_WRITER_H */

@@ -4,13 +4,9 @@
 
 #include "crc32.h"
 
-static image_verdict_t verdict_of_check(image_status_t status, const image_header_t *header)
+static image_verdict_t verdict_of_check(image_status_t status)
 {
-    return (image_verdict_t){
-        .kind = status == IMAGE_OK ? IMAGE_VERDICT_OK : IMAGE_VERDICT_CHECK,
-        .check = status,
-        .board_id = header->board_id,
-    };
+    return (image_verdict_t){ .kind = status == IMAGE_OK ? IMAGE_VERDICT_OK : IMAGE_VERDICT_CHECK, .check = status };
 }
 
 image_verdict_t image_policy_check_counter(const image_policy_t *policy, uint32_t counter)
@@ -46,8 +42,8 @@ static image_verify_config_t verify_config(const image_policy_t *policy)
 image_verdict_t image_policy_check(const image_policy_t *policy, const image_port_t *port, image_header_t *header,
                                    image_verify_workspace_t *work)
 {
-    image_verdict_t verdict = verdict_of_check(image_check(policy->check, port, header), header);
-    if (verdict.kind != IMAGE_VERDICT_OK || !policy->require_signature) {
+    image_verdict_t verdict = verdict_of_check(image_check(policy->check, port, header));
+    if (verdict.kind != IMAGE_VERDICT_OK || !image_policy_signatures(policy)) {
         return verdict;
     }
     image_verify_config_t config = verify_config(policy);
@@ -61,8 +57,8 @@ image_verdict_t image_policy_check_header(const image_policy_t *policy, const ui
     image_header_t header;
     memcpy(&header, header_bytes, sizeof header);
     image_verdict_t verdict = verdict_of_check(
-        image_header_check(policy->check, &header, crc32_update(0u, header_bytes, IMAGE_HEADER_CRC_SPAN)), &header);
-    if (verdict.kind != IMAGE_VERDICT_OK || !policy->require_signature) {
+        image_header_check(policy->check, &header, crc32_update(0u, header_bytes, IMAGE_HEADER_CRC_SPAN)));
+    if (verdict.kind != IMAGE_VERDICT_OK || !image_policy_signatures(policy)) {
         return verdict;
     }
     image_verify_config_t config = verify_config(policy);
@@ -79,14 +75,9 @@ void image_verdict_write(text_t *out, const image_verdict_t *verdict)
     case IMAGE_VERDICT_OK:
     case IMAGE_VERDICT_CHECK:
         text_str(out, image_status_text(verdict->check));
-        /* Not kept by image_verdict_pack(): 0 there. */
-        if (verdict->check == IMAGE_WRONG_BOARD_ID && verdict->board_id != 0u) {
-            text_char(out, ' ');
-            text_hex32(out, verdict->board_id);
-        }
         return;
     case IMAGE_VERDICT_SIGNATURE:
-        text_str(out, image_verify_status_text(verdict->signature));
+        image_verify_status_write(out, verdict->signature);
         return;
     case IMAGE_VERDICT_ROLLBACK:
         text_str(out, "security counter ");

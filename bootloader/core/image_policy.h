@@ -19,6 +19,21 @@
 #include "image_verify.h"
 #include "text.h"
 
+/* Whether this build checks signatures at all. The firmware decides at compile time, from RequireSignature in
+ * build_config.h (generated; on the firmware's include path): without it, no call into the signature code is left
+ * and the link leaves BearSSL out. A build without build_config.h (the host tests) has both, chosen per policy at
+ * run time. */
+#if defined(__has_include)
+#if __has_include("build_config.h")
+#include "build_config.h"
+#endif
+#endif
+#if defined(REQUIRE_SIGNATURE) && REQUIRE_SIGNATURE == 0
+#define IMAGE_POLICY_SIGNATURES 0
+#else
+#define IMAGE_POLICY_SIGNATURES 1
+#endif
+
 typedef struct {
     const image_check_config_t *check;
     bool require_signature;             /* REQUIRE_SIGNATURE: off, the policy is the boot check alone */
@@ -38,10 +53,14 @@ typedef struct {
     image_verdict_kind_t kind;
     image_status_t check;
     image_verify_status_t signature;
-    uint32_t board_id;        /* the header's, for "wrong board id 0x..." */
     uint32_t counter;         /* the image's security counter, once its block parsed */
     uint32_t minimum;
 } image_verdict_t;
+
+static inline bool image_policy_signatures(const image_policy_t *policy)
+{
+    return IMAGE_POLICY_SIGNATURES && policy->require_signature;
+}
 
 /* Everything, over the port: image_check() (fills *header), then the full signature check and the counter. */
 image_verdict_t image_policy_check(const image_policy_t *policy, const image_port_t *port, image_header_t *header,
@@ -55,7 +74,7 @@ image_verdict_t image_policy_check_header(const image_policy_t *policy, const ui
 /* The counter rule alone (signature already verified): a verdict of kind OK or ROLLBACK. */
 image_verdict_t image_policy_check_counter(const image_policy_t *policy, uint32_t counter);
 
-/* The reason, e.g. "header CRC mismatch", "wrong board id 0x04150002", "image not signed", "bad signature",
+/* The reason, e.g. "header CRC mismatch", "wrong board id", "image not signed", "bad signature",
  * "security counter 1 below minimum 2"; "ok" for IMAGE_VERDICT_OK. */
 void image_verdict_write(text_t *out, const image_verdict_t *verdict);
 

@@ -182,10 +182,12 @@ image_verify_status_t image_verify(const image_verify_config_t *config, const im
     return image_digest_check(&work->digest, key, signature->signature) ? IMAGE_VERIFY_OK : IMAGE_VERIFY_BAD_SIGNATURE;
 }
 
-const char *image_verify_status_text(image_verify_status_t status)
+void image_verify_status_write(text_t *out, image_verify_status_t status)
 {
-    return text_pick("ok\0image not signed\0signature block: bad magic\0signature block: unsupported version\0"
-                     "signature block: bad size\0signature block: bad TLV\0signature block: duplicate TLV\0"
-                     "signature block: missing TLV\0unknown signing key\0bad signature\0",
-                     status);
+    if (status >= IMAGE_VERIFY_BAD_MAGIC && status <= IMAGE_VERIFY_MISSING_TLV) {
+        text_str(out, "signature block: ");
+    }
+    text_str(out, text_pick("ok\0image not signed\0bad magic\0unsupported version\0bad size\0bad TLV\0duplicate TLV\0"
+                            "missing TLV\0unknown signing key\0bad signature\0",
+                            status));
 }

@@ -18,6 +18,7 @@
 #include "image_header.h"
 #include "image_port.h"
 #include "image_signature.h"
+#include "text.h"
 
 typedef enum {
     IMAGE_VERIFY_OK = 0,
@@ -93,7 +94,8 @@ void image_digest_update(image_digest_t *digest, const void *data, size_t len);
 bool image_digest_check(image_digest_t *digest, const image_trusted_key_t *key,
                         const uint8_t signature[IMAGE_ECDSA_P256_SIGNATURE_SIZE]);
 
-/* The fixed reason text for a status, e.g. "unknown signing key" ("ok" for IMAGE_VERIFY_OK). */
-const char *image_verify_status_text(image_verify_status_t status);
+/* The fixed reason text for a status, e.g. "unknown signing key", "signature block: bad TLV" ("ok" for
+ * IMAGE_VERIFY_OK, "?" past the last status). */
+void image_verify_status_write(text_t *out, image_verify_status_t status);
 
 #endif /* IMAGE_VERIFY_H */

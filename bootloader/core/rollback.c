@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "byte_order.h"
+#include "text.h"
 
 #define ERASED_WORD 0xFFFFFFFFu
 
@@ -65,11 +66,5 @@ rollback_status_t rollback_raise(const rollback_config_t *config, const image_po
 
 const char *rollback_status_text(rollback_status_t status)
 {
-    switch (status) {
-    case ROLLBACK_RAISED: return "raised";
-    case ROLLBACK_NOT_HIGHER: return "not higher";
-    case ROLLBACK_FULL: return "OTP full";
-    case ROLLBACK_FLASH_ERROR: return "flash error";
-    }
-    return "unknown";
+    return text_pick("raised\0not higher\0OTP full\0flash error\0", status);
 }

@@ -10,6 +10,8 @@
 
 _Static_assert(FAT_SECTOR_SIZE == SCSI_BLOCK_SIZE, "the FAT reader reads the drive's blocks one by one");
 _Static_assert(IMAGE_HEADER_SIZE == 64u, "header_seen: two words, one bit per header byte");
+_Static_assert(offsetof(usb_update_t, block) == offsetof(usb_update_t, header) + IMAGE_SIGNATURE_OFFSET,
+               "the signature block's bytes follow the header's");
 
 #define PAGE FLASH_WRITER_PAGE_SIZE
 
@@ -75,8 +77,7 @@ static void append(usb_update_t *u, const char *format, va_list args)
     X(OUT_NOT_RECOGNISED, NOT_RECOGNISED, "device not recognised (%s)")                                            \
     X(OUT_HUB, HUB, "hub not supported")                                                                           \
     X(OUT_NOT_MASS_STORAGE, NOT_MASS_STORAGE, "not a mass-storage device")                                         \
-    X(OUT_BAD_PACKET_SIZE, NOT_RECOGNISED, "device not recognised (bulk max packet size %u; full speed allows 8, 16, " \
-                                           "32 or 64)")                                                            \
+    X(OUT_BAD_PACKET_SIZE, NOT_RECOGNISED, "device not recognised (bulk max packet size %u)")                     \
     X(OUT_NO_FAT_VOLUME, NO_FAT_VOLUME, "no FAT volume")                                                           \
     X(OUT_FILE, FAT_ERROR, "%s: ")                                                                                 \
     X(OUT_FAT_ERROR, FAT_ERROR, "%s")                                                                              \
@@ -301,7 +302,7 @@ static void digest_erased(usb_update_t *u, uint32_t len)
                                         0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
     while (len > 0u) {
         uint32_t n = len < sizeof erased ? len : sizeof erased;
-        image_digest_update(&u->digest, erased, n);
+        image_digest_update(&u->sha, erased, n);
         len -= n;
     }
 }
@@ -317,39 +318,32 @@ static void digest_to(usb_update_t *u, uint32_t end, const uint8_t *data)
     if (data == NULL) {
         digest_erased(u, stop - u->digest_next);
     } else {
-        image_digest_update(&u->digest, data, stop - u->digest_next);
+        image_digest_update(&u->sha, data, stop - u->digest_next);
     }
     u->digest_next = stop;
 }
 
 static void digest_record(usb_update_t *u, uint32_t addr, const uint8_t *data, uint32_t len)
 {
-    const image_policy_t *policy = u->port->writer->config->policy;
-    if (policy == NULL || !policy->require_signature || u->unordered) {
+    if (!image_policy_signatures(u->port->writer->config->policy)) {
         return;
     }
-    if (u->digest_state == DIGEST_NOT_STARTED) {
-        u->digest_state = DIGEST_NO_BLOCK;
-        if ((u->header_seen[0] & u->header_seen[1]) != UINT32_MAX || u->header.image_addr != u->check->image_addr) {
-            u->unordered = true;
+    if (u->digest == DIGEST_NOT_STARTED) {
+        /* The header page must be whole before the first image byte; check_signature names what is wrong with it. */
+        u->digest = DIGEST_UNORDERED;
+        if ((u->header_seen[0] & u->header_seen[1]) != UINT32_MAX || u->header.image_addr != u->check->image_addr
+            || image_signature_parse(u->block, sizeof u->block, &u->signature) != IMAGE_VERIFY_OK) {
             return;
         }
-        image_verify_config_t config = { .header_addr = u->check->header_addr, .keys = policy->keys,
-                                         .key_count = policy->key_count };
-        const image_trusted_key_t *key;
-        if (image_verify_block(&config, &u->header, u->block, sizeof u->block, &u->signature, &key)
-            != IMAGE_VERIFY_OK) {
-            return; /* check_signature says why, from the whole page */
-        }
-        u->digest_state = DIGEST_STARTED;
-        image_digest_start(&u->digest, &u->header, u->block, &u->signature);
+        u->digest = DIGEST_STARTED;
+        image_digest_start(&u->sha, &u->header, u->block, &u->signature);
         u->digest_next = u->check->image_addr;
     }
-    if (u->digest_state != DIGEST_STARTED) {
+    if (u->digest != DIGEST_STARTED) {
         return;
     }
     if (addr < u->digest_next) {
-        u->unordered = true;
+        u->digest = DIGEST_UNORDERED;
         return;
     }
     digest_to(u, addr, NULL);
@@ -365,16 +359,19 @@ static int check_record(void *ctx, uint32_t addr, const uint8_t *data, uint32_t 
         return 1;
     }
     uint32_t offset = addr - u->check->header_addr;
-    uint8_t *header = (uint8_t *)&u->header;
-    for (uint32_t i = 0; i < len && offset + i < IMAGE_SIGNATURE_AREA_END; i++) {
-        if (offset + i < IMAGE_HEADER_SIZE) {
-            header[offset + i] = data[i];
-            bitset_add(u->header_seen, offset + i);
-        } else {
-            u->block[offset + i - IMAGE_SIGNATURE_OFFSET] = data[i];
-        }
+    if (offset < IMAGE_SIGNATURE_AREA_END) {
         /* The digest has taken the header page already. */
-        u->unordered = u->unordered || u->digest_state != DIGEST_NOT_STARTED;
+        if (u->digest != DIGEST_NOT_STARTED) {
+            u->digest = DIGEST_UNORDERED;
+        }
+    }
+    /* header and block follow each other in usb_update_t: one copy fills both. */
+    uint8_t *page = (uint8_t *)&u->header;
+    for (uint32_t i = 0; i < len && offset + i < IMAGE_SIGNATURE_AREA_END; i++) {
+        page[offset + i] = data[i];
+        if (offset + i < IMAGE_HEADER_SIZE) {
+            bitset_add(u->header_seen, offset + i);
+        }
     }
     if (addr >= u->check->image_addr) {
         digest_record(u, addr, data, len);
@@ -464,19 +461,19 @@ static bool older(const uint16_t *version, const uint16_t *than)
 static bool check_signature(usb_update_t *u)
 {
     const image_policy_t *policy = u->port->writer->config->policy;
-    if (policy == NULL || !policy->require_signature) {
+    if (!image_policy_signatures(policy)) {
         return true;
     }
     image_verdict_t verdict = image_policy_check_header(policy, (const uint8_t *)&u->header, u->block);
     if (verdict.kind != IMAGE_VERDICT_OK) {
         return finish(u, OUT_REFUSED, u->entry.name, &verdict);
     }
-    if (u->unordered || u->digest_state != DIGEST_STARTED) {
+    if (u->digest != DIGEST_STARTED) {
         return finish(u, OUT_UNORDERED, u->entry.name);
     }
     digest_to(u, UINT32_MAX, NULL);
     const image_trusted_key_t *key = image_trusted_key_find(policy->keys, policy->key_count, u->signature.key_id);
-    if (!image_digest_check(&u->digest, key, u->signature.signature)) {
+    if (!image_digest_check(&u->sha, key, u->signature.signature)) {
         verdict = (image_verdict_t){ .kind = IMAGE_VERDICT_SIGNATURE, .signature = IMAGE_VERIFY_BAD_SIGNATURE };
         return finish(u, OUT_REFUSED, u->entry.name, &verdict);
     }
@@ -563,8 +560,7 @@ static usb_update_result_t run(usb_update_t *u)
     memset(u->header_seen, 0, sizeof u->header_seen);
     memset(u->touched, 0, sizeof u->touched);
     memset(u->block, 0xFF, sizeof u->block);
-    u->digest_state = DIGEST_NOT_STARTED;
-    u->unordered = false;
+    u->digest = DIGEST_NOT_STARTED;
     if (!stream_file(u, check_record, false) || !check_header(u)) {
         return u->result;
     }
@@ -583,7 +579,7 @@ usb_update_result_t usb_update_poll(usb_update_t *state, const usb_hcd_t *hcd, c
     state->hcd = hcd;
     state->config = cfg;
     state->port = port;
-    state->check = port->writer->config->check;
+    state->check = port->writer->config->policy->check;
     if (!state->powered) {
         hcd->power(hcd->ctx, true);
         state->powered = true;

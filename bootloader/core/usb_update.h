@@ -118,12 +118,14 @@ typedef struct {
     fat_file_t file;
     hex_stream_t hex;
     image_header_t header;               /* pass 1: the image header bytes found in the file */
-    uint8_t block[IMAGE_SIGNATURE_AREA_SIZE]; /* pass 1: the rest of the header page up to the boot state */
-    enum { DIGEST_NOT_STARTED, DIGEST_NO_BLOCK, DIGEST_STARTED } digest_state;
-    bool unordered;                      /* pass 1 met a record it could not hash in order */
+    uint8_t block[IMAGE_SIGNATURE_AREA_SIZE]; /* pass 1: the rest of the header page up to the boot state; right
+                                              * after header (usb_update.c copies the page's bytes into both at once) */
+    /* Pass 1's hash of the image: not started, started, or given up (a record it could not hash in order, or a
+     * header page not whole before the image). */
+    enum { DIGEST_NOT_STARTED, DIGEST_STARTED, DIGEST_UNORDERED } digest;
     uint32_t digest_next;                /* the image address the digest has reached */
     image_signature_t signature;
-    image_digest_t digest;
+    image_digest_t sha;
     uint32_t header_seen[IMAGE_HEADER_SIZE / 32u]; /* bit i: header byte i was in the file */
     uint32_t touched[FLASH_WRITER_MAX_PAGES / 32u]; /* pass 1: pages that records write */
     uint32_t progress;                   /* pass 2: quarters of the file reported */

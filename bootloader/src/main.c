@@ -108,7 +108,7 @@ static void raise_minimum(const image_verdict_t *verdict)
     rollback_status_t status = rollback_raise(&rollback_config, &flash_port, &flash_write_port, verdict->counter);
     text_t *text = line_start("rollback: ");
     if (status == ROLLBACK_RAISED) {
-        text_str(text, "minimum security counter ");
+        text_str(text, "minimum ");
         text_u32(text, verdict->counter);
     } else {
         text_str(text, rollback_status_text(status));

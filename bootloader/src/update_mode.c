@@ -41,20 +41,19 @@ static flash_writer_config_t writer_config;
 static flash_writer_t writer;
 static an3155_t protocol;
 
-/* The host learns of a refusal by a NACK only; the next banner names it. */
+/* The host learns of a refusal by a NACK only; the next banner names it, unless an update was committed since. */
 static void record_refusal(const image_verdict_t *verdict)
 {
-    backup_write(REFUSAL_BKP_INDEX, image_verdict_pack(verdict));
+    backup_write(REFUSAL_BKP_INDEX, verdict->kind == IMAGE_VERDICT_OK ? 0u : image_verdict_pack(verdict));
 }
 
 static void writer_start(const image_policy_t *policy)
 {
     writer_config = (flash_writer_config_t){
         .flash_base = MM_FLASH_BASE,
-        .check = policy->check,
         .mark_trial = BOOT_ATTEMPTS != 0u,
         .policy = policy,
-        .refused = record_refusal,
+        .judged = record_refusal,
     };
     flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
 }
@@ -75,6 +74,7 @@ static void update_mode_line(const char *line)
 void update_mode_tick(uint32_t now_ms)
 {
     usb_drive_tick(now_ms);
+    an3155_tick(&protocol, now_ms);
     if (!blinking) {
         return;
     }

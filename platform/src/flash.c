@@ -4,30 +4,22 @@
 
 #include "memory_map.h"
 #include "regs/flash.h"
+#include "text.h"
 
 #define FLASH_DOUBLE_WORD     8u
 
 _Static_assert(FLASH_PAGES_PER_BANK == 256u, "RM0351: 256 pages of 2 KB per bank on the 1 MB STM32L475VG");
 _Static_assert(FLASH_PAGES_PER_BANK - 1u <= FLASH_CR_PNB_Msk >> FLASH_CR_PNB_Pos, "PNB must hold a bank's pages");
 
+/* In flash_status_t's order (text_pick: one packed string, no table of pointers; "?" past the last). */
 const char *flash_status_text(flash_status_t status)
 {
-    switch (status) {
-    case FLASH_OK: return "ok";
-    case FLASH_ERR_RANGE: return "address outside the flash memory";
-    case FLASH_ERR_ALIGNMENT: return "address or length not a multiple of 8 bytes";
-    case FLASH_ERR_LOCKED: return "flash control register stays locked until the next reset";
-    case FLASH_ERR_PROGRAMMING: return "programming error (target not erased)";
-    case FLASH_ERR_WRITE_PROTECTED: return "write-protected area";
-    case FLASH_ERR_PROG_ALIGNMENT: return "programming alignment error";
-    case FLASH_ERR_SIZE: return "programming size error";
-    case FLASH_ERR_SEQUENCE: return "programming sequence error";
-    case FLASH_ERR_MISS: return "fast programming data miss";
-    case FLASH_ERR_FAST: return "fast programming error";
-    case FLASH_ERR_READ_PROTECTED: return "PCROP read protection error";
-    case FLASH_ERR_OPERATION: return "flash operation error";
-    }
-    return "unknown flash status";
+    return text_pick("ok\0address outside the flash memory\0address or length not a multiple of 8 bytes\0"
+                     "flash control register stays locked until the next reset\0programming error (target not erased)\0"
+                     "write-protected area\0programming alignment error\0programming size error\0"
+                     "programming sequence error\0fast programming data miss\0fast programming error\0"
+                     "PCROP read protection error\0flash operation error\0",
+                     status);
 }
 
 void flash_set_latency(uint32_t wait_states)

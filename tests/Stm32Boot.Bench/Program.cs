@@ -1,10 +1,11 @@
 // Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
-// and (once out/factory.hex exists) image sizes against their budgets, boot-to-application time in virtual µs for three application sizes,
-// and 256 KB updates over the UART and from a USB drive.
+// and (once out/factory.hex exists) image sizes against their budgets with and without signatures, boot-to-application
+// time in virtual µs for three application sizes and what the signature check at boot adds, and 256 KB updates over
+// the UART and from a USB drive.
 using Spectre.Console;
 using Stm32Boot.Bench;
 
-var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(FindRepositoryRoot(), "out"));
+var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(BenchSigning.RepositoryRoot, "out"));
 
 AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified());
 AnsiConsole.Write(SpeedBench.Run());
@@ -15,15 +16,9 @@ if (File.Exists(factory))
     AnsiConsole.Write(SizeBench.Run(outDir));
     AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
     AnsiConsole.Write(BootTimeBench.RunPerResetCause(factory));
+    AnsiConsole.Write(BootTimeBench.RunSignatureCheckAtBoot(outDir));
     AnsiConsole.Write(UartUpdateBench.Run(outDir));
     AnsiConsole.Write(UsbUpdateBench.Run(outDir));
 }
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;
-
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "Directory.Build.props"))) return dir.FullName;
-    throw new DirectoryNotFoundException("Run the benchmarks from inside the repository, or pass the out/ directory as the first argument.");
-}

@@ -1,5 +1,7 @@
 // Flash use of the shipped images against their regions, and the bootloader against its size budget
-// (BOOTLOADER_FLASH_BUDGET in CMakeLists.txt, the one place it is set; the link fails above it).
+// (BOOTLOADER_FLASH_BUDGET in CMakeLists.txt, the one place it is set; the link fails above it): the shipped
+// bootloader, which requires signatures, and the same bootloader built without them (out/variants/unsigned,
+// RequireSignature false), whose link must then leave out the signature code (image_verify.c and BearSSL).
 using System.Text.RegularExpressions;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -16,7 +18,8 @@ internal static class SizeBench
         var cache = File.ReadAllText(Path.Combine(outDir, "firmware", settings.BuildType.ToString().ToLowerInvariant(), "CMakeCache.txt"));
         var budget = uint.Parse(Regex.Match(cache, @"^BOOTLOADER_FLASH_BUDGET:STRING=(\d+)$", RegexOptions.Multiline).Groups[1].Value);
 
-        var bootloader = FlashBytes(ElfImage.Load(Path.Combine(outDir, "bootloader.elf")).Memory, map.Bootloader);
+        var shippedElf = ElfImage.Load(Path.Combine(outDir, "bootloader.elf"));
+        var bootloader = FlashBytes(shippedElf.Memory, map.Bootloader);
         var factory = IntelHexReader.ReadFile(Path.Combine(outDir, "factory.hex")).Image;
         var application = FlashBytes(factory, map.Image);
 
@@ -24,10 +27,34 @@ internal static class SizeBench
             .AddColumn("image").AddColumn(new TableColumn("flash bytes").RightAligned())
             .AddColumn(new TableColumn("% of region").RightAligned()).AddColumn(new TableColumn("budget").RightAligned())
             .AddColumn(new TableColumn("% of budget").RightAligned());
-        table.AddRow("bootloader", $"{bootloader:N0}", $"{100.0 * bootloader / map.Bootloader.Size:F1} %", $"{budget:N0}", $"{100.0 * bootloader / budget:F1} %");
+        void Bootloader(string name, long bytes) =>
+            table.AddRow(name, $"{bytes:N0}", $"{100.0 * bytes / map.Bootloader.Size:F1} %", $"{budget:N0}", $"{100.0 * bytes / budget:F1} %");
+        Bootloader(settings.RequireSignature ? "bootloader, signed images" : "bootloader (RequireSignature false)", bootloader);
+
+        var unsignedPath = Path.Combine(outDir, "variants", "unsigned", "firmware", "bootloader.elf");
+        if (File.Exists(unsignedPath))
+        {
+            var unsignedElf = ElfImage.Load(unsignedPath);
+            var withoutSignatures = FlashBytes(unsignedElf.Memory, map.Bootloader);
+            Bootloader("bootloader, no signatures", withoutSignatures);
+            table.AddRow("  signature code",  $"{bootloader - withoutSignatures:N0}", "", "", "");
+            var leftOver = SignatureSymbols(unsignedElf);
+            table.Caption(leftOver.Count == 0
+                ? $"No signatures: out/variants/unsigned (RequireSignature false), whose link has none of the signature code ({SignatureSymbols(shippedElf).Count} image_verify/BearSSL symbols in the shipped bootloader, 0 here)."
+                : $"[yellow]No signatures: out/variants/unsigned (RequireSignature false), whose link still has signature code: {Markup.Escape(string.Join(", ", leftOver.Take(8)))}" +
+                  $"{(leftOver.Count > 8 ? $" and {leftOver.Count - 8} more" : "")}.[/]");
+        }
+        else
+            table.AddRow("bootloader without signatures", "[yellow]skipped: no out/variants/unsigned (./build.sh --target=Variants)[/]", "", "", "");
         table.AddRow("application", $"{application:N0}", $"{100.0 * application / map.Image.Size:F1} %", "", "");
         return table;
     }
 
     private static long FlashBytes(MemoryImage image, MemoryRegion region) => image.Slice(region).ByteCount;
+
+    /// The symbols only the signature check brings: image_verify.c's, and BearSSL's (every BearSSL name starts br_).
+    private static IReadOnlyList<string> SignatureSymbols(ElfImage elf) =>
+        elf.SymbolNames.Where(n => n.StartsWith("br_", StringComparison.Ordinal) || n.StartsWith("image_verify", StringComparison.Ordinal)
+                                                                                  || n.StartsWith("image_signature", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToList();
 }

@@ -34,8 +34,9 @@ internal static class UartUpdateBench
         var firmwareDir = Path.Combine(outDir, "firmware", settings.BuildType.ToString().ToLowerInvariant());
         var bootloader = IntelHexReader.ReadFile(Path.Combine(outDir, "bootloader.hex")).Image;
         var application = Path.Combine(firmwareDir, "application.elf");
-        var old = Stamper.Stamp(application, settings, Old).Image;
-        var update = PaddedImage.Create(Stamper.Stamp(application, settings, New).Image, map, ImageSize);
+        var signing = BenchSigning.Load(settings);
+        var old = Stamper.Stamp(application, settings, Old, signing).Image;
+        var update = PaddedImage.Create(Stamper.Stamp(application, settings, New, signing).Image, map, ImageSize, signing);
         var payload = ImageHeader.Size + (long)ImageSize;
         var productId = (ushort)(settings.BoardId >> 16);
 

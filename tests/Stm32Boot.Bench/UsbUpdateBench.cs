@@ -26,8 +26,9 @@ internal static class UsbUpdateBench
         var map = settings.MemoryMap;
         var application = Path.Combine(outDir, "firmware", settings.BuildType.ToString().ToLowerInvariant(), "application.elf");
         var bootloader = IntelHexReader.ReadFile(Path.Combine(outDir, "bootloader.hex")).Image;
-        var old = Stamper.Stamp(application, settings, Old).Image;
-        var update = PaddedImage.Create(Stamper.Stamp(application, settings, New).Image, map, ImageSize);
+        var signing = BenchSigning.Load(settings);
+        var old = Stamper.Stamp(application, settings, Old, signing).Image;
+        var update = PaddedImage.Create(Stamper.Stamp(application, settings, New, signing).Image, map, ImageSize, signing);
         var benchDir = Path.Combine(outDir, "bench");
         Directory.CreateDirectory(benchDir);
         var hex = Path.Combine(benchDir, $"usb-update-{ImageSize / 1024}k.hex");

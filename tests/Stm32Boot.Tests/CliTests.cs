@@ -79,6 +79,19 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
 
         Assert.Equal((0, ""), (generate.ExitCode, generate.Error));
         Assert.Contains("#define SIGNING_KEY_COUNT 0u\n", File.ReadAllText(scratch.File("gen/signing_keys.h")));
+        // The bootloader's policy takes the table as main.c does, in a static initializer: it must compile without a key.
+        var bearSslDirectory = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Repository.Path("build", "deps.json")))
+            .RootElement.GetProperty("BearSSL").GetProperty("Directory").GetString()!;
+        var bearSslInclude = Repository.Path("out", "deps", bearSslDirectory, "inc");
+        Assert.True(Directory.Exists(bearSslInclude), $"{bearSslInclude} is missing: ./build.sh --target=Deps unpacks BearSSL.");
+        await ExternalTool.RunChecked("cc", ["-std=c11", "-Wall", "-Werror", "-fsyntax-only", "-I", scratch.File("gen"),
+                "-I", Repository.Path("bootloader", "core"), "-I", Repository.Path("platform", "include"), "-I", bearSslInclude, "-x", "c", "-"],
+            standardInput: """
+                #include "signing_keys.h"
+                #include "image_policy.h"
+                static const image_policy_t policy = { .keys = signing_keys, .key_count = SIGNING_KEY_COUNT };
+                int main(void) { return policy.keys == 0 && policy.key_count == 0 ? 0 : 1; }
+                """u8.ToArray());
         Assert.Contains("#define REQUIRE_SIGNATURE 0\n", File.ReadAllText(scratch.File("gen/build_config.h")));
         Assert.Equal((0, ""), (stamp.ExitCode, stamp.Error));
         Assert.Contains("unsigned (SigningKey is empty)", stamp.Out);

@@ -115,6 +115,7 @@ public class SignatureSettingsTests
 
         Assert.Equal(SigningKeysGenerator.FileName, file.Name);
         Assert.Contains("#define SIGNING_KEY_COUNT 0u\n", file.Content);
+        Assert.Contains("#define signing_keys ((const image_trusted_key_t *)0)\n", file.Content);
         Assert.DoesNotContain("signing_keys[", file.Content);
     }
 }

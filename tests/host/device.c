@@ -34,7 +34,9 @@ void device_factory_fresh(void)
         .board_id = DEV_BOARD_ID,
         .ram = { { 0x20000000u, 0x00018000u }, { 0x10000000u, 0x00008000u }, { 0x20018000u, 0x00008000u } },
     };
-    dev.writer_config = (flash_writer_config_t){ .flash_base = DEV_FLASH_BASE, .check = &dev.check };
+    dev.minimum_counter = 0u;
+    dev.policy = (image_policy_t){ .check = &dev.check, .minimum_counter = &dev.minimum_counter };
+    dev.writer_config = (flash_writer_config_t){ .flash_base = DEV_FLASH_BASE, .policy = &dev.policy };
     dev.protocol_config = (an3155_config_t){
         .product_id = DEV_PRODUCT_ID,
         .bank2_first_page = DEV_BANK2_FIRST_PAGE,

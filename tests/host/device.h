@@ -35,6 +35,8 @@ typedef struct {
     flash_write_port_t write_port;
     fake_link_t link;
     image_check_config_t check;
+    uint32_t minimum_counter;
+    image_policy_t policy;           /* the boot check alone; test_signed_update requires signatures */
     flash_writer_config_t writer_config;
     an3155_config_t protocol_config;
     flash_writer_t writer;

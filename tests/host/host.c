@@ -54,10 +54,19 @@ void host_expect_reply(const char *file, int line, const uint8_t *expected, size
 }
 
 /* Takes exactly one byte of reply: true for ACK. */
+long host_busy_replies;
+
+/* As stm32flash and stm32boot flash wait for an ACK: BUSY bytes before it are counted and skipped. */
 static bool acked(void)
 {
     uint8_t reply;
-    return host_take_reply(&reply, 1u) == 1u && reply == AN3155_ACK;
+    while (host_take_reply(&reply, 1u) == 1u) {
+        if (reply != AN3155_BUSY) {
+            return reply == AN3155_ACK;
+        }
+        host_busy_replies++;
+    }
+    return false;
 }
 
 static bool command(uint8_t cmd)

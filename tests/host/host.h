@@ -30,6 +30,9 @@ void host_expect_reply(const char *file, int line, const uint8_t *expected, size
 /* Every byte the device sent that was not checked yet, forgotten. */
 size_t host_take_reply(uint8_t *dst, size_t cap);
 
+/* BUSY (0x76) bytes the helpers below skipped while waiting for an ACK, as stm32flash does. */
+extern long host_busy_replies;
+
 bool host_sync(void);
 bool host_write(uint32_t addr, const uint8_t *data, size_t len);  /* 1..256 bytes */
 bool host_read(uint32_t addr, uint8_t *dst, size_t len);          /* 1..256 bytes */

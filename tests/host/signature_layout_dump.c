@@ -31,7 +31,11 @@ int main(void)
     VALUE("stamped_size", IMAGE_SIGNATURE_BLOCK_SIZE);
     VALUE("signed_flag", IMAGE_FLAG_SIGNED);
     for (uint32_t status = IMAGE_VERIFY_OK; status <= IMAGE_VERIFY_BAD_SIGNATURE; status++) {
-        printf("status %u %s\n", (unsigned)status, image_verify_status_text(status));
+        char buf[64];
+        text_t text;
+        text_init(&text, buf, sizeof buf);
+        image_verify_status_write(&text, status);
+        printf("status %u %s\n", (unsigned)status, buf);
     }
     return 0;
 }

@@ -110,3 +110,14 @@ void signed_image_sign(test_image_t *img, const test_signer_t *signer, uint32_t 
     test_block_finish(&block);
     signed_image_apply(img, &block, signer);
 }
+
+const char *verify_status_text(image_verify_status_t status)
+{
+    static char buffers[4][64];
+    static unsigned next;
+    char *buf = buffers[next++ % 4u];
+    text_t text;
+    text_init(&text, buf, sizeof buffers[0]);
+    image_verify_status_write(&text, status);
+    return buf;
+}

@@ -40,4 +40,7 @@ void signed_image_apply(test_image_t *img, const test_block_t *block, const test
 /* The block stm32boot writes: KEY_ID of signer, SECURITY_COUNTER, ECDSA_P256_SIGNATURE; applied and signed. */
 void signed_image_sign(test_image_t *img, const test_signer_t *signer, uint32_t security_counter);
 
+/* image_verify_status_write() into one of four rotating buffers, for messages that show two statuses at once. */
+const char *verify_status_text(image_verify_status_t status);
+
 #endif /* SIGNED_IMAGE_H */

@@ -22,8 +22,8 @@ static test_image_t img;
 #define BLOCK      (flash_bytes + IMAGE_SIGNATURE_OFFSET)
 
 #define CHECK_VERIFY(expected, actual)                                                                        \
-    check_eq_named(__FILE__, __LINE__, #actual, (expected), image_verify_status_text(expected), (actual), \
-                   image_verify_status_text(actual))
+    check_eq_named(__FILE__, __LINE__, #actual, (expected), verify_status_text(expected), (actual), \
+                   verify_status_text(actual))
 
 static void install(void)
 {
@@ -454,13 +454,13 @@ static void streaming_digest_in_any_pieces_verifies(void)
 static void every_status_has_its_own_text(void)
 {
     for (uint32_t a = IMAGE_VERIFY_OK; a <= IMAGE_VERIFY_BAD_SIGNATURE; a++) {
-        CHECK_TRUE(strcmp(image_verify_status_text(a), "?") != 0);
+        CHECK_TRUE(strcmp(verify_status_text(a), "?") != 0);
         for (uint32_t b = a + 1u; b <= IMAGE_VERIFY_BAD_SIGNATURE; b++) {
-            CHECK_TRUE(strcmp(image_verify_status_text(a), image_verify_status_text(b)) != 0);
+            CHECK_TRUE(strcmp(verify_status_text(a), verify_status_text(b)) != 0);
         }
     }
-    CHECK_EQ_STR("unknown signing key", image_verify_status_text(IMAGE_VERIFY_UNKNOWN_KEY));
-    CHECK_EQ_STR("?", image_verify_status_text(IMAGE_VERIFY_BAD_SIGNATURE + 1));
+    CHECK_EQ_STR("unknown signing key", verify_status_text(IMAGE_VERIFY_UNKNOWN_KEY));
+    CHECK_EQ_STR("?", verify_status_text(IMAGE_VERIFY_BAD_SIGNATURE + 1));
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "signed_image.h"
 #include "fake_flash.h"
 #include "fixture_files.h"
 #include "image_check.h"
@@ -20,8 +21,8 @@ static uint8_t *bin;
 static size_t bin_len;
 
 #define CHECK_VERIFY(expected, actual)                                                                        \
-    check_eq_named(__FILE__, __LINE__, #actual, (expected), image_verify_status_text(expected), (actual), \
-                   image_verify_status_text(actual))
+    check_eq_named(__FILE__, __LINE__, #actual, (expected), verify_status_text(expected), (actual), \
+                   verify_status_text(actual))
 
 static void load(const char *name)
 {

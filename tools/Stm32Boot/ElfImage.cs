@@ -40,6 +40,9 @@ public sealed class ElfImage
     /// <summary>A symbol's value; global and weak symbols win over local ones of the same name.</summary>
     public bool TryGetSymbol(string name, out uint value) => symbols.TryGetValue(name, out value);
 
+    /// <summary>Every symbol name, local ones included (a link-time optimised image keeps most of its functions as locals).</summary>
+    public IReadOnlyCollection<string> SymbolNames => symbols.Keys;
+
     /// <summary>True when the file begins with the ELF magic bytes.</summary>
     public static bool HasElfMagic(ReadOnlySpan<byte> fileStart) => fileStart.StartsWith(ElfMagic);
 

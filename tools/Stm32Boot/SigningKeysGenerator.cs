@@ -30,17 +30,19 @@ public static class SigningKeysGenerator
         return new MemoryMapGenerator.GeneratedFile(FileName, text.ToString());
     }
 
-    /// <summary>signing_keys.h for settings without a SigningKey (RequireSignature false): a count of 0 and no table,
-    /// because C11 has no zero-length arrays; a bootloader built so never verifies, so it never reads the table.</summary>
+    /// <summary>signing_keys.h for settings without a SigningKey (RequireSignature false): no key. C11 has no
+    /// zero-length arrays, so signing_keys is a null pointer with a count of 0, which code that takes the table
+    /// (image_policy_t.keys) accepts unchanged; a bootloader built so never verifies, so it never reads a key.</summary>
     public static MemoryMapGenerator.GeneratedFile RenderNone(string source)
     {
         var text = new StringBuilder();
         text.Append($"/* Generated from {source} by `stm32boot generate`. Do not edit: change SigningKey in the settings and rebuild.\n");
-        text.Append(" * SigningKey is empty (allowed only with RequireSignature false): the bootloader trusts no key, and there is no\n");
-        text.Append(" * table; only a bootloader built with REQUIRE_SIGNATURE 0 can include this file. */\n");
+        text.Append(" * SigningKey is empty (allowed only with RequireSignature false): the bootloader trusts no key. */\n");
         text.Append("#ifndef SIGNING_KEYS_H\n#define SIGNING_KEYS_H\n\n");
         text.Append("#include \"image_verify.h\"\n\n");
-        text.Append("#define SIGNING_KEY_COUNT 0u\n\n#endif /* SIGNING_KEYS_H */\n");
+        text.Append("#define SIGNING_KEY_COUNT 0u\n\n");
+        text.Append("/* No table: C11 has no zero-length arrays. */\n");
+        text.Append("#define signing_keys ((const image_trusted_key_t *)0)\n\n#endif /* SIGNING_KEYS_H */\n");
         return new MemoryMapGenerator.GeneratedFile(FileName, text.ToString());
     }
 
