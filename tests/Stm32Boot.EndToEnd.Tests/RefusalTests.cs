@@ -208,13 +208,16 @@ public class RefusalTests
         AssertStaysUsable(session);
     }
 
-    /// <summary>The bootloader pages are as shipped, and a complete update with verify and go boots the new version.</summary>
+    /// <summary>The bootloader pages are as shipped, and a complete update with verify and go boots the new version (and
+    /// its boot names no refusal).</summary>
     private static void AssertStaysUsable(UpdateSession session)
     {
         BootloaderRegion.AssertUnchanged(session.Board);
+        var from = session.Board.Uart.Lines.Count;
         var report = session.Flash(UpdateImages.Application(UpdateImages.New), verify: true, go: true);
         Assert.Empty(report.Mismatches);
-        Assert.Equal($"boot: application {UpdateImages.New} -> 0x{ImageBase:X8}", session.Board.NextVerdict());
+        // A committed update clears any refusal record: its boot names none.
+        SignedUpdates.AssertBootsWithoutRefusal(session.Board, from, $"boot: application {UpdateImages.New} -> 0x{ImageBase:X8}");
         BootloaderRegion.AssertUnchanged(session.Board);
     }
 

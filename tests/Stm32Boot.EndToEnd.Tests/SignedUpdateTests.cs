@@ -28,9 +28,26 @@ public class SignedUpdateTests
         AssertUartRefusal(session.Board, refusal, SignedImages.Reason(refusal), BootsOld, () => session.Flash(image, verify: true, go: true), image);
 
         EnterUpdateModeIfBooted(session.Board);
+        var from = session.Board.Uart.Lines.Count;
         Assert.Empty(session.Flash(SignedImages.Good(New), verify: true, go: true).Mismatches);
-        Assert.Equal(BootsNew, session.Board.NextVerdict());
+        AssertBootsWithoutRefusal(session.Board, from, BootsNew);
         BootloaderRegion.AssertUnchanged(session.Board);
+    }
+
+    /// <summary>The refusal is recorded for the next banner, but a good update committed before any reset supersedes it:
+    /// the new image's boot names no refusal.</summary>
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_good_update_right_after_a_refusal_boots_without_naming_the_refusal(SignedImages.Refusal refusal)
+    {
+        using var session = UpdateSession.Start(OldFactory(), Baud);
+        var refused = Assert.Throws<An3155Exception>(() => session.Flash(SignedImages.Refused(refusal, New), verify: true, go: true));
+        Assert.Equal(An3155Failure.Nack, refused.Failure);
+
+        var from = session.Board.Uart.Lines.Count;
+        Assert.Empty(session.Flash(SignedImages.Good(New), verify: true, go: true).Mismatches);
+
+        AssertBootsWithoutRefusal(session.Board, from, BootsNew);
     }
 
     /// <summary>
@@ -58,8 +75,9 @@ public class SignedUpdateTests
         Assert.Equal(An3155Failure.Nack, header.Failure);
         Assert.Equal(An3155Failure.Nack, go.Failure);
         AssertNextBoot(session.Board, SignedImages.Reason(refusal), "stay: no application header");
+        var from = session.Board.Uart.Lines.Count;
         Assert.Empty(session.Flash(SignedImages.Good(New), verify: true, go: true).Mismatches);
-        Assert.Equal(BootsNew, session.Board.NextVerdict());
+        AssertBootsWithoutRefusal(session.Board, from, BootsNew);
     }
 
     [Theory]
@@ -77,7 +95,9 @@ public class SignedUpdateTests
         Assert.Equal(UpdateSession.ButtonHeld, board.NextVerdict());
         board.ReleaseButton();
         Assert.Equal($"usb: updated to {New}", board.NextUsbOutcome().Text);
+        var from = board.Uart.Lines.Count;
         Assert.Equal(BootsNew, board.VerdictAfterUpdate());
+        AssertBootsWithoutRefusal(board, from, BootsNew);
         board.RunUntilApplication(New);
     }
 

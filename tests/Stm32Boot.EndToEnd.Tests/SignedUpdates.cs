@@ -112,6 +112,16 @@ public static class SignedUpdates
             $"expected 'update refused: {reason}' and then '{verdict}' after the banner; the boot said:\n{string.Join("\n", boot)}");
     }
 
+    /// <summary>The boot that follows a good update after a refusal (from fromLine on): this verdict, and no "update
+    /// refused:" line, since a committed update clears the record of the refusal it superseded.</summary>
+    public static void AssertBootsWithoutRefusal(Board board, int fromLine, string verdict)
+    {
+        var end = board.RunUntilLine("^(boot|stay): ", 3 * Board.Second, fromLine);
+        var lines = board.Uart.Lines.Skip(fromLine).TakeWhile(l => !ReferenceEquals(l, end)).Append(end).Select(l => l.Text).ToList();
+        Assert.True(end.Text == verdict && !lines.Any(l => l.StartsWith("update refused: ", StringComparison.Ordinal)),
+            $"expected '{verdict}' and no 'update refused:' line after the good update; the board said:\n{string.Join("\n", lines)}");
+    }
+
     public static void AssertFlashUnchanged(Board board, MemoryImage before)
     {
         var after = UpdateImages.InFlash(board);
