@@ -41,7 +41,7 @@ public class FlashCommandTests
     }
 
     /// <summary>The CLI the Tools task builds (build.cs: out/dotnet/bin/stm32boot/release/stm32boot.dll).</summary>
-    private static string Stm32bootDll => Shipped.File(Path.Combine("dotnet", "bin", "stm32boot", "release", "stm32boot.dll"));
+    internal static string Stm32bootDll => Shipped.File(Path.Combine("dotnet", "bin", "stm32boot", "release", "stm32boot.dll"));
 
     private static void AssertSucceeded(BufferedCommandResult result) =>
         Assert.True(result.ExitCode == 0, $"stm32boot flash exited {result.ExitCode}:\n{result.StandardOutput}{result.StandardError}");

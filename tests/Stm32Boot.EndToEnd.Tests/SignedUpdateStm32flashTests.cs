@@ -32,6 +32,27 @@ public class SignedUpdateStm32flashTests
         AssertBootsWithoutRefusal(board.Board, from, BootsNew);
     }
 
+    /// <summary>The `stm32boot flash` command itself, a process on the pty: it sends the header page first, so an
+    /// unsigned image is refused at the first image block; it exits 1 with the NACK's explanation, and the reset shows
+    /// the reason and the old application.</summary>
+    [Fact]
+    public async Task The_flash_command_fails_on_the_refusal_and_the_old_application_still_boots()
+    {
+        using var scratch = new Scratch();
+        using var board = PtyBoard.InUpdateMode(OldFactory(), PtyBaud);
+        var before = UpdateImages.InFlash(board.Board);
+        var hex = Hex(scratch, "unsigned.hex", SignedImages.Refused(SignedImages.Refusal.Unsigned, New));
+
+        var flash = await board.Run("dotnet", [FlashCommandTests.Stm32bootDll, "flash", hex, "--settings", Shipped.File("settings.effective.json"),
+            "--port", board.Port, "--baud", $"{PtyBaud}", "--parity", "none", "--verify", "--go"]);
+
+        Assert.True(flash.ExitCode == 1, $"stm32boot flash exited {flash.ExitCode}, expected 1:\n{flash.StandardOutput}{flash.StandardError}");
+        Assert.Contains($"Write Memory (0x31): the bootloader answered NACK (0x1F) to the 256-byte block for 0x{ImageBase:X8}", flash.StandardError);
+        Assert.Contains("its next banner names the reason", flash.StandardError);
+        AssertFlashUnchanged(board.Board, before);
+        AssertNextBoot(board.Board, SignedImages.Reason(SignedImages.Refusal.Unsigned), BootsOld);
+    }
+
     /// <summary>
     /// Anti-rollback: a counter-3 image installed over UART boots and confirms itself (the demo application does); the
     /// boot after that raises the board's minimum to 3, so a counter-2 image, signed by the trusted key and newer by its
