@@ -1,5 +1,5 @@
 /* The UART update protocol: the subset of ST's AN3155 that the stock `stm32flash` and `stm32boot flash` use
- * (DESIGN §6). Portable and byte-driven: the chip side feeds every received byte to an3155_receive() and calls
+ * (docs/design.md §6). Portable and byte-driven: the chip side feeds every received byte to an3155_receive() and calls
  * an3155_poll() at least every few milliseconds; the port sends bytes, tells the time and resets the chip.
  *
  *   0x7F      sync (also measures the baud rate); any other first byte restarts the measurement
