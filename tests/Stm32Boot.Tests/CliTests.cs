@@ -124,6 +124,20 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         Assert.False(File.Exists(scratch.File("gen2/signing_keys.h")));
     }
 
+    [Theory]
+    [InlineData("emulate")]
+    [InlineData("flash")]
+    [InlineData("stamp")]
+    [InlineData("info")]
+    [InlineData("generate")]
+    public async Task Help_of_every_command_prints(string command)
+    {
+        var result = await Stm32Boot(command, "--help");
+
+        Assert.Equal((0, ""), (result.ExitCode, result.Error));
+        Assert.Contains("USAGE:", result.Out);
+    }
+
     [Fact]
     public async Task A_bad_version_is_a_user_error_on_one_line()
     {
