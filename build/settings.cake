@@ -43,7 +43,7 @@ public sealed class BuildSettings
 
     // Configuration flattens every value to text; a value whose key is a number or a boolean in build/settings.json
     // is written back as a JSON number or boolean (an override that does not parse as one stays text, and the tools
-    // refuse it with the key's rule).
+    // refuse it with the key's rule). A list (TrustedKeys) comes back as children "0", "1", ... or, empty, as "".
     static JsonObject ToJson(IConfiguration section, JsonNode? defaults)
     {
         var json = new JsonObject();
@@ -51,7 +51,10 @@ public sealed class BuildSettings
         {
             var original = Default(defaults, child.Key);
             var kind = original?.GetValueKind();
-            json[child.Key] = child.GetChildren().Any() ? ToJson(child, original)
+            json[child.Key] = kind == JsonValueKind.Array
+                    ? new JsonArray(child.GetChildren().OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue)
+                                         .Select(c => (JsonNode?)JsonValue.Create(c.Value)).ToArray())
+                : child.GetChildren().Any() ? ToJson(child, original)
                 : kind == JsonValueKind.Number && long.TryParse(child.Value, out var number) ? JsonValue.Create(number)
                 : kind is JsonValueKind.True or JsonValueKind.False && bool.TryParse(child.Value, out var flag) ? JsonValue.Create(flag)
                 : JsonValue.Create(child.Value);

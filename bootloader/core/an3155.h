@@ -1,5 +1,5 @@
 /* The UART update protocol: the subset of ST's AN3155 that the stock `stm32flash` and `stm32boot flash` use
- * (DESIGN §6). Portable and byte-driven: the chip side feeds every received byte to an3155_receive() and calls
+ * (docs/design.md §6). Portable and byte-driven: the chip side feeds every received byte to an3155_receive() and calls
  * an3155_poll() at least every few milliseconds; the port sends bytes, tells the time and resets the chip.
  *
  *   0x7F      sync (also measures the baud rate); any other first byte restarts the measurement
@@ -16,10 +16,14 @@
  *             accepted; the ACK leaves the line completely, then the chip resets and boots the application
  *             through the normal boot decision. A Go ACK therefore means "verified by CRC and committed".
  *   0x44      Extended Erase: page list (global page numbers 0..511) inside the region; 0xFFFF erases every
- *             application page, 0xFFFE / 0xFFFD the application pages of bank 1 / bank 2. The header page is
- *             erased before the ACK; image pages read erased from the ACK on, but each is erased in flash only when
- *             first needed (flash_writer_erase_later): at the address of a Write Memory into it, before a read or
- *             check of it, while the host is idle, or after Go's ACK.
+ *             application page, 0xFFFE / 0xFFFD the application pages of bank 1 / bank 2. Nothing is erased
+ *             before the ACK: every listed page reads erased from the ACK on, but is erased in flash only when
+ *             first needed (flash_writer_erase_later): the installed header before the first image page changes,
+ *             an image page at the address of a Write Memory into it, before a read or check of it, while the host
+ *             is idle, or after Go's ACK. Until then the installed application is whole in flash: a header page
+ *             the policy refuses (flash_writer.h) is refused before it costs anything.
+ *             While a command's work runs long (a commit verifying a large image's signature), BUSY (0x76) goes out
+ *             every AN3155_BUSY_INTERVAL_MS before its answer.
  * Everything else, a bad checksum or complement, or an address or length outside the region is answered with
  * NACK and changes nothing. RAM is never written or jumped to (stm32flash -R's stub at 0x20003100 gets NACK).
  *

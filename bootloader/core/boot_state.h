@@ -1,4 +1,4 @@
-/* The boot-attempt rule (setting BootAttempts; DESIGN §5): an image installed by the bootloader, over UART or from a
+/* The boot-attempt rule (setting BootAttempts; docs/design.md §5): an image installed by the bootloader, over UART or from a
  * USB drive, starts in trial; the bootloader counts its starts, and the application confirms once it runs well
  * (boot_confirm()). An image started BootAttempts times without confirming is not started again: the bootloader
  * stays in update mode and says so. Shared by both images: the bootloader reads and marks the state, the

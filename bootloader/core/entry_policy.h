@@ -1,4 +1,4 @@
-/* The entry policy (DESIGN §5): boot the application only if it was accepted and nobody asked to stay. */
+/* The entry policy (docs/design.md §5): boot the application only if it was accepted and nobody asked to stay. */
 #ifndef ENTRY_POLICY_H
 #define ENTRY_POLICY_H
 

@@ -1,4 +1,4 @@
-/* The flash write planner of every update path (DESIGN §6): it turns writes and erases of any order, length and
+/* The flash write planner of every update path (docs/design.md §6): it turns writes and erases of any order, length and
  * alignment inside the application header + image region into page erases and double-word programs, and keeps
  * the header-last commit rule.
  *

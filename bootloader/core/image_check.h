@@ -1,4 +1,4 @@
-/* The acceptance check of the application image (DESIGN §5): every condition in the documented order, the
+/* The acceptance check of the application image (docs/design.md §5.1): every condition in the documented order, the
  * first that fails decides the status. */
 #ifndef IMAGE_CHECK_H
 #define IMAGE_CHECK_H

@@ -1,4 +1,4 @@
-/* The 64-byte image header at the start of the application header page (DESIGN §4): the contract between
+/* The 64-byte image header at the start of the application header page (docs/design.md §4): the contract between
  * the bootloader, the application that embeds it, and `stm32boot stamp`, which fills the sizes and CRCs.
  * Little-endian, naturally aligned, no packing: the static assertions pin every offset. */
 #ifndef IMAGE_HEADER_H

@@ -1,4 +1,4 @@
-/* The update from a USB thumb drive (DESIGN §6): enumerate the drive, mount its FAT volume, choose the .hex
+/* The update from a USB thumb drive (docs/design.md §6): enumerate the drive, mount its FAT volume, choose the .hex
  * file, check all of it, then program it through the flash writer with the header-last commit of every path.
  *
  * File: the file of the configured name ("FIRMWARE.HEX" by default; any case) in the root directory if there is

@@ -1,4 +1,4 @@
-/* Hand the core over to an accepted application (DESIGN §5). */
+/* Hand the core over to an accepted application (docs/design.md §5). */
 #ifndef BOOT_JUMP_H
 #define BOOT_JUMP_H
 

@@ -1,4 +1,4 @@
-/* Bootloader entry: decide between the application and update mode (DESIGN §5), say which on USART1. */
+/* Bootloader entry: decide between the application and update mode (docs/design.md §5), say which on USART1. */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /* Update mode: the bootloader stays and accepts a new application over USART1 (AN3155) or from a USB thumb drive
- * (DESIGN §6). */
+ * (docs/design.md §6). */
 #ifndef UPDATE_MODE_H
 #define UPDATE_MODE_H
 

@@ -1,4 +1,4 @@
-/* The thumb-drive update as this bootloader runs it (DESIGN §6): bootloader/core/usb_update on the OTG_FS host
+/* The thumb-drive update as this bootloader runs it (docs/design.md §6): bootloader/core/usb_update on the OTG_FS host
  * port, its lines on USART1 and its state on LED2. Update mode polls it between UART bytes; with UsbBootWindowMs
  * set, main polls it for that long before every start of the application.
  *

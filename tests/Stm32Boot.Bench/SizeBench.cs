@@ -53,8 +53,11 @@ internal static class SizeBench
     private static long FlashBytes(MemoryImage image, MemoryRegion region) => image.Slice(region).ByteCount;
 
     /// The symbols only the signature check brings: image_verify.c's, and BearSSL's (every BearSSL name starts br_).
+    /// Not the marker GCC's link-time optimisation leaves for every source file it read ("image_verify.c.e193bf0f"),
+    /// which is no code.
     private static IReadOnlyList<string> SignatureSymbols(ElfImage elf) =>
-        elf.SymbolNames.Where(n => n.StartsWith("br_", StringComparison.Ordinal) || n.StartsWith("image_verify", StringComparison.Ordinal)
-                                                                                  || n.StartsWith("image_signature", StringComparison.Ordinal))
+        elf.SymbolNames.Where(n => (n.StartsWith("br_", StringComparison.Ordinal) || n.StartsWith("image_verify", StringComparison.Ordinal)
+                                    || n.StartsWith("image_signature", StringComparison.Ordinal))
+                                   && !System.Text.RegularExpressions.Regex.IsMatch(n, @"\.c\.[0-9a-f]+$"))
             .Order(StringComparer.Ordinal).ToList();
 }

@@ -99,6 +99,46 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
     }
 
     [Fact]
+    public async Task TrustedKeys_are_compiled_in_after_the_signing_key_and_a_key_trusted_twice_is_refused()
+    {
+        using var scratch = new ScratchDirectory();
+        await Stm32Boot("keygen", scratch.File("next.pem"));
+        using var next = SigningKey.Load(scratch.File("next.pub.pem"));
+        using var development = SigningKey.Load(Repository.Path("keys", "development-signing-key.pub.pem"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(TestSettings.DefaultsJson)!;
+        json["TrustedKeys"] = new System.Text.Json.Nodes.JsonArray(scratch.File("next.pub.pem"));
+        var settings = scratch.Write("settings.json", json.ToJsonString());
+        json["TrustedKeys"] = new System.Text.Json.Nodes.JsonArray("keys/development-signing-key.pub.pem");
+        var twice = scratch.Write("twice.json", json.ToJsonString());
+
+        var generate = await Stm32Boot("generate", "--settings", settings, "--out", scratch.File("gen"));
+        var refused = await Stm32Boot("generate", "--settings", twice, "--out", scratch.File("gen2"));
+
+        Assert.Equal((0, ""), (generate.ExitCode, generate.Error));
+        var header = File.ReadAllText(scratch.File("gen/signing_keys.h"));
+        Assert.Contains("#define SIGNING_KEY_COUNT 2u\n", header);
+        Assert.True(header.IndexOf($"key id {development.KeyIdText}", StringComparison.Ordinal) <
+                    header.IndexOf($"key id {next.KeyIdText}", StringComparison.Ordinal), "the signing key comes first");
+        Assert.Equal(1, refused.ExitCode);
+        AssertOneLineError(refused.Error, $"stm32boot: error: key id {development.KeyIdText} is trusted twice");
+        Assert.False(File.Exists(scratch.File("gen2/signing_keys.h")));
+    }
+
+    [Theory]
+    [InlineData("emulate")]
+    [InlineData("flash")]
+    [InlineData("stamp")]
+    [InlineData("info")]
+    [InlineData("generate")]
+    public async Task Help_of_every_command_prints(string command)
+    {
+        var result = await Stm32Boot(command, "--help");
+
+        Assert.Equal((0, ""), (result.ExitCode, result.Error));
+        Assert.Contains("USAGE:", result.Out);
+    }
+
+    [Fact]
     public async Task A_bad_version_is_a_user_error_on_one_line()
     {
         using var scratch = new ScratchDirectory();

@@ -118,4 +118,27 @@ public class SignatureSettingsTests
         Assert.Contains("#define signing_keys ((const image_trusted_key_t *)0)\n", file.Content);
         Assert.DoesNotContain("signing_keys[", file.Content);
     }
+
+    [Theory]
+    [InlineData("\"keys/next.pub.pem\"")]
+    [InlineData("[\"\"]")]
+    [InlineData("[1]")]
+    [InlineData("null")]
+    public void TrustedKeys_must_be_a_list_of_key_paths(string trustedKeys)
+    {
+        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Parse(With(("TrustedKeys", JsonNode.Parse(trustedKeys))), "test-settings.json"));
+
+        Assert.StartsWith($"test-settings.json: TrustedKeys {trustedKeys} must be a list of PEM key paths", error.Message);
+    }
+
+    [Fact]
+    public void TrustedKeys_need_a_signing_key_and_default_to_none()
+    {
+        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Parse(
+            With(("RequireSignature", false), ("SigningKey", ""), ("TrustedKeys", new JsonArray("keys/next.pub.pem"))), "test-settings.json"));
+
+        Assert.StartsWith("test-settings.json: TrustedKeys lists keys but SigningKey is empty", error.Message);
+        Assert.Empty(BuildSettings.Default.TrustedKeys);
+        Assert.Equal(["keys/next.pub.pem"], BuildSettings.Parse(With(("TrustedKeys", new JsonArray("keys/next.pub.pem"))), "t.json").TrustedKeys);
+    }
 }

@@ -22,6 +22,7 @@ public static class TestSettings
           "BootAttempts": 3,
           "Protection": "none",
           "SigningKey": "keys/development-signing-key.pem",
+          "TrustedKeys": [],
           "SecurityCounter": 1,
           "RequireSignature": true,
           "VerifySignatureAtBoot": false,

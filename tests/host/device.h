@@ -1,4 +1,4 @@
-/* The device the update tests talk to: the real memory map (DESIGN §3) in a 1 MB fake flash whose bootloader
+/* The device the update tests talk to: the real memory map (docs/design.md §3) in a 1 MB fake flash whose bootloader
  * pages hold a recognisable pattern, the flash writer and the AN3155 protocol on a fake link. There is one
  * device, `dev`; a reboot keeps the flash and starts the bootloader's state afresh, as a reset does. */
 #ifndef DEVICE_H

@@ -43,7 +43,7 @@ def require_tools():
                  + ": install the Debian packages dosfstools, mtools and srecord")
 
 
-# --- Application images, as `stm32boot stamp` makes them (DESIGN section 4) ---
+# --- Application images, as `stm32boot stamp` makes them (docs/design.md §4) ---
 
 def build_image(size, seed, version, board_id=BOARD_ID, gap=None, image_crc_delta=0, header_crc_delta=0):
     """(header bytes, image bytes). gap=(start, end) offsets in the image that read erased (0xFF); the deltas

@@ -28,7 +28,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         if (inspection.Header is not null)
             AnsiConsole.Write(HeaderView.Render(inspection.Header, $"header at {HexNumber.Format(buildSettings.MemoryMap.Header.Base)}"));
 
-        var checks = new Table().Title("acceptance checks (DESIGN §5)").AddColumn("").AddColumn("check").AddColumn("detail");
+        var checks = new Table().Title("acceptance checks (docs/design.md §5.1)").AddColumn("").AddColumn("check").AddColumn("detail");
         foreach (var check in inspection.Checks)
             checks.AddRow(check.Passed ? "[green]✓[/]" : "[red]✗[/]", Markup.Escape(check.Name), Markup.Escape(check.Detail));
         AnsiConsole.Write(checks);

@@ -12,7 +12,8 @@ namespace Stm32Boot.Cli;
 /// </summary>
 public static class OptionBytesSpec
 {
-    public const string Syntax = "NAME=VALUE[,NAME=VALUE...] with NAME a register (optr, pcrop1sr, pcrop1er, wrp1ar, wrp1br, " +
+    // No square brackets: the text also goes into a [Description], which Spectre.Console reads as markup.
+    public const string Syntax = "NAME=VALUE, several separated by commas, with NAME a register (optr, pcrop1sr, pcrop1er, wrp1ar, wrp1br, " +
                                  "pcrop2sr, pcrop2er, wrp2ar, wrp2br) and VALUE 0xHEX, or rdp=0xHEX, iwdg_sw=0|1, bfb2=0|1, " +
                                  "wrp1a|wrp1b|wrp2a|wrp2b=FIRST-LAST|none";
 

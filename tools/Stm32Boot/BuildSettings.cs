@@ -34,7 +34,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "TrustedKeys", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -77,6 +77,10 @@ public sealed partial class BuildSettings
     /// the build is the repository's root. Null when the settings give none ("" or null), which only
     /// <see cref="RequireSignature"/> false allows: the image is then stamped unsigned.</summary>
     public required string? SigningKey { get; init; }
+
+    /// <summary>Further public keys (PEM, public or private; paths as for <see cref="SigningKey"/>) the bootloader trusts
+    /// besides SigningKey's: the keys a product may move to later, since the bootloader does not update itself.</summary>
+    public required IReadOnlyList<string> TrustedKeys { get; init; }
 
     /// <summary>Stamped into the signed part of the signature block, for anti-rollback.</summary>
     public required uint SecurityCounter { get; init; }
@@ -196,6 +200,16 @@ public sealed partial class BuildSettings
                                          "signatures has no signature check to run at boot. Set RequireSignature to true, or " +
                                          "VerifySignatureAtBoot to false.");
 
+        var trustedKeysValue = Property(root, "TrustedKeys", "");
+        if (trustedKeysValue.ValueKind != JsonValueKind.Array ||
+            trustedKeysValue.EnumerateArray().Any(k => k.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(k.GetString())))
+            throw new Stm32BootException($"TrustedKeys {trustedKeysValue.GetRawText()} must be a list of PEM key paths, e.g. [\"keys/next-product.pub.pem\"] " +
+                                         "([] for none): public keys the bootloader trusts besides SigningKey's.");
+        var trustedKeys = trustedKeysValue.EnumerateArray().Select(k => k.GetString()!).ToList();
+        if (trustedKeys.Count > 0 && signingKey is null)
+            throw new Stm32BootException("TrustedKeys lists keys but SigningKey is empty: a bootloader built without a signing key checks no " +
+                                         "signature, so it would trust none of them. Set SigningKey, or TrustedKeys to [].");
+
         var securityCounter = Property(root, "SecurityCounter", "");
         if (securityCounter.ValueKind != JsonValueKind.Number || !securityCounter.TryGetUInt32(out var counter))
             throw new Stm32BootException($"SecurityCounter {securityCounter.GetRawText()} must be a whole number from 0 to {uint.MaxValue}.");
@@ -217,6 +231,7 @@ public sealed partial class BuildSettings
             BootAttempts = bootAttempts,
             Protection = protection,
             SigningKey = signingKey,
+            TrustedKeys = trustedKeys,
             SecurityCounter = counter,
             RequireSignature = requireSignature,
             VerifySignatureAtBoot = verifyAtBoot,

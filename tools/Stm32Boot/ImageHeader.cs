@@ -4,7 +4,7 @@ using System.Text;
 namespace Stm32Boot;
 
 /// <summary>
-/// The 64-byte little-endian application header at the header base (DESIGN §4; in C, image_header_t in
+/// The 64-byte little-endian application header at the header base (docs/design.md §4; in C, image_header_t in
 /// bootloader/core/image_header.h). The rest of the header page stays erased.
 /// </summary>
 public sealed record ImageHeader

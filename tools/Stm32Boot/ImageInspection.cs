@@ -1,6 +1,6 @@
 namespace Stm32Boot;
 
-/// <summary>One of the bootloader's acceptance checks (DESIGN §5) and why it passed or failed.</summary>
+/// <summary>One of the bootloader's acceptance checks (docs/design.md §5.1) and why it passed or failed.</summary>
 public sealed record AcceptanceCheck(string Name, bool Passed, string Detail);
 
 /// <summary>A Cortex-M4 system vector: its index, name and value (null when the image lacks those bytes).</summary>

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Stm32Boot;
 
 /// <summary>
-/// Evaluates an image the way the bootloader does at reset (DESIGN §5; bootloader/core/image_check.c, in the
+/// Evaluates an image by the bootloader's acceptance checks at reset (docs/design.md §5.1; bootloader/core/image_check.c, in the
 /// same order), but reports every check instead of stopping at the first failure, so one run shows everything
 /// that is wrong.
 /// </summary>

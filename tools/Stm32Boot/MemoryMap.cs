@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Stm32Boot;
 
 /// <summary>
-/// Flash and RAM layout (DESIGN §3), built from the MemoryMap block of build/settings.json. The header follows
+/// Flash and RAM layout (docs/design.md §3), built from the MemoryMap block of build/settings.json. The header follows
 /// the bootloader, the image follows the header and runs to the end of flash.
 /// </summary>
 public sealed class MemoryMap

@@ -11,22 +11,37 @@ public static class SigningKeysGenerator
 {
     public const string FileName = "signing_keys.h";
 
-    public static MemoryMapGenerator.GeneratedFile Render(SigningKey key, string source)
+    public static MemoryMapGenerator.GeneratedFile Render(SigningKey key, string source) => Render([(key, source)]);
+
+    /// <param name="keys">The signing key first, then the further trusted keys (TrustedKeys), each with where it came
+    /// from; no two with the same key id (the bootloader picks a key by id).</param>
+    public static MemoryMapGenerator.GeneratedFile Render(IReadOnlyList<(SigningKey Key, string Source)> keys)
     {
+        if (keys.Count == 0)
+            throw new ArgumentException("at least the signing key", nameof(keys));
+        var twice = keys.GroupBy(k => k.Key.KeyIdText).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new Stm32BootException($"key id {twice.Key} is trusted twice ({string.Join(", ", twice.Select(k => k.Source))}): " +
+                                         "the bootloader picks a key by its id, so each trusted key must be a different key.");
         var text = new StringBuilder();
-        text.Append($"/* Generated from {source} by `stm32boot generate`. Do not edit: change SigningKey in the settings and rebuild.\n");
+        text.Append($"/* Generated from {string.Join(", ", keys.Select(k => k.Source))} by `stm32boot generate`. Do not edit: change SigningKey or\n");
+        text.Append(" * TrustedKeys in the settings and rebuild.\n");
         text.Append(" * The public keys the bootloader trusts, for image_verify(). It defines the table: include it from one file only. */\n");
         text.Append("#ifndef SIGNING_KEYS_H\n#define SIGNING_KEYS_H\n\n");
         text.Append("#include \"image_verify.h\"\n\n");
-        text.Append("#define SIGNING_KEY_COUNT 1u\n\n");
+        text.Append($"#define SIGNING_KEY_COUNT {keys.Count}u\n\n");
         text.Append("static const image_trusted_key_t signing_keys[SIGNING_KEY_COUNT] = {\n");
-        text.Append($"    /* key id {key.KeyIdText}{(key.IsDevelopmentKey ? ", the public development key" : "")} */\n");
-        text.Append("    {\n");
-        text.Append($"        .id = {{ {Bytes(key.KeyId)} }},\n");
-        text.Append("        .point = {\n");
-        foreach (var line in key.PublicPoint.Chunk(13))
-            text.Append($"            {Bytes(line)},\n");
-        text.Append("        },\n    },\n};\n\n#endif /* SIGNING_KEYS_H */\n");
+        foreach (var (key, source) in keys)
+        {
+            text.Append($"    /* key id {key.KeyIdText}, {(key.IsDevelopmentKey ? "the public development key" : source)} */\n");
+            text.Append("    {\n");
+            text.Append($"        .id = {{ {Bytes(key.KeyId)} }},\n");
+            text.Append("        .point = {\n");
+            foreach (var line in key.PublicPoint.Chunk(13))
+                text.Append($"            {Bytes(line)},\n");
+            text.Append("        },\n    },\n");
+        }
+        text.Append("};\n\n#endif /* SIGNING_KEYS_H */\n");
         return new MemoryMapGenerator.GeneratedFile(FileName, text.ToString());
     }
 

@@ -1,4 +1,5 @@
-/* Generated from keys/development-signing-key.pem by `stm32boot generate`. Do not edit: change SigningKey in the settings and rebuild.
+/* Generated from keys/development-signing-key.pem by `stm32boot generate`. Do not edit: change SigningKey or
+ * TrustedKeys in the settings and rebuild.
  * The public keys the bootloader trusts, for image_verify(). It defines the table: include it from one file only. */
 #ifndef SIGNING_KEYS_H
 #define SIGNING_KEYS_H

@@ -1,6 +1,6 @@
 namespace Stm32Boot.Uart;
 
-/// <summary>The AN3155 commands this client sends: the subset the bootloader implements (DESIGN §6).</summary>
+/// <summary>The AN3155 commands this client sends: the subset the bootloader implements (docs/design.md §6).</summary>
 public enum An3155Command : byte
 {
     Get = 0x00,
