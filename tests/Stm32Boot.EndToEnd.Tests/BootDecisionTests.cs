@@ -4,7 +4,7 @@ using Xunit;
 namespace Stm32Boot.EndToEnd.Tests;
 
 /// <summary>
-/// DESIGN §5 on the shipped factory image: each acceptance check violated alone keeps the bootloader in update
+/// docs/design.md §5 on the shipped factory image: each acceptance check violated alone keeps the bootloader in update
 /// mode and names the reason on USART1; the shipped image itself boots.
 /// </summary>
 public class BootDecisionTests

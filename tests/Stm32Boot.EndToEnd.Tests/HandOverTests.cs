@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Stm32Boot.EndToEnd.Tests;
 
-/// <summary>What the application finds at its reset vector (DESIGN §5, "Jump"): a chip as if just out of reset,
+/// <summary>What the application finds at its reset vector (docs/design.md §5, "Jump"): a chip as if just out of reset,
 /// but for VTOR and MSP pointing at the application.</summary>
 public class HandOverTests
 {

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Stm32Boot.EndToEnd.Tests;
 
 /// <summary>
-/// The shipped factory image with exactly one acceptance check of DESIGN §5 broken: every other field, and the
+/// The shipped factory image with exactly one acceptance check of docs/design.md §5 broken: every other field, and the
 /// CRCs that do not belong to the broken check, are recomputed so that only that check can fail.
 /// </summary>
 public static class ImageVariants

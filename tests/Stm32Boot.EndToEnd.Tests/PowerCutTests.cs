@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Stm32Boot.EndToEnd.Tests;
 
 /// <summary>
-/// Power cuts during `stm32boot flash` (DESIGN §6, header-last commit): the board starts with a valid old
+/// Power cuts during `stm32boot flash` (docs/design.md §6, header-last commit): the board starts with a valid old
 /// application, the update is cut right after its N-th flash operation (page erase or double-word program), and
 /// after power-up the board must either boot a complete image (its CRC in flash equals its header's) or stay in
 /// update mode and take a fresh update. Each cut point runs on its own board, so the points spread over every core.

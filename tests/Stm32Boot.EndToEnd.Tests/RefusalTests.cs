@@ -6,7 +6,7 @@ using Xunit;
 namespace Stm32Boot.EndToEnd.Tests;
 
 /// <summary>
-/// Everything the bootloader must refuse over AN3155 (DESIGN §6): each refusal is answered as AN3155 says, changes
+/// Everything the bootloader must refuse over AN3155 (docs/design.md §6): each refusal is answered as AN3155 says, changes
 /// nothing it must not, and afterwards the bootloader pages still equal out/bootloader.hex and a complete update
 /// still goes through and boots.
 /// </summary>
@@ -78,7 +78,7 @@ public class RefusalTests
     }
 
     [Fact]
-    public void Get_offers_exactly_the_AN3155_subset_of_DESIGN()
+    public void Get_offers_exactly_the_AN3155_subset_of_the_design()
     {
         using var session = UpdateSession.Start(Shipped.FactoryWith(UpdateImages.Old), Baud);
         session.Client().Connect();

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Stm32Boot.EndToEnd.Tests;
 
-/// <summary>Every way into update mode of DESIGN §5, on the shipped factory image.</summary>
+/// <summary>Every way into update mode of docs/design.md §5, on the shipped factory image.</summary>
 public class UpdateEntryTests
 {
     private static readonly string Boots = VirtualBoards.BootsShipped;

@@ -40,7 +40,7 @@ public static class UpdateImages
         return image;
     }
 
-    /// <summary>What the bootloader's boot check says of the flash now (DESIGN §5, every check).</summary>
+    /// <summary>What the bootloader's boot check says of the flash now (docs/design.md §5.1, every acceptance check).</summary>
     public static ImageInspection InspectFlash(Board board) =>
         ImageInspector.Inspect(InFlash(board), Shipped.Map, Shipped.Settings.BoardId);
 }

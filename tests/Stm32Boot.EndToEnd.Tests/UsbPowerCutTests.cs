@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Stm32Boot.EndToEnd.Tests;
 
 /// <summary>
-/// Power cuts during a USB update (DESIGN §6, header-last commit): the board starts with a valid old application in
+/// Power cuts during a USB update (docs/design.md §6, header-last commit): the board starts with a valid old application in
 /// update mode, a drive with the new one plugged in; the power goes right after the update's N-th flash operation
 /// (page erase or double-word program), for every N, and the drive stays in. After power-up the board must boot a
 /// complete image (its CRC in flash equals its header's) or stay in update mode, read the drive again and finish
