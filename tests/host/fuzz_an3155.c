@@ -24,6 +24,11 @@
  * programmed (every change starts by invalidating that header); an acknowledged Read Memory returns what the host
  * wrote and erased since the device last started (the host's view); an acknowledged Go leaves an accepted image;
  * and whatever the boot check accepts, at any step, is application A as installed or application B whole.
+ *
+ * Built again as fuzz_an3155_signed (FUZZ_AN3155_SIGNED), under the shipped policy: signatures required, A and B
+ * signed by the trusted key, and step 1's block number also picking, above B's block count, application C: B with
+ * one image bit flipped and its CRCs made to match, never signed again, so only the signature tells it from B. The
+ * invariants stay the same, so C (or any mix) accepted at any step is a finding: nothing unverified is committed.
  *   CC=clang cmake -S tests/host -B out/host-fuzz -G Ninja && cmake --build out/host-fuzz
  *   out/host-fuzz/fuzz_an3155 -max_total_time=60 tests/host/fuzz_corpus/fuzz_an3155 */
 #include <stdlib.h>
@@ -33,6 +38,9 @@
 #include "device.h"
 #include "host.h"
 #include "test_image.h"
+#ifdef FUZZ_AN3155_SIGNED
+#include "signed_image.h"
+#endif
 
 #define REGION_SIZE (DEV_REGION_END - DEV_HEADER_ADDR)
 #define BLOCK       256u
@@ -48,6 +56,10 @@ typedef struct {
 
 static test_image_t app_a;  /* installed */
 static test_image_t app_b;  /* the update the host may write */
+#ifdef FUZZ_AN3155_SIGNED
+static test_image_t app_c;  /* B tampered: its signature no longer verifies */
+static test_signer_t signer;
+#endif
 static uint8_t view[REGION_SIZE];  /* the host's view of 0x08020000 - 0x080FFFFF */
 /* Pages the host erased or wrote since the device started: the writer erases a page (stages the header page
  * erased) at its first write since reset unless the host erased it first (flash_writer.h). */
@@ -181,9 +193,21 @@ static uint32_t address(input_t *in)
     return ((flags & 1u) != 0u ? DEV_FLASH_BASE : DEV_HEADER_ADDR) + offset;
 }
 
+static void relearn_view(void);
+
 static void write_memory(uint32_t addr, const uint8_t *bytes, uint32_t len)
 {
-    if (host_write(addr, bytes, len)) {
+    if (!host_write(addr, bytes, len)) {
+#ifdef FUZZ_AN3155_SIGNED
+        /* The write that completes an image the policy refuses is NACKed after its bytes were programmed: the host
+         * learns only "refused" and takes the device's view again, as after raw bytes. */
+        if (!dev.ops.power_lost) {
+            relearn_view();
+        }
+#endif
+        return;
+    }
+    {
         require(addr >= DEV_HEADER_ADDR && addr + len <= DEV_REGION_END);
         for (uint32_t page = (addr - DEV_FLASH_BASE) / DEV_PAGE_SIZE;
              page <= (addr + len - 1u - DEV_FLASH_BASE) / DEV_PAGE_SIZE; page++) {
@@ -310,9 +334,14 @@ static void step(input_t *in)
     }
     case 1: {
         uint32_t blocks = (uint32_t)(app_b.bin_len + BLOCK - 1u) / BLOCK;
-        uint32_t offset = take(in, 1u) % blocks * BLOCK;
-        uint32_t len = app_b.bin_len - offset < BLOCK ? (uint32_t)(app_b.bin_len - offset) : BLOCK;
-        write_memory(DEV_HEADER_ADDR + offset, app_b.bin + offset, len);
+        uint32_t pick = take(in, 1u);
+        const test_image_t *app = &app_b;
+#ifdef FUZZ_AN3155_SIGNED
+        app = pick / blocks % 2u == 0u ? &app_b : &app_c;
+#endif
+        uint32_t offset = pick % blocks * BLOCK;
+        uint32_t len = app->bin_len - offset < BLOCK ? (uint32_t)(app->bin_len - offset) : BLOCK;
+        write_memory(DEV_HEADER_ADDR + offset, app->bin + offset, len);
         break;
     }
     case 2: {
@@ -355,9 +384,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!built) {
         test_image_build(&app_a, 3000u, 1u);
         test_image_build(&app_b, 5000u, 2u);
+#ifdef FUZZ_AN3155_SIGNED
+        test_signer_init(&signer, 1u, "fuzzkey!");
+        signed_image_sign(&app_a, &signer, 1u);
+        signed_image_sign(&app_b, &signer, 1u);
+        app_c = app_b;
+        app_c.bin[DEV_PAGE_SIZE + 1000u] ^= 0x01u;
+        test_image_seal(&app_c);
+#endif
         built = true;
     }
     device_factory_fresh();
+#ifdef FUZZ_AN3155_SIGNED
+    dev.policy.require_signature = true;
+    dev.policy.keys = &signer.trusted;
+    dev.policy.key_count = 1u;
+#endif
     chip = dev.write_port;
     dev.write_port = (flash_write_port_t){ .erase_page = guarded_erase, .program = guarded_program };
     test_image_install(&app_a);

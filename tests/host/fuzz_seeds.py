@@ -247,6 +247,10 @@ def an3155_seeds():
         "mass_erase_then_update": bytes([4, 0]) + write_b_header_last + go_image,
         "power_cut_mid_update": bytes([8, 20, 1]) + write_b_header_last + write_b_header_last + go_image,
         "reset_mid_update": write_b_header_last[:20] + bytes([7]) + write_b_header_last + silence_200,
+        # Above B's block count the block number picks application C (fuzz_an3155_signed: B tampered, not
+        # signed again): the whole of C, header last, then Go. Refused by the signature; plain B elsewhere.
+        "tampered_header_last_go": b"".join(bytes([1, blocks + b]) for b in image_blocks) + bytes([1, blocks])
+                                   + silence_200 + go_image,
         "raw_and_commands": bytes([9, 4, 0x31, 0xCE, 0x08, 0x02, 10, 0, 10, 1, 10, 2, 10, 3])
                             + bytes([0, 0]) + b"\x00\x01\x00" + bytes([3]) + b"abcd" + bytes([2, 0, 0, 1, 0, 7]),
     }
@@ -276,6 +280,7 @@ def main():
             "fuzz_fat": fat_seeds(tmp),
             "fuzz_usb_host": usb_host_seeds(),
             "fuzz_an3155": an3155_seeds(),
+            "fuzz_an3155_signed": an3155_seeds(),
             "fuzz_hex_stream": hex_stream_seeds(tmp),
             "fuzz_image_check": image_check_seeds(),
         }
