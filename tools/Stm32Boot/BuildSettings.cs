@@ -101,6 +101,26 @@ public sealed partial class BuildSettings
     /// <summary>The settings file at <paramref name="path"/>, or <see cref="Default"/> when it is null.</summary>
     public static BuildSettings LoadOrDefault(string? path) => path is null ? Default : Load(path);
 
+    /// <summary>Where the build writes the effective settings, relative to the repository's root.</summary>
+    public static readonly string EffectiveFile = Path.Combine("out", "settings.effective.json");
+
+    /// <summary>
+    /// The effective settings of the built tree <paramref name="directory"/> lies in: the nearest directory at or
+    /// above it holding both build/settings.json (a repository's root) and <see cref="EffectiveFile"/> (built there).
+    /// After `./build.sh --Version=...` or STM32BOOT_BoardId=... only that file knows what the images were built
+    /// with; the embedded defaults would misjudge them. Null outside a built tree.
+    /// </summary>
+    public static string? FindEffective(string directory)
+    {
+        for (var candidate = new DirectoryInfo(directory); candidate is not null; candidate = candidate.Parent)
+        {
+            var effective = Path.Combine(candidate.FullName, EffectiveFile);
+            if (File.Exists(Path.Combine(candidate.FullName, "build", "settings.json")) && File.Exists(effective))
+                return effective;
+        }
+        return null;
+    }
+
     public static BuildSettings Load(string path)
     {
         if (!File.Exists(path))
