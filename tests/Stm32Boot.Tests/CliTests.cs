@@ -167,6 +167,20 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
     }
 
     [Fact]
+    public async Task Merge_into_a_directory_that_does_not_exist_is_a_usage_error_and_makes_no_directory()
+    {
+        using var scratch = new ScratchDirectory();
+        var a = scratch.Write("a.hex", HexRecord.File(HexRecord.Data(0, 1), HexRecord.EndOfFile));
+        var output = scratch.File("no/such/dir/x.hex");
+
+        var result = await Stm32Boot("merge", a, "-o", output);
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, $"stm32boot: error: -o {output}: directory '{scratch.File("no/such/dir")}' does not exist.");
+        Assert.False(Directory.Exists(scratch.File("no")));
+    }
+
+    [Fact]
     public async Task Info_on_a_raw_binary_without_an_address_says_how_to_give_one()
     {
         using var scratch = new ScratchDirectory();
