@@ -5,6 +5,7 @@
 // The effective result is written to out/settings.effective.json, which every stm32boot step reads: the tools
 // validate it (tested code), the script only carries it.
 #load "command-line-settings.cs"
+#load "settings-json.cs"
 using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -27,7 +28,10 @@ public sealed class BuildSettings
     public static BuildSettings Load(ICakeContext context, string root)
     {
         var file = $"{root}/build/settings.json";
-        var defaults = JsonNode.Parse(System.IO.File.ReadAllText(file))!;
+        // Parsed before configuration reads it: its JSON provider reports a syntax error without line or reason.
+        JsonNode defaults;
+        try { defaults = SettingsJson.Parse(System.IO.File.ReadAllText(file), "build/settings.json"); }
+        catch (FormatException e) { throw new CakeException(e.Message); }
         Dictionary<string, string?> overrides;
         try
         {

@@ -59,10 +59,32 @@ public class BuildSettingsTests
     }
 
     [Fact]
-    public void Broken_json_names_the_file()
+    public void Broken_json_names_the_file_the_line_and_the_reason()
     {
-        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Parse("{ \"Version\": ", "broken.json"));
-        Assert.StartsWith("broken.json: not valid JSON", error.Message);
+        // A comma missing at the end of line 2: the reader stops at line 3's key.
+        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Parse("{\n  \"Version\": \"1.0.0.1\"\n  \"BoardId\": \"0x04150001\"\n}", "broken.json"));
+
+        Assert.Equal("broken.json line 3: '\"' is invalid after a value. Expected either ',', '}', or ']'. (column 3)", error.Message);
+    }
+
+    [Fact]
+    public void The_build_script_reports_a_syntax_error_in_build_settings_json_by_line_and_reason()
+    {
+        // The build script's rule (build/settings-json.cs, which build/settings.cake loads): without it .NET
+        // configuration says only "Failed to load configuration from file".
+        var text = File.ReadAllText(Repository.Path("build", "settings.json")).Replace("\"Release\",", "\"Release\" ,,");
+        var line = text[..text.IndexOf(",,", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+
+        var error = Assert.Throws<FormatException>(() => SettingsJson.Parse(text, "build/settings.json"));
+
+        Assert.StartsWith($"build/settings.json line {line}: ", error.Message);
+        Assert.DoesNotContain("LineNumber", error.Message);
+    }
+
+    [Fact]
+    public void Comments_and_trailing_commas_are_read_as_configuration_reads_them()
+    {
+        Assert.NotNull(SettingsJson.Parse("{ // the version\n \"Version\": \"1.0.0.1\", }", "build/settings.json")["Version"]);
     }
 
     [Theory]

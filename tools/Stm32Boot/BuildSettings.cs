@@ -134,16 +134,12 @@ public sealed partial class BuildSettings
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions
-            {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-            });
+            using var document = JsonDocument.Parse(json, SettingsJson.Options);
             return FromJson(document.RootElement, sourceName);
         }
         catch (JsonException e)
         {
-            throw new Stm32BootException($"{sourceName}: not valid JSON: {e.Message}");
+            throw new Stm32BootException(SettingsJson.SyntaxError(sourceName, e));
         }
         catch (Stm32BootException e)
         {
