@@ -115,6 +115,8 @@ public class BuildSettingsTests
     [InlineData("MemoryMap.Sram2AliasBase", "\"0x20010000\"", "MemoryMap SRAM2 alias 0x20010000–0x20017FFF overlaps SRAM1")]
     [InlineData("MemoryMap.Sram2AliasBase", "\"0x10004000\"", "MemoryMap SRAM2 alias 0x10004000–0x1000BFFF overlaps SRAM2")]
     [InlineData("MemoryMap.Sram2AliasBase", "\"0xFFFFC000\"", "MemoryMap.Sram2AliasBase + Sram2Size runs past the 4 GB address space")]
+    [InlineData("MemoryMap.FlashSize", "\"0x00090000\"", "MemoryMap.FlashSize 0x00090000 is not a flash size of the STM32L475: it comes with 0x00040000, 0x00080000, 0x00100000")]
+    [InlineData("MemoryMap.FlashSize", "\"0x00200000\"", "MemoryMap.FlashSize 0x00200000 is not a flash size of the STM32L475")]
     [InlineData("MemoryMap.FlashSize", "\"big\"", "MemoryMap.FlashSize 'big' is not a 32-bit hex number written like 0x08000000")]
     [InlineData("SigningKey", "\" \"", "SigningKey must name the PEM private key that signs the application")]
     [InlineData("SigningKey", "7", "SigningKey must be a string, not 7")]
@@ -128,6 +130,16 @@ public class BuildSettingsTests
         var error = Assert.Throws<Stm32BootException>(() => TestSettings.ParseWith(key, System.Text.Json.Nodes.JsonNode.Parse(json)));
         Assert.StartsWith("test-settings.json: ", error.Message);
         Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("0x00040000")]
+    [InlineData("0x00080000")]
+    [InlineData("0x00100000")]
+    public void Every_flash_size_the_chip_comes_in_is_accepted(string flashSize)
+    {
+        Assert.True(HexNumber.TryParse(flashSize, out var size));
+        Assert.Equal(size, TestSettings.ParseWith("MemoryMap.FlashSize", flashSize).MemoryMap.Flash.Size);
     }
 
     [Fact]
