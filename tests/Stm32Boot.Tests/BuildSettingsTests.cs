@@ -53,7 +53,7 @@ public class BuildSettingsTests
     [Fact]
     public void Missing_file_says_which_and_what_to_do()
     {
-        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Load("no/such/settings.json"));
+        var error = Assert.Throws<MissingFileException>(() => BuildSettings.Load("no/such/settings.json"));
         Assert.Contains("'no/such/settings.json' not found", error.Message);
         Assert.Contains("--settings", error.Message);
     }

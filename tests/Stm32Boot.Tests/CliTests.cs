@@ -207,4 +207,34 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         AssertOneLineError(result.Error, "stm32boot: ");
         Assert.EndsWith("See 'stm32boot --help'.", result.Error.TrimEnd());
     }
+
+    /// <summary>A file named on the command line that is not there is wrong the way a missing argument is: exit 2
+    /// (README, "exit codes"), with the file named, for every command that reads one.</summary>
+    [Theory]
+    [InlineData("info", "no/such.hex")]
+    [InlineData("info", "no/such.bin@0x08020000")]
+    [InlineData("merge", "no/such.hex", "-o", "out/x.hex")]
+    [InlineData("stamp", "no/such.elf", "--out-dir", "out/tests")]
+    [InlineData("flash", "no/such.hex", "--port", "tcp:localhost:1")]
+    [InlineData("emulate", "no/such.hex")]
+    [InlineData("info", "keys/development-signing-key.pem", "--settings", "no/such.json")]
+    public async Task A_missing_input_file_exits_2_like_a_missing_argument(params string[] arguments)
+    {
+        var result = await Stm32Boot(arguments);
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, "stm32boot: error: ");
+        Assert.Contains("no/such", result.Error);
+    }
+
+    [Fact]
+    public async Task A_missing_key_file_given_with_key_exits_2()
+    {
+        using var scratch = new ScratchDirectory();
+
+        var result = await Stm32Boot("stamp", fixture.ElfPath, "--out-dir", scratch.Path, "--key", "no/such/key.pem");
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, "stm32boot: error: key file 'no/such/key.pem' not found.");
+    }
 }

@@ -124,7 +124,7 @@ public sealed partial class BuildSettings
     public static BuildSettings Load(string path)
     {
         if (!File.Exists(path))
-            throw new Stm32BootException($"Settings file '{path}' not found (pass an existing file with --settings, or omit it to use build/settings.json).");
+            throw new MissingFileException($"Settings file '{path}' not found (pass an existing file with --settings, or omit it to use build/settings.json).");
         return Parse(File.ReadAllText(path), path);
     }
 
