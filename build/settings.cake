@@ -1,8 +1,11 @@
 #nullable enable
 // Build settings: build/settings.json, overridden by environment variables STM32BOOT_<Key> (nested keys with
-// "__", e.g. STM32BOOT_MemoryMap__BootloaderSize) and by --Key=value on the command line, in that order.
+// "__", e.g. STM32BOOT_MemoryMap__BootloaderSize) and by --Key=value on the command line (nested keys with ':',
+// --MemoryMap:BootloaderSize=0x10000, list items by index, --TrustedKeys:0=keys/next.pub.pem), in that order.
 // The effective result is written to out/settings.effective.json, which every stm32boot step reads: the tools
 // validate it (tested code), the script only carries it.
+#load "command-line-settings.cs"
+#load "settings-json.cs"
 using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,15 +27,24 @@ public sealed class BuildSettings
 
     public static BuildSettings Load(ICakeContext context, string root)
     {
-        var overrides = context.Arguments.GetArguments()
-            .Where(a => !CakeArguments.Contains(a.Key))
-            .ToDictionary(a => a.Key, a => (string?)a.Value.Last());
         var file = $"{root}/build/settings.json";
+        // Parsed before configuration reads it: its JSON provider reports a syntax error without line or reason.
+        JsonNode defaults;
+        try { defaults = SettingsJson.Parse(System.IO.File.ReadAllText(file), "build/settings.json"); }
+        catch (FormatException e) { throw new CakeException(e.Message); }
+        Dictionary<string, string?> overrides;
+        try
+        {
+            overrides = CommandLineSettings.ToConfiguration(context.Arguments.GetArguments()
+                .Where(a => !CakeArguments.Contains(a.Key))
+                .SelectMany(a => a.Value.Select(v => new KeyValuePair<string, string?>(a.Key, v))), defaults);
+        }
+        catch (ArgumentException e) { throw new CakeException(e.Message); }
         return new BuildSettings(new ConfigurationBuilder()
             .AddJsonFile(file, optional: false)
             .AddEnvironmentVariables("STM32BOOT_")
             .AddInMemoryCollection(overrides)
-            .Build(), JsonNode.Parse(System.IO.File.ReadAllText(file))!);
+            .Build(), defaults);
     }
 
     public void WriteEffective(string path)

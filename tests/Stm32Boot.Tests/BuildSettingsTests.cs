@@ -53,16 +53,38 @@ public class BuildSettingsTests
     [Fact]
     public void Missing_file_says_which_and_what_to_do()
     {
-        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Load("no/such/settings.json"));
+        var error = Assert.Throws<MissingFileException>(() => BuildSettings.Load("no/such/settings.json"));
         Assert.Contains("'no/such/settings.json' not found", error.Message);
         Assert.Contains("--settings", error.Message);
     }
 
     [Fact]
-    public void Broken_json_names_the_file()
+    public void Broken_json_names_the_file_the_line_and_the_reason()
     {
-        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Parse("{ \"Version\": ", "broken.json"));
-        Assert.StartsWith("broken.json: not valid JSON", error.Message);
+        // A comma missing at the end of line 2: the reader stops at line 3's key.
+        var error = Assert.Throws<Stm32BootException>(() => BuildSettings.Parse("{\n  \"Version\": \"1.0.0.1\"\n  \"BoardId\": \"0x04150001\"\n}", "broken.json"));
+
+        Assert.Equal("broken.json line 3: '\"' is invalid after a value. Expected either ',', '}', or ']'. (column 3)", error.Message);
+    }
+
+    [Fact]
+    public void The_build_script_reports_a_syntax_error_in_build_settings_json_by_line_and_reason()
+    {
+        // The build script's rule (build/settings-json.cs, which build/settings.cake loads): without it .NET
+        // configuration says only "Failed to load configuration from file".
+        var text = File.ReadAllText(Repository.Path("build", "settings.json")).Replace("\"Release\",", "\"Release\" ,,");
+        var line = text[..text.IndexOf(",,", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+
+        var error = Assert.Throws<FormatException>(() => SettingsJson.Parse(text, "build/settings.json"));
+
+        Assert.StartsWith($"build/settings.json line {line}: ", error.Message);
+        Assert.DoesNotContain("LineNumber", error.Message);
+    }
+
+    [Fact]
+    public void Comments_and_trailing_commas_are_read_as_configuration_reads_them()
+    {
+        Assert.NotNull(SettingsJson.Parse("{ // the version\n \"Version\": \"1.0.0.1\", }", "build/settings.json")["Version"]);
     }
 
     [Theory]
@@ -93,6 +115,8 @@ public class BuildSettingsTests
     [InlineData("MemoryMap.Sram2AliasBase", "\"0x20010000\"", "MemoryMap SRAM2 alias 0x20010000–0x20017FFF overlaps SRAM1")]
     [InlineData("MemoryMap.Sram2AliasBase", "\"0x10004000\"", "MemoryMap SRAM2 alias 0x10004000–0x1000BFFF overlaps SRAM2")]
     [InlineData("MemoryMap.Sram2AliasBase", "\"0xFFFFC000\"", "MemoryMap.Sram2AliasBase + Sram2Size runs past the 4 GB address space")]
+    [InlineData("MemoryMap.FlashSize", "\"0x00090000\"", "MemoryMap.FlashSize 0x00090000 is not a flash size of the STM32L475: it comes with 0x00040000, 0x00080000, 0x00100000")]
+    [InlineData("MemoryMap.FlashSize", "\"0x00200000\"", "MemoryMap.FlashSize 0x00200000 is not a flash size of the STM32L475")]
     [InlineData("MemoryMap.FlashSize", "\"big\"", "MemoryMap.FlashSize 'big' is not a 32-bit hex number written like 0x08000000")]
     [InlineData("SigningKey", "\" \"", "SigningKey must name the PEM private key that signs the application")]
     [InlineData("SigningKey", "7", "SigningKey must be a string, not 7")]
@@ -106,6 +130,16 @@ public class BuildSettingsTests
         var error = Assert.Throws<Stm32BootException>(() => TestSettings.ParseWith(key, System.Text.Json.Nodes.JsonNode.Parse(json)));
         Assert.StartsWith("test-settings.json: ", error.Message);
         Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("0x00040000")]
+    [InlineData("0x00080000")]
+    [InlineData("0x00100000")]
+    public void Every_flash_size_the_chip_comes_in_is_accepted(string flashSize)
+    {
+        Assert.True(HexNumber.TryParse(flashSize, out var size));
+        Assert.Equal(size, TestSettings.ParseWith("MemoryMap.FlashSize", flashSize).MemoryMap.Flash.Size);
     }
 
     [Fact]

@@ -167,6 +167,20 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
     }
 
     [Fact]
+    public async Task Merge_into_a_directory_that_does_not_exist_is_a_usage_error_and_makes_no_directory()
+    {
+        using var scratch = new ScratchDirectory();
+        var a = scratch.Write("a.hex", HexRecord.File(HexRecord.Data(0, 1), HexRecord.EndOfFile));
+        var output = scratch.File("no/such/dir/x.hex");
+
+        var result = await Stm32Boot("merge", a, "-o", output);
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, $"stm32boot: error: -o {output}: directory '{scratch.File("no/such/dir")}' does not exist.");
+        Assert.False(Directory.Exists(scratch.File("no")));
+    }
+
+    [Fact]
     public async Task Info_on_a_raw_binary_without_an_address_says_how_to_give_one()
     {
         using var scratch = new ScratchDirectory();
@@ -192,5 +206,35 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         Assert.Equal(2, result.ExitCode);
         AssertOneLineError(result.Error, "stm32boot: ");
         Assert.EndsWith("See 'stm32boot --help'.", result.Error.TrimEnd());
+    }
+
+    /// <summary>A file named on the command line that is not there is wrong the way a missing argument is: exit 2
+    /// (README, "exit codes"), with the file named, for every command that reads one.</summary>
+    [Theory]
+    [InlineData("info", "no/such.hex")]
+    [InlineData("info", "no/such.bin@0x08020000")]
+    [InlineData("merge", "no/such.hex", "-o", "out/x.hex")]
+    [InlineData("stamp", "no/such.elf", "--out-dir", "out/tests")]
+    [InlineData("flash", "no/such.hex", "--port", "tcp:localhost:1")]
+    [InlineData("emulate", "no/such.hex")]
+    [InlineData("info", "keys/development-signing-key.pem", "--settings", "no/such.json")]
+    public async Task A_missing_input_file_exits_2_like_a_missing_argument(params string[] arguments)
+    {
+        var result = await Stm32Boot(arguments);
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, "stm32boot: error: ");
+        Assert.Contains("no/such", result.Error);
+    }
+
+    [Fact]
+    public async Task A_missing_key_file_given_with_key_exits_2()
+    {
+        using var scratch = new ScratchDirectory();
+
+        var result = await Stm32Boot("stamp", fixture.ElfPath, "--out-dir", scratch.Path, "--key", "no/such/key.pem");
+
+        Assert.Equal(2, result.ExitCode);
+        AssertOneLineError(result.Error, "stm32boot: error: key file 'no/such/key.pem' not found.");
     }
 }

@@ -40,7 +40,7 @@ public class ElfImageTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElf
     [Fact]
     public void Missing_file_is_named()
     {
-        var error = Assert.Throws<Stm32BootException>(() => ElfImage.Load("nowhere/app.elf"));
+        var error = Assert.Throws<MissingFileException>(() => ElfImage.Load("nowhere/app.elf"));
         Assert.Equal("ELF file 'nowhere/app.elf' not found.", error.Message);
     }
 

@@ -37,7 +37,7 @@ public class FirmwareFileTests(TinyArmElfFixture fixture) : IClassFixture<TinyAr
     [Fact]
     public void Missing_files_are_named()
     {
-        Assert.Equal("File 'none.hex' not found.", Assert.Throws<Stm32BootException>(() => FirmwareFile.Load("none.hex")).Message);
-        Assert.Equal("Binary file 'none.bin' not found.", Assert.Throws<Stm32BootException>(() => FirmwareFile.Load("none.bin@0x08020000")).Message);
+        Assert.Equal("File 'none.hex' not found.", Assert.Throws<MissingFileException>(() => FirmwareFile.Load("none.hex")).Message);
+        Assert.Equal("Binary file 'none.bin' not found.", Assert.Throws<MissingFileException>(() => FirmwareFile.Load("none.bin@0x08020000")).Message);
     }
 }

@@ -147,7 +147,7 @@ public class IntelHexReaderTests
     [Fact]
     public void Missing_file_is_named()
     {
-        var error = Assert.Throws<Stm32BootException>(() => IntelHexReader.ReadFile("nowhere/app.hex"));
+        var error = Assert.Throws<MissingFileException>(() => IntelHexReader.ReadFile("nowhere/app.hex"));
         Assert.Equal("HEX file 'nowhere/app.hex' not found.", error.Message);
     }
 }

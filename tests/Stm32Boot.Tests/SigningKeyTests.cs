@@ -136,7 +136,7 @@ public class SigningKeyTests
     [Fact]
     public void A_missing_key_file_is_named()
     {
-        var error = Assert.Throws<Stm32BootException>(() => SigningKey.Load("no/such/key.pem"));
+        var error = Assert.Throws<MissingFileException>(() => SigningKey.Load("no/such/key.pem"));
         Assert.Equal("key file 'no/such/key.pem' not found.", error.Message);
     }
 }

@@ -132,13 +132,13 @@ public class StamperTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfF
     public async Task Refuses_an_image_that_overflows_its_region()
     {
         using var scratch = new ScratchDirectory();
-        // Linked for the full 1 MB flash, stamped for a 136 KB one whose image region is only 6 KB.
-        var elf = await new TinyArmElf { PaddingBytes = 8192 }.Build(scratch, TestSettings.Defaults);
-        var smallFlash = TestSettings.ParseWith("MemoryMap.FlashSize", "0x00022000");
+        // Linked for the full 1 MB flash, 128 KB of data, stamped for the 256 KB chip whose image region is 126 KB.
+        var elf = await new TinyArmElf { PaddingBytes = 128 * 1024 }.Build(scratch, TestSettings.Defaults);
+        var smallFlash = TestSettings.ParseWith("MemoryMap.FlashSize", "0x00040000");
 
         var error = Assert.Throws<Stm32BootException>(() => Stamper.Stamp(elf, smallFlash));
-        Assert.Contains("the image overflows its region image 0x08020800–0x08021FFF", error.Message);
-        Assert.Contains("from 0x08022000 on; make the application smaller", error.Message);
+        Assert.Contains("the image overflows its region image 0x08020800–0x0803FFFF", error.Message);
+        Assert.Contains("from 0x08040000 on; make the application smaller", error.Message);
     }
 
     [Fact]

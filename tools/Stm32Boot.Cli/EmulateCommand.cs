@@ -65,7 +65,7 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!System.IO.File.Exists(settings.File)) throw new Stm32BootException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
+        if (!System.IO.File.Exists(settings.File)) throw new MissingFileException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
         using var board = new Board();
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
         board.LoadHex(settings.File);

@@ -12,6 +12,9 @@ public static class ErrorReporter
             case CommandParseException or CommandRuntimeException:
                 Console.Error.WriteLine($"stm32boot: {OneLine(exception.Message)} See 'stm32boot --help'.");
                 return ExitCode.Usage;
+            case MissingFileException:
+                Console.Error.WriteLine($"stm32boot: error: {OneLine(exception.Message)}");
+                return ExitCode.Usage;
             case Stm32BootException or IOException or UnauthorizedAccessException:
                 Console.Error.WriteLine($"stm32boot: error: {OneLine(exception.Message)}");
                 return ExitCode.UserError;

@@ -8,6 +8,7 @@ public static class ExitCode
     /// <summary>The input or settings were wrong, or `info` found an image the bootloader would refuse.</summary>
     public const int UserError = 1;
 
-    /// <summary>The command line itself was wrong (unknown command or option, missing argument).</summary>
+    /// <summary>The command line itself was wrong (unknown command or option, missing argument, a file it names that
+    /// is not there, an output in a directory that does not exist).</summary>
     public const int Usage = 2;
 }

@@ -25,6 +25,9 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         var inspection = ImageInspector.Inspect(file.Image, buildSettings.MemoryMap, buildSettings.BoardId);
 
         AnsiConsole.MarkupLineInterpolated($"[bold]{file.Path}[/] ({file.Format}, {file.Image.ByteCount} bytes)");
+        // Which board id and memory map the checks below judge against: the built tree's, --settings', or the defaults.
+        // Written past Spectre, which would wrap a long path at the console's width.
+        Console.WriteLine($"settings: {buildSettings.SourceName}");
         if (inspection.Header is not null)
             AnsiConsole.Write(HeaderView.Render(inspection.Header, $"header at {HexNumber.Format(buildSettings.MemoryMap.Header.Base)}"));
 

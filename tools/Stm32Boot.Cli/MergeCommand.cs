@@ -29,9 +29,12 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var merged = HexMerger.Merge(settings.Inputs, settings.StartFrom);
+        // Checked before the inputs are read; the directory is not made: a mistyped -o path would otherwise leave
+        // the merged file where nobody looks for it.
         var directory = Path.GetDirectoryName(Path.GetFullPath(settings.Output))!;
-        Directory.CreateDirectory(directory);
+        if (!Directory.Exists(directory))
+            throw new MissingFileException($"-o {settings.Output}: directory '{directory}' does not exist.");
+        var merged = HexMerger.Merge(settings.Inputs, settings.StartFrom);
         IntelHexWriter.WriteFile(settings.Output, merged, settings.RecordLength);
 
         var start = merged.StartAddress is { } address ? $", start address {HexNumber.Format(address)}" : "";

@@ -7,8 +7,10 @@ namespace Stm32Boot.Cli;
 public class SettingsFileOption : CommandSettings
 {
     [CommandOption("--settings <FILE>")]
-    [Description("Settings JSON (the effective settings the build writes). Default: the build/settings.json built into stm32boot.")]
+    [Description("Settings JSON (the effective settings the build writes). Default: out/settings.effective.json of the built " +
+                 "repository the current directory is in, else the build/settings.json built into stm32boot.")]
     public string? SettingsFile { get; init; }
 
-    public BuildSettings LoadSettings() => BuildSettings.LoadOrDefault(SettingsFile);
+    public BuildSettings LoadSettings() =>
+        BuildSettings.LoadOrDefault(SettingsFile ?? BuildSettings.FindEffective(Directory.GetCurrentDirectory()));
 }

@@ -101,10 +101,30 @@ public sealed partial class BuildSettings
     /// <summary>The settings file at <paramref name="path"/>, or <see cref="Default"/> when it is null.</summary>
     public static BuildSettings LoadOrDefault(string? path) => path is null ? Default : Load(path);
 
+    /// <summary>Where the build writes the effective settings, relative to the repository's root.</summary>
+    public static readonly string EffectiveFile = Path.Combine("out", "settings.effective.json");
+
+    /// <summary>
+    /// The effective settings of the built tree <paramref name="directory"/> lies in: the nearest directory at or
+    /// above it holding both build/settings.json (a repository's root) and <see cref="EffectiveFile"/> (built there).
+    /// After `./build.sh --Version=...` or STM32BOOT_BoardId=... only that file knows what the images were built
+    /// with; the embedded defaults would misjudge them. Null outside a built tree.
+    /// </summary>
+    public static string? FindEffective(string directory)
+    {
+        for (var candidate = new DirectoryInfo(directory); candidate is not null; candidate = candidate.Parent)
+        {
+            var effective = Path.Combine(candidate.FullName, EffectiveFile);
+            if (File.Exists(Path.Combine(candidate.FullName, "build", "settings.json")) && File.Exists(effective))
+                return effective;
+        }
+        return null;
+    }
+
     public static BuildSettings Load(string path)
     {
         if (!File.Exists(path))
-            throw new Stm32BootException($"Settings file '{path}' not found (pass an existing file with --settings, or omit it to use build/settings.json).");
+            throw new MissingFileException($"Settings file '{path}' not found (pass an existing file with --settings, or omit it to use build/settings.json).");
         return Parse(File.ReadAllText(path), path);
     }
 
@@ -114,16 +134,12 @@ public sealed partial class BuildSettings
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions
-            {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-            });
+            using var document = JsonDocument.Parse(json, SettingsJson.Options);
             return FromJson(document.RootElement, sourceName);
         }
         catch (JsonException e)
         {
-            throw new Stm32BootException($"{sourceName}: not valid JSON: {e.Message}");
+            throw new Stm32BootException(SettingsJson.SyntaxError(sourceName, e));
         }
         catch (Stm32BootException e)
         {

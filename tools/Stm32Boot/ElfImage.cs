@@ -49,7 +49,7 @@ public sealed class ElfImage
     public static ElfImage Load(string path)
     {
         if (!File.Exists(path))
-            throw new Stm32BootException($"ELF file '{path}' not found.");
+            throw new MissingFileException($"ELF file '{path}' not found.");
         var start = new byte[4];
         using (var stream = File.OpenRead(path))
             stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);

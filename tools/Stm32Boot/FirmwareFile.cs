@@ -20,14 +20,14 @@ public sealed record FirmwareFile(string Path, FirmwareFormat Format, MemoryImag
         if (!File.Exists(spec) && SplitBinarySpec(spec) is var (binPath, address))
         {
             if (!File.Exists(binPath))
-                throw new Stm32BootException($"Binary file '{binPath}' not found.");
+                throw new MissingFileException($"Binary file '{binPath}' not found.");
             var image = new MemoryImage();
             image.Write(address, File.ReadAllBytes(binPath));
             return new FirmwareFile(binPath, FirmwareFormat.Binary, image, null);
         }
 
         if (!File.Exists(spec))
-            throw new Stm32BootException($"File '{spec}' not found.");
+            throw new MissingFileException($"File '{spec}' not found.");
         var start = new byte[4];
         using (var stream = File.OpenRead(spec))
             stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);

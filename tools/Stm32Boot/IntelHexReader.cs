@@ -13,7 +13,7 @@ public static class IntelHexReader
     public static IntelHexFile ReadFile(string path)
     {
         if (!File.Exists(path))
-            throw new Stm32BootException($"HEX file '{path}' not found.");
+            throw new MissingFileException($"HEX file '{path}' not found.");
         return Parse(File.ReadAllText(path), path);
     }
 

@@ -13,6 +13,12 @@ public sealed class MemoryMap
     /// and can never be erased: the only memory on this chip whose content can only move one way.</summary>
     public static readonly MemoryRegion Otp = new("OTP", 0x1FFF7000, 0x400);
 
+    /// <summary>The flash sizes the STM32L475 is made with: the size letter of its part number, C = 256 Kbytes,
+    /// E = 512 Kbytes, G = 1 Mbyte (DS10969, STM32L475xx datasheet, "Ordering information"; RM0351 §3.3.1 "Flash memory
+    /// organization" for the 1 MB layout of 2 KB pages). Any other size would compile into a linker script for a chip
+    /// that does not exist and fail only later, or boot on a real chip with addresses past its end.</summary>
+    public static readonly IReadOnlyList<uint> ChipFlashSizes = [0x40000, 0x80000, 0x100000];
+
     /// <summary>Flash, OTP included, is programmed a double word (64 bits) at a time (RM0351 §3.3.7 "Standard
     /// programming"), so an OTP record is 8 bytes.</summary>
     public const uint OtpDoubleWord = 8;
@@ -66,6 +72,10 @@ public sealed class MemoryMap
         RequirePageMultiple("BootloaderSize", bootloaderSize, pageSize);
         RequirePageMultiple("HeaderSize", headerSize, pageSize);
         RequireNonZero("FlashSize", flashSize);
+        if (!ChipFlashSizes.Contains(flashSize))
+            throw new Stm32BootException($"MemoryMap.FlashSize {HexNumber.Format(flashSize)} is not a flash size of the STM32L475: it comes with " +
+                                         $"{string.Join(", ", ChipFlashSizes.Select(HexNumber.Format))} (256 KB, 512 KB, 1 MB: part numbers " +
+                                         "STM32L475xC, xE, xG).");
         RequireNonZero("BootloaderSize", bootloaderSize);
         if (headerSize < ImageHeader.Size)
             throw new Stm32BootException($"MemoryMap.HeaderSize {HexNumber.Format(headerSize)} cannot hold the {ImageHeader.Size}-byte image header.");

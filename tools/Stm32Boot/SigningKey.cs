@@ -54,7 +54,7 @@ public sealed class SigningKey : IDisposable
     public static SigningKey Load(string path)
     {
         if (!File.Exists(path))
-            throw new Stm32BootException($"key file '{path}' not found.");
+            throw new MissingFileException($"key file '{path}' not found.");
         var pem = File.ReadAllText(path);
         if (!PemEncoding.TryFind(pem, out var fields))
             throw new Stm32BootException($"'{path}' holds no PEM block (-----BEGIN ...-----); a signing key is a PEM file as `stm32boot keygen` or openssl writes it.");
