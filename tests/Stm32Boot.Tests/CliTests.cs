@@ -64,6 +64,32 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         Assert.Contains("refused:", unstamped.Out);
     }
 
+    /// <summary>Bytes past the end of flash: `flash` refuses the file (FlashPlan), so `info` must not call it accepted,
+    /// and both name the bytes in the same words.</summary>
+    [Fact]
+    public async Task Info_refuses_an_image_with_bytes_beyond_flash_as_flash_does()
+    {
+        using var scratch = new ScratchDirectory();
+        var elf = await new TinyArmElf { WithSignatureSection = true }.Build(scratch, TestSettings.Defaults);
+        await Stm32Boot("stamp", elf, "--out-dir", scratch.Path);
+        var map = TestSettings.Defaults.MemoryMap;
+        var lines = File.ReadAllLines(scratch.File("application.hex")).ToList();
+        // Four bytes at the first address past flash, before the end-of-file record.
+        lines.InsertRange(lines.Count - 1, [HexRecord.Linear((ushort)(map.Flash.End >> 16)), HexRecord.Data((ushort)map.Flash.End, 1, 2, 3, 4)]);
+        var path = scratch.Write("beyond.hex", string.Join("\n", lines) + "\n");
+
+        var info = await Stm32Boot("info", path);
+        var flash = Assert.Throws<Stm32BootException>(() => global::Stm32Boot.Uart.FlashPlan.Create(FirmwareFile.Load(path).Image, map, path));
+
+        var reason = $"'{path}' has 4 bytes outside the ";
+        var first = $", the first at {HexNumber.Format((uint)map.Flash.End)};";
+        Assert.Equal(1, info.ExitCode);
+        Assert.DoesNotContain("accepted:", info.Out);
+        Assert.Contains($"refused: {reason}{map.Flash}{first}", info.Out);
+        Assert.StartsWith(reason, flash.Message);
+        Assert.Contains(first, flash.Message);
+    }
+
     [Fact]
     public async Task Without_required_signatures_an_empty_signing_key_generates_no_key_and_stamps_unsigned()
     {

@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace Stm32Boot.Cli;
 
-[Description("Show an image's header, the bootloader's acceptance checks, its signature, vector table and flash use; exit 1 if the bootloader would refuse it or its signature does not verify.")]
+[Description("Show an image's header, the bootloader's acceptance checks, its signature, vector table and flash use; exit 1 if the bootloader would refuse it, its signature does not verify or it has bytes outside flash.")]
 public sealed class InfoCommand : Command<InfoCommand.Settings>
 {
     public sealed class Settings : SettingsFileOption
@@ -61,8 +61,10 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
             regions.AddRow("[yellow]outside[/]", "not in any flash region", $"{inspection.BytesOutsideFlashRegions}", "");
         AnsiConsole.Write(regions);
 
+        // Bytes past the end of flash (or in RAM) are no part of any image a board can hold: `flash` refuses them too.
+        var beyondFlash = BytesOutside.Describe(file.Image, buildSettings.MemoryMap.Flash, file.Path);
         var signatureFailed = signature is { Status: not (SignatureStatus.Ok or SignatureStatus.Unsigned) };
-        if (inspection.Accepted && !signatureFailed)
+        if (inspection.Accepted && !signatureFailed && beyondFlash is null)
         {
             AnsiConsole.MarkupLine("[green]accepted:[/] the bootloader would boot this image.");
             return ExitCode.Ok;
@@ -75,6 +77,12 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         }
         if (signatureFailed)
             AnsiConsole.MarkupLineInterpolated($"[red]signature refused:[/] {SignatureBlock.Text(signature!.Status)}.");
+        if (beyondFlash is not null)
+        {
+            // The reason past Spectre, which would wrap it at the console's width.
+            AnsiConsole.Markup("[red]refused:[/] ");
+            Console.WriteLine($"{beyondFlash}; no STM32L475 has flash there, so `stm32boot flash` refuses it too.");
+        }
         return ExitCode.UserError;
     }
 }

@@ -65,13 +65,9 @@ public sealed class FlashPlan
         if (image.IsEmpty)
             throw new Stm32BootException($"'{sourceName}' holds no bytes to flash.");
         var writable = new MemoryRegion("application header and image", map.Header.Base, (uint)(map.Flash.End - map.Header.Base));
-        var outside = image.Slice(0, writable.Base).ByteCount + image.Slice(writable.End, 1UL << 32).ByteCount;
-        if (outside > 0)
-        {
-            var first = image.Slice(0, writable.Base) is { IsEmpty: false } below ? below.LowestAddress : image.Slice(writable.End, 1UL << 32).LowestAddress;
-            throw new Stm32BootException($"'{sourceName}' has {outside} bytes outside the {writable}, the first at {HexNumber.Format(first)}; " +
-                                         "the bootloader writes only there. Flash the stamped application (out/application.hex), not factory.hex or the bootloader.");
-        }
+        if (BytesOutside.Describe(image, writable, sourceName) is { } outside)
+            throw new Stm32BootException($"{outside}; the bootloader writes only there. " +
+                                         "Flash the stamped application (out/application.hex), not factory.hex or the bootloader.");
 
         var blocks = Windows(image).Select(window => Block(image, window)).ToList();
         var headerBlocks = blocks.Where(block => map.Header.Contains(block.Address)).ToList();
