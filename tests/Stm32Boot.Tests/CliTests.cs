@@ -164,6 +164,19 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         Assert.Contains("USAGE:", result.Out);
     }
 
+    [Theory]
+    [InlineData]
+    [InlineData("flash")]
+    public async Task Help_as_a_command_prints_what_the_help_option_prints(params string[] command)
+    {
+        var asCommand = await Stm32Boot(["help", .. command]);
+        var asOption = await Stm32Boot([.. command, "--help"]);
+
+        Assert.Equal((0, ""), (asCommand.ExitCode, asCommand.Error));
+        Assert.Contains("USAGE:", asCommand.Out);
+        Assert.Equal(asOption.Out, asCommand.Out);
+    }
+
     [Fact]
     public async Task A_bad_version_is_a_user_error_on_one_line()
     {
