@@ -7,13 +7,13 @@ using Stm32Boot.VirtualBoard.Hosting;
 
 namespace Stm32Boot.Cli;
 
-[Description("Run a firmware HEX file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port.")]
+[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port.")]
 public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<FILE>")]
-        [Description("Intel HEX file to program into the board's flash (bootloader and/or application).")]
+        [Description("The firmware to program into the board's flash (bootloader and/or application): an ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS.")]
         public required string File { get; init; }
 
         [CommandOption("--uart <LINK>")]
@@ -65,10 +65,11 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!System.IO.File.Exists(settings.File)) throw new MissingFileException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
+        if (!System.IO.File.Exists(settings.File) && !System.IO.File.Exists(settings.File.Split('@')[0]))
+            throw new MissingFileException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
         using var board = new Board();
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
-        board.LoadHex(settings.File);
+        board.LoadFirmware(settings.File);
         if (settings.OptionBytes is { } spec)
         {
             try { board.OptionBytes = OptionBytesSpec.Parse(spec); }

@@ -41,22 +41,25 @@ public sealed class Board : IDisposable
     public IEnumerable<PinEdge> Led1Edges => _edges.Where(e => e.Port == Led1Port && e.Pin == Led1Pin);
     public IEnumerable<PinEdge> Led2Edges => _edges.Where(e => e.Port == Led2Port && e.Pin == Led2Pin);
 
-    /// Programs an Intel HEX file into flash, as a programmer would; everything else stays as it is. Under RDP level 1
-    /// or 2 a programmer cannot write the flash (RM0351 §3.5.1), and neither can this.
-    public void LoadHex(string path)
+    /// Programs an Intel HEX file into flash: <see cref="LoadFirmware"/>, which takes any firmware file.
+    public void LoadHex(string path) => LoadFirmware(path);
+
+    /// Programs a firmware file into flash, as a programmer would; everything else stays as it is. Any file `info` and
+    /// `flash` read (<see cref="FirmwareFile"/>): an ELF's loadable segments at their load addresses, an Intel HEX file,
+    /// or FILE.bin@ADDRESS. Under RDP level 1 or 2 a programmer cannot write the flash (RM0351 §3.5.1), and neither can this.
+    public void LoadFirmware(string file)
     {
         if (Peripherals.Flash.LoadedOptions.RdpLevel != 0)
-            throw new InvalidOperationException($"{path}: the flash is read-protected (RDP 0x{Peripherals.Flash.LoadedOptions.Rdp:X2}, level " +
+            throw new InvalidOperationException($"{file}: the flash is read-protected (RDP 0x{Peripherals.Flash.LoadedOptions.Rdp:X2}, level " +
                 $"{Peripherals.Flash.LoadedOptions.RdpLevel}); a debugger can neither read nor program it (RM0351 §3.5.1). Set OptionBytes with " +
                 "RDP 0xAA first, which mass-erases the flash, as STM32CubeProgrammer does.");
-        var hex = Stm32Boot.IntelHexReader.ReadFile(path);
-        foreach (var segment in hex.Image.Segments)
-        {
-            if (segment.Address < Machine.FlashBase || segment.End > (ulong)Machine.FlashBase + Machine.FlashSize)
-                throw new ArgumentException($"{path}: data at 0x{segment.Address:X8}-0x{segment.End - 1:X8} is outside the flash " +
-                    $"0x{Machine.FlashBase:X8}-0x{Machine.FlashBase + Machine.FlashSize - 1:X8}; the board can only load flash images.");
+        var firmware = FirmwareFile.Load(file);
+        var flash = new MemoryRegion("flash", Machine.FlashBase, Machine.FlashSize);
+        // Checked before the first byte is written: a refused file leaves the flash as it was.
+        if (BytesOutside.Describe(firmware.Image, flash, firmware.Path) is { } outside)
+            throw new ArgumentException($"{outside}; the board can only load flash images.");
+        foreach (var segment in firmware.Image.Segments)
             Machine.LoadFlash(segment.Address, segment.Data);
-        }
     }
 
     /// The option bytes (RM0351 §3.4). Get: what the option-byte flash holds now (the value words, whether or not
