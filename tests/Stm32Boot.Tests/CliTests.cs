@@ -177,6 +177,41 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
         Assert.Equal(asOption.Out, asCommand.Out);
     }
 
+    /// <summary>Input or environment wrong, not a bug in stm32boot: one line, exit 1 (README, "exit codes"), no stack trace.</summary>
+    [Fact]
+    public async Task Emulate_on_a_busy_tcp_port_is_a_one_line_error()
+    {
+        using var scratch = new ScratchDirectory();
+        var hex = scratch.Write("small.hex", HexRecord.File(HexRecord.Linear(0x0800), HexRecord.Data(0, 1, 2, 3, 4), HexRecord.EndOfFile));
+        var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+
+            var result = await Stm32Boot("emulate", hex, "--uart", $"tcp:{port}", "--max-time", "0.001");
+
+            Assert.Equal(1, result.ExitCode);
+            AssertOneLineError(result.Error, $"stm32boot: error: --uart tcp:{port}: cannot listen on 127.0.0.1:{port}");
+        }
+        finally
+        {
+            busy.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Emulate_of_a_hex_with_data_outside_flash_is_a_one_line_error()
+    {
+        using var scratch = new ScratchDirectory();
+        var hex = scratch.Write("beyond.hex", HexRecord.File(HexRecord.Linear(0x0810), HexRecord.Data(0, 1, 2), HexRecord.EndOfFile));
+
+        var result = await Stm32Boot("emulate", hex, "--max-time", "0.001");
+
+        Assert.Equal(1, result.ExitCode);
+        AssertOneLineError(result.Error, $"stm32boot: error: '{hex}' has 2 bytes outside the flash 0x08000000–0x080FFFFF, the first at 0x08100000;");
+    }
+
     [Fact]
     public async Task A_bad_version_is_a_user_error_on_one_line()
     {

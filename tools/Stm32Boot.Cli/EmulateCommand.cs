@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Net.Sockets;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stm32Boot.VirtualBoard;
@@ -69,7 +70,9 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             throw new MissingFileException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
         using var board = new Board();
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
-        board.LoadFirmware(settings.File);
+        // A file with bytes the flash cannot hold is wrong input, not a bug: one line, exit 1 (ErrorReporter).
+        try { board.LoadFirmware(settings.File); }
+        catch (ArgumentException e) { throw new Stm32BootException(e.Message); }
         if (settings.OptionBytes is { } spec)
         {
             try { board.OptionBytes = OptionBytesSpec.Parse(spec); }
@@ -81,12 +84,7 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             try { board.AttachUsbDrive(image); }
             catch (ArgumentException e) { throw new Stm32BootException($"--usb-drive: {e.Message}"); }
         }
-        using IUartHostLink link = settings.Uart switch
-        {
-            "stdio" => new StdioLink(),
-            "pty" => new PtyLink(),
-            _ => new TcpLink(int.Parse(settings.Uart.AsSpan(4), CultureInfo.InvariantCulture)),
-        };
+        using var link = OpenLink(settings.Uart);
         // Status goes to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
         var button = settings.ButtonHeld ? ", B1 held" : "";
         var drive = settings.UsbDrive is { } path ? $", USB drive {path} in CN9" : "";
@@ -108,6 +106,19 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         Console.Error.WriteLine($"stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.");
         if (settings.PrintOptionBytes) PrintOptionBytes(board);
         return ExitCode.Ok;
+    }
+
+    private static IUartHostLink OpenLink(string uart)
+    {
+        if (uart == "stdio") return new StdioLink();
+        if (uart == "pty") return new PtyLink();
+        var port = int.Parse(uart.AsSpan(4), CultureInfo.InvariantCulture);
+        try { return new TcpLink(port); }
+        catch (SocketException e)
+        {
+            // Most often another emulate (or any server) already listens there: the environment, not stm32boot, is wrong.
+            throw new Stm32BootException($"--uart {uart}: cannot listen on 127.0.0.1:{port}: {e.Message}; choose another port.");
+        }
     }
 
     /// On stderr: with --uart stdio, stdout carries only USART1.
