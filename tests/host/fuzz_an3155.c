@@ -207,16 +207,14 @@ static void write_memory(uint32_t addr, const uint8_t *bytes, uint32_t len)
 #endif
         return;
     }
-    {
-        require(addr >= DEV_HEADER_ADDR && addr + len <= DEV_REGION_END);
-        for (uint32_t page = (addr - DEV_FLASH_BASE) / DEV_PAGE_SIZE;
-             page <= (addr + len - 1u - DEV_FLASH_BASE) / DEV_PAGE_SIZE; page++) {
-            if (!bitset_has(fresh, page)) {
-                erase_in_view(page);
-            }
+    require(addr >= DEV_HEADER_ADDR && addr + len <= DEV_REGION_END);
+    for (uint32_t page = (addr - DEV_FLASH_BASE) / DEV_PAGE_SIZE;
+         page <= (addr + len - 1u - DEV_FLASH_BASE) / DEV_PAGE_SIZE; page++) {
+        if (!bitset_has(fresh, page)) {
+            erase_in_view(page);
         }
-        memcpy(view + (addr - DEV_HEADER_ADDR), bytes, len);
     }
+    memcpy(view + (addr - DEV_HEADER_ADDR), bytes, len);
 }
 
 static void read_memory(uint32_t addr, uint32_t len)
