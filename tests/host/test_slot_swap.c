@@ -350,6 +350,37 @@ static void operations_in_a_row_alternate_the_areas_and_count_up(void)
     }
 }
 
+/* Begin's flash operations in order: the other area's pages erased, DW0..DW2, then DW3; nothing else. */
+static void begin_erases_the_other_area_and_programs_the_descriptor_crc_last(void)
+{
+    rig_small(4u);
+    swap(SLOT_SWAP_INSTALL, 4u);           /* area 0 the newest: begin takes area 1 */
+    uint32_t area1 = rig.config.status + rig.config.status_area_size;
+    fake_flash_ops_power_on(&rig.ops);
+    slot_swap_state_t state;
+    CHECK_EQ_U32(SLOT_SWAP_OK, begin(SLOT_SWAP_REVERT, 3u, &state));
+    CHECK_EQ_U32(SLOT_SWAP_REVERT, state.kind);
+    CHECK_EQ_U32(3u, state.pages);
+    CHECK_EQ_U32(3u, state.steps);
+    CHECK_EQ_U32(0u, state.steps_done);
+    CHECK_EQ_U32(2u, state.sequence);
+    CHECK_EQ_U32(1u, state.area);
+    CHECK_EQ_U32(1u, rig.config.status_area_size / PAGE);
+    static const struct {
+        op_kind_t kind;
+        uint32_t offset;
+    } expected[] = { { OP_ERASE, 0u }, { OP_PROGRAM, 0u }, { OP_PROGRAM, 8u }, { OP_PROGRAM, 16u },
+                     { OP_PROGRAM, 24u } };
+    CHECK_EQ_U32(sizeof expected / sizeof expected[0], rig.ops.log_len);
+    for (uint32_t k = 0; k < rig.ops.log_len && k < sizeof expected / sizeof expected[0]; k++) {
+        CHECK_EQ_U32(expected[k].kind, rig.ops.log[k].kind);
+        CHECK_EQ_U32(area1 + expected[k].offset, rig.ops.log[k].addr);
+    }
+    uint64_t magic;
+    memcpy(&magic, at(area1), sizeof magic);
+    CHECK_TRUE(magic == SLOT_SWAP_MAGIC_REVERT);
+}
+
 /* Hand-made descriptors: each rule of validity on its own makes an area invalid. */
 static void an_area_is_valid_only_with_its_magic_both_halves_its_crc_and_n_within_the_slot(void)
 {
@@ -693,6 +724,7 @@ int main(void)
     RUN_TEST(a_full_size_install_and_its_revert_restore_the_old_image_byte_for_byte);
     RUN_TEST(an_install_over_a_larger_image_keeps_all_of_it);
     RUN_TEST(operations_in_a_row_alternate_the_areas_and_count_up);
+    RUN_TEST(begin_erases_the_other_area_and_programs_the_descriptor_crc_last);
     RUN_TEST(an_area_is_valid_only_with_its_magic_both_halves_its_crc_and_n_within_the_slot);
     RUN_TEST(begin_refuses_while_the_newest_operation_is_unfinished);
     RUN_TEST(a_power_cut_at_or_during_any_operation_of_an_install_or_a_revert_loses_nothing);
