@@ -16,13 +16,14 @@
  *   step i    : erase PRIMARY[i], copy PREVIOUS[i] -> PRIMARY[i]     the sources never change during a revert
  *
  * Why every step can be redone from its start. A step's copy reads its source page into RAM, erases the destination,
- * programs the double words that are not all 0xFF (an all-0xFF double word stays erased, so it can still be
- * programmed later: the boot-state marks of a header page; RM0351 §3.7.5 PROGERR: only an erased double word programs) and
- * reads every double word back. Its source is only ever written by a LATER step (PRIMARY[i] by step 2i+1,
- * SECONDARY[i] = PREVIOUS[i+1] by step 2i+2; never during a revert), and a later step only begins once this step's
- * record is programmed. So until the record reads programmed, the source is intact and the destination holds nothing
- * that is needed: a cut anywhere (in the erase, in a program, in the record itself) is repaired by doing the step
- * again, as many times as power fails.
+ * programs the double words that are not all 0xFF (an all-0xFF double word stays erased so that it can still be
+ * programmed later, e.g. the boot-state marks of a header page; RM0351 §3.7.5 PROGERR: only an erased double word
+ * programs) and reads every double word back; then the step's record is programmed and read back. Its source is only
+ * ever written by a LATER step (PRIMARY[i] by step 2i+1, SECONDARY[i] = PREVIOUS[i+1] by step 2i+2; never during a
+ * revert), and a later step only begins once this step's record reads programmed. So until then the source is
+ * intact and the destination holds nothing that is needed: a cut anywhere (in the erase, in a program, in the
+ * record) or a flash error is repaired by doing the step again, as many times as it takes. A record that reads
+ * programmed is never programmed again (a second program of a double word fails, PROGERR): run skips it.
  *
  * Status areas: two (ping-pong), area k at status + k*status_area_size, each whole pages, double words (little-endian):
  *   DW0     SLOT_SWAP_MAGIC_INSTALL or SLOT_SWAP_MAGIC_REVERT

@@ -1,8 +1,9 @@
 /* Erase and program on a fake_flash_t behind flash_write_port_t, with the silicon's rules and power cuts.
  * Every page erase and every double-word program is one operation. Power can fail during any chosen operation:
  * the operation is then cut short (nothing, its first half or its second half applied, or torn as the virtual board
- * tears it) and every later one fails, until the test reboots the device (fake_flash_ops_power_on). Programming a double word that is not erased
- * fails and is counted, as PROGERR would on silicon; misaligned or out-of-range requests abort: they are bugs. */
+ * tears it) and every later one fails, until the test reboots the device (fake_flash_ops_power_on). Programming a
+ * double word that is not erased fails and is counted, as PROGERR would on silicon; misaligned or out-of-range
+ * requests abort: they are bugs. */
 #ifndef FAKE_FLASH_OPS_H
 #define FAKE_FLASH_OPS_H
 
