@@ -2,13 +2,7 @@
 
 #include <stdbool.h>
 
-#include "build_config.h"
 #include "memory_map.h"
-
-/* Until every build's build_config.h says, a build without the setting is a single-slot build. */
-#ifndef SLOT_MODE_SWAP
-#define SLOT_MODE_SWAP 0
-#endif
 
 #if SLOT_MODE_SWAP
 

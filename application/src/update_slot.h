@@ -38,9 +38,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "build_config.h"
 #include "image_header.h"
 #include "image_policy.h"
 #include "text.h"
+
+/* A build_config.h from before SlotMode existed describes a single-slot build. */
+#ifndef SLOT_MODE_SWAP
+#define SLOT_MODE_SWAP 0
+#endif
 
 typedef enum {
     UPDATE_SLOT_OK = 0,
