@@ -80,6 +80,8 @@ static xmodem_event_t block_start(xmodem_t *x, uint8_t byte, uint32_t now_ms)
         x->len = byte == XMODEM_SOH ? XMODEM_BLOCK_SIZE_128 : XMODEM_BLOCK_SIZE_1K;
         x->frame_at = 0u;
         x->eot_seen = false;
+        /* The sender has started: from now on a block is asked for again with NAK. */
+        x->handshaking = false;
         enter(x, XMODEM_STATE_FRAME, now_ms);
         return XMODEM_RUNNING;
     case XMODEM_EOT:
@@ -105,7 +107,7 @@ static xmodem_event_t frame_complete(xmodem_t *x, uint32_t now_ms)
     if ((uint8_t)(x->number + x->complement) != 0xFFu || xmodem_crc16(0u, x->data, x->len) != x->crc) {
         return error(x, now_ms);
     }
-    if (x->number == (uint8_t)(x->expected - 1u) && !x->handshaking) {
+    if (x->number == (uint8_t)(x->expected - 1u) && x->blocks > 0u) {
         /* The sender missed our ACK and sent the block again: it is stored already. */
         queue(x, XMODEM_ACK);
         enter(x, XMODEM_STATE_WAIT_START, now_ms);
@@ -191,7 +193,6 @@ void xmodem_accept(xmodem_t *x, uint32_t now_ms)
     x->expected++;
     x->blocks++;
     x->errors = 0u;
-    x->handshaking = false;
     queue(x, XMODEM_ACK);
     enter(x, XMODEM_STATE_WAIT_START, now_ms);
 }

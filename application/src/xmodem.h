@@ -7,8 +7,8 @@
  *
  * The protocol as received here:
  * - Handshake: the receiver sends 'C' (asks for CRC-16) and again every XMODEM_HANDSHAKE_INTERVAL_MS (the
- *   reference's figures: "times out after 3 seconds"); no checksum fallback. No sender after
- *   XMODEM_HANDSHAKE_TRIES: failed (XMODEM_FAIL_NO_SENDER).
+ *   reference's figures: "times out after 3 seconds") until a block starts; no checksum fallback. No sender after
+ *   XMODEM_HANDSHAKE_TRIES: failed (XMODEM_FAIL_NO_SENDER). Once a block has started, NAK asks for a block again.
  * - Blocks: SOH (128 data bytes) or STX (1024 data bytes), block number, its complement, data, CRC-16 high byte
  *   first (CRC-16/XMODEM: polynomial 0x1021, initial 0). Block numbers start at 1 and count modulo 256; the data
  *   of block k follows that of block k-1 (xmodem_t.offset).
@@ -94,7 +94,7 @@ typedef struct {
     uint32_t errors;          /* errors in a row for the expected block */
     bool can_seen;            /* a CAN where a block would start */
     bool eot_seen;            /* an EOT was NAKed */
-    bool handshaking;         /* no block received yet: a NAK is a 'C' */
+    bool handshaking;         /* no block start received yet: the receiver asks with 'C', later with NAK */
     uint8_t out[XMODEM_CANCEL_COUNT];
     size_t out_len;
 } xmodem_t;

@@ -146,7 +146,7 @@ static void test_corrupted_block_is_nacked_after_a_quiet_line_and_resent(void)
     CHECK_EQ_U32(0u, wait_ms(XMODEM_CHAR_TIMEOUT_MS - 1u).blocks);
     CHECK_EQ_STR("", sent()); /* the purge: not before the line was quiet for a second */
     wait_ms(1u);
-    CHECK_EQ_STR("C", sent()); /* no block yet: asked for in CRC mode again */
+    CHECK_EQ_STR("\x15", sent()); /* the sender has started: NAK, no second handshake */
 
     CHECK_EQ_U32(1u, send_block(XMODEM_STX, 1u, data).blocks);
     xmodem_accept(&rx, now);
@@ -171,7 +171,7 @@ static void test_bad_complement_is_nacked(void)
     buf[2] = 0x00u;
     CHECK_EQ_U32(0u, send_bytes(buf, len).blocks);
     wait_ms(XMODEM_CHAR_TIMEOUT_MS);
-    CHECK_EQ_STR("C", sent());
+    CHECK_EQ_STR("\x15", sent());
 }
 
 static void test_duplicate_block_is_acked_and_ignored(void)
@@ -306,6 +306,16 @@ static void test_can_can_from_the_sender_cancels(void)
     CHECK_EQ_STR("cancelled by the sender", xmodem_failure_text(rx.failure));
 }
 
+static void test_noise_before_the_first_block_keeps_the_handshake(void)
+{
+    static uint8_t data[XMODEM_BLOCK_SIZE_128];
+    start();
+    send_bytes((const uint8_t *)"\r\n", 2u);
+    wait_ms(XMODEM_CHAR_TIMEOUT_MS);
+    CHECK_EQ_STR("C", sent());
+    CHECK_EQ_U32(1u, send_block(XMODEM_SOH, 1u, data).blocks);
+}
+
 static void test_single_can_then_a_block_goes_on(void)
 {
     static uint8_t data[XMODEM_BLOCK_SIZE_128];
@@ -339,6 +349,7 @@ int main(void)
     RUN_TEST(test_block_cut_short_is_nacked_after_1_s);
     RUN_TEST(test_noise_is_purged_before_the_nak);
     RUN_TEST(test_can_can_from_the_sender_cancels);
+    RUN_TEST(test_noise_before_the_first_block_keeps_the_handshake);
     RUN_TEST(test_single_can_then_a_block_goes_on);
     RUN_TEST(test_caller_cancel_sends_can);
     return check_summary();
