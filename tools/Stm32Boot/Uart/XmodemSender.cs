@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Stm32Boot.Uart;
 
-/// <summary>What a completed transfer took.</summary>
+/// <summary>What a completed transfer took; <paramref name="Resent"/> counts blocks sent again (NAK or no answer).</summary>
 public sealed record XmodemReport(int Blocks, long Bytes, int Resent, TimeSpan Elapsed);
 
 /// <summary>
@@ -100,7 +100,8 @@ public sealed class XmodemSender
                 progress?.Report(Math.Min((long)(i + 1) * Xmodem.BlockSize, data.Length));
             }
 
-            resent += Exchange([Xmodem.Eot], "the end of transfer (EOT)", cancellationToken);
+            // The receiver NAKs the first EOT by design: not counted as sent again.
+            Exchange([Xmodem.Eot], "the end of transfer (EOT)", cancellationToken);
         }
         catch (OperationCanceledException)
         {
