@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Stm32Boot.Tests.Uart;
 
-/// <summary>`stm32boot send` run as a process: exit codes and one-line errors (README), and a whole update against
+/// <summary>`stm32boot send` run as a process (its help and a missing file: CliTests): one-line errors (README), and a whole update against
 /// <see cref="FakeReceiver"/> over TCP, as `stm32boot emulate --uart tcp:PORT` offers the console.</summary>
 public class SendCommandTests
 {
@@ -15,16 +15,6 @@ public class SendCommandTests
     }
 
     private static string Settings(ScratchDirectory scratch) => scratch.Write("settings.json", TestSettings.DefaultsJson);
-
-    [Fact]
-    public async Task A_missing_file_is_a_usage_error()
-    {
-        using var scratch = new ScratchDirectory();
-
-        var result = await Stm32Boot("send", scratch.File("missing.hex"), "--settings", Settings(scratch), "--port", "tcp:127.0.0.1:1");
-
-        Assert.Equal(2, result.ExitCode);
-    }
 
     [Fact]
     public async Task A_file_outside_the_slot_is_refused_in_one_line_before_the_port_is_opened()
