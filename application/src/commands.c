@@ -25,7 +25,7 @@
 
 typedef struct {
     text_t text;
-    char buf[160]; /* room for an unknown command of CONSOLE_LINE_MAX characters and the hint */
+    char buf[176]; /* room for an unknown command of CONSOLE_LINE_MAX characters and the hint (165 bytes) */
 } line_t;
 
 static text_t *line_start(line_t *line, const char *label)

@@ -65,7 +65,7 @@ public sealed class SendCommand : Command<SendCommand.Settings>
         SlotSendResult result;
         try
         {
-            result = sender.Send(image, settings.Start, new ProgressLines(image.DataLength), cancellationToken);
+            result = sender.Send(image, settings.Start, new ProgressLines(image.Bytes.Length), cancellationToken);
         }
         catch (OperationCanceledException)
         {
