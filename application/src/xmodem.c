@@ -4,9 +4,6 @@
 
 #include "text.h"
 
-/* Frame after SOH/STX: number, complement, data, CRC high, CRC low. */
-#define FRAME_OVERHEAD 4u
-
 static void queue(xmodem_t *x, uint8_t byte)
 {
     if (x->out_len < sizeof x->out) {
@@ -33,7 +30,7 @@ static xmodem_event_t fail(xmodem_t *x, xmodem_failure_t failure, bool send_canc
     return XMODEM_FAILED;
 }
 
-/* Asks for the expected block (again): 'C' until the first block arrived, NAK after. */
+/* Asks for the expected block (again): 'C' until a block has started, NAK after. */
 static xmodem_event_t ask(xmodem_t *x, uint32_t now_ms)
 {
     queue(x, x->handshaking ? XMODEM_CRC_REQUEST : XMODEM_NAK);
