@@ -123,6 +123,9 @@ Task("Variants")
         await BuildVariant("unsigned", ("RequireSignature", false), ("VerifySignatureAtBoot", false));
         // The shipped build verifies an image before it commits it; this one also at every boot (the Bench times it).
         await BuildVariant("verify-at-boot", ("VerifySignatureAtBoot", true));
+        // SlotMode swap moves the application's region (the slot ends with bank 1): the application is rebuilt and
+        // stamped for that map too, into out/variants/swap/application.{hex,bin,elf}.
+        await BuildVariant("swap", VariantImages.BootloaderAndApplication, ("SlotMode", "swap"));
     });
 
 Task("Test")
@@ -174,7 +177,12 @@ Task Stm32Boot(params string[] args) => Run("dotnet", new[] { toolsDll }.Concat(
 
 // The shipped settings with some top-level keys changed (any JSON value: a number, a string, a boolean...); the
 // bootloader rebuilt with them, merged with the shipped application.
-async Task BuildVariant(string name, params (string Key, System.Text.Json.Nodes.JsonNode Value)[] changes)
+Task BuildVariant(string name, params (string Key, System.Text.Json.Nodes.JsonNode Value)[] changes) =>
+    BuildVariant(name, VariantImages.Bootloader, changes);
+
+// As above; with VariantImages.BootloaderAndApplication the application is rebuilt with the variant's settings too and
+// stamped into out/variants/NAME/application.{hex,bin,elf}, and that is what factory.hex merges.
+async Task BuildVariant(string name, VariantImages images, params (string Key, System.Text.Json.Nodes.JsonNode Value)[] changes)
 {
     var dir = $"{outDir}/variants/{name}";
     var variantSettings = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText(effectiveSettings))!;
@@ -184,9 +192,20 @@ async Task BuildVariant(string name, params (string Key, System.Text.Json.Nodes.
     System.IO.File.WriteAllText($"{dir}/settings.json", variantSettings.ToJsonString());
     await Stm32Boot("generate", "--settings", $"{dir}/settings.json", "--out", $"{dir}/gen");
     await Run("cmake", new[] { "--preset", preset, "-B", $"{dir}/firmware", $"-DGEN_DIR={dir}/gen", $"-DTOOLCHAIN_PREFIX={settings.ToolchainPrefix}" }, "cmake");
-    await Run("cmake", new[] { "--build", $"{dir}/firmware", "--target", "bootloader" }, name);
-    await Stm32Boot("merge", $"{dir}/firmware/bootloader.hex", $"{outDir}/application.hex", "-o", $"{dir}/factory.hex", "--start-from", $"{dir}/firmware/bootloader.hex");
+    var application = $"{outDir}/application.hex";
+    if (images == VariantImages.BootloaderAndApplication)
+    {
+        await Run("cmake", new[] { "--build", $"{dir}/firmware", "--target", "bootloader", "application" }, name);
+        await Stm32Boot("stamp", $"{dir}/firmware/application.elf", "--out-dir", dir, "--name", "application", "--settings", $"{dir}/settings.json");
+        application = $"{dir}/application.hex";
+    }
+    else
+        await Run("cmake", new[] { "--build", $"{dir}/firmware", "--target", "bootloader" }, name);
+    await Stm32Boot("merge", $"{dir}/firmware/bootloader.hex", application, "-o", $"{dir}/factory.hex", "--start-from", $"{dir}/firmware/bootloader.hex");
 }
+
+// What a variant rebuilds: the bootloader only (merged with the shipped application), or both.
+enum VariantImages { Bootloader, BootloaderAndApplication }
 
 static IEnumerable<string> TestProjects(string root) =>
     System.IO.Directory.GetDirectories($"{root}/tests").Where(d => System.IO.Directory.GetFiles(d, "*.Tests.csproj").Length > 0).OrderBy(d => d);

@@ -23,6 +23,7 @@
 #include "reset_cause.h"
 #include "rollback.h"
 #include "signing_keys.h"
+#include "slot_boot.h"
 #include "systick.h"
 #include "text.h"
 #include "update_mode.h"
@@ -187,6 +188,17 @@ int main(void)
         backup_write(FAULT_BKP_INDEX, FAULT_RECORD_NONE);
     }
 
+#if SLOT_MODE_SWAP
+    /* The slots first: the primary slot the decision below looks at is the one this reset will end with. A flash
+     * error leaves the operation recorded; retrying it from the next reset, paced, is all the bootloader can do, and
+     * it never runs an image the operation left half-way. */
+    if (!slot_boot(&policy)) {
+        usart1_write_line("stay: slots not in order, resetting to resume");
+        sleep_until_elapsed(systick_ms(), 1000u);
+        usart1_flush();
+        cortex_system_reset();
+    }
+#endif
     inputs.button_held = gpio_read(BOARD_BUTTON) == BOARD_BUTTON_PRESSED;
     inputs.header_page_erased = image_header_page_erased(&flash_port, MM_HEADER_BASE, MM_HEADER_SIZE);
     iwdg_refresh();

@@ -10,6 +10,9 @@
  * - ECCD in the application header or image: the read has returned the raw bits, which the header CRC or the
  *   image CRC rejects, so returning keeps the bootloader in update mode; the first write an update makes to the
  *   page erases it, and the erase rewrites the ECC.
+ * - ECCD in the swap's pages (SlotMode "swap": secondary slot, previous image, status areas; slot_boot.c): a copy or
+ *   a status record cut short. slot_swap.c judges the raw bits (a record with any bit at 0 is done, a descriptor
+ *   whose complement or CRC does not match is none), and every page it programs it erases first.
  * - ECCD in the bootloader's own pages, which it never erases: the damage is permanent, so a reset would meet
  *   it again at once and loop forever. Running on with the raw bits is the one choice that may still reach
  *   update mode or the application (a damaged constant, a function that boot does not call).

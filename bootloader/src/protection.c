@@ -15,7 +15,14 @@
 _Static_assert(MM_BOOTLOADER_BASE == MM_FLASH_BASE, "WRP1A counts pages from the start of bank 1");
 _Static_assert(MM_BOOTLOADER_SIZE % MM_FLASH_PAGE_SIZE == 0u, "WRP protects whole pages");
 _Static_assert(MM_BOOTLOADER_SIZE / MM_FLASH_PAGE_SIZE <= FLASH_PAGES_PER_BANK, "WRP1A covers bank 1 only");
+/* Every page after the bootloader's must stay writable (no WRP or PCROP over it): the application region, and in
+ * SlotMode swap the secondary slot and the swap status behind it. */
+#if SLOT_MODE_SWAP
+_Static_assert(MM_SWAP_STATUS_BASE + 2u * MM_SWAP_STATUS_AREA_SIZE <= MM_FLASH_BASE + MM_FLASH_SIZE,
+               "the slots and the swap status lie inside the flash");
+#else
 _Static_assert(MM_IMAGE_BASE + MM_IMAGE_SIZE == MM_FLASH_BASE + MM_FLASH_SIZE, "the region ends with the flash");
+#endif
 
 static const protection_config_t config = {
     .mode = PROTECT_RDP1 ? PROTECTION_WRP_RDP1 : PROTECT_WRP ? PROTECTION_WRP : PROTECTION_NONE,

@@ -18,6 +18,7 @@
 #include "iwdg.h"
 #include "memory_map.h"
 #include "option_bytes.h"
+#include "slot_port.h"
 #include "systick.h"
 #include "usart1.h"
 #include "usb_drive.h"
@@ -55,7 +56,17 @@ static void writer_start(const image_policy_t *policy)
         .policy = policy,
         .judged = record_refusal,
     };
+#if SLOT_MODE_SWAP
+    /* Hosts address the primary slot, where the image runs (stm32flash, a HEX file); the writer puts it into the
+     * secondary slot, and reads it back from there, so the running image stays whole until the next reset has
+     * checked the new one and swapped it in (slot_boot.c). The commit's trial marker is the install request. */
+    static slot_port_t secondary;
+    slot_port_init(&secondary, &flash_port, &flash_write_port, MM_FLASH_BASE, MM_HEADER_BASE, MM_SECONDARY_BASE,
+                   MM_SLOT_SIZE);
+    flash_writer_init(&writer, &writer_config, &secondary.read, &secondary.write);
+#else
     flash_writer_init(&writer, &writer_config, &flash_port, &flash_write_port);
+#endif
 }
 
 /* In update mode USART1 waits for an AN3155 host at 8E1. Until one has synchronised, the drive's lines go out in

@@ -40,4 +40,28 @@ public class FirmwareFileTests(TinyArmElfFixture fixture) : IClassFixture<TinyAr
         Assert.Equal("File 'none.hex' not found.", Assert.Throws<MissingFileException>(() => FirmwareFile.Load("none.hex")).Message);
         Assert.Equal("Binary file 'none.bin' not found.", Assert.Throws<MissingFileException>(() => FirmwareFile.Load("none.bin@0x08020000")).Message);
     }
+
+    [Fact]
+    public void A_binary_of_exactly_the_flash_size_is_a_whole_flash_dump_from_the_flash_base_where_the_caller_allows_it()
+    {
+        using var scratch = new ScratchDirectory();
+        var flash = TestSettings.Defaults.MemoryMap.Flash;
+        var bytes = Enumerable.Repeat((byte)0xFF, (int)flash.Size).ToArray();
+        bytes[0] = 0x12;
+        bytes[^1] = 0x34;
+        var dump = scratch.File("flash.bin");
+        File.WriteAllBytes(dump, bytes);
+        var shorter = scratch.File("short.bin");
+        File.WriteAllBytes(shorter, bytes[..^8]);
+
+        var loaded = FirmwareFile.Load(dump, flash);
+
+        Assert.Equal(FirmwareFormat.Binary, loaded.Format);
+        Assert.Equal((flash.Base, flash.End), (loaded.Image.LowestAddress, loaded.Image.EndAddress));
+        Assert.Equal([0x12], loaded.Image.Read(flash.Base, 1, 0));
+        Assert.Equal([0x34], loaded.Image.Read(flash.Last, 1, 0));
+        // Any other size, or a caller that passes no flash, still needs FILE@ADDRESS.
+        Assert.Contains("say where it starts", Assert.Throws<Stm32BootException>(() => FirmwareFile.Load(shorter, flash)).Message);
+        Assert.Contains("say where it starts", Assert.Throws<Stm32BootException>(() => FirmwareFile.Load(dump)).Message);
+    }
 }

@@ -26,6 +26,7 @@ public static class TestSettings
           "SecurityCounter": 1,
           "RequireSignature": true,
           "VerifySignatureAtBoot": false,
+          "SlotMode": "single",
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

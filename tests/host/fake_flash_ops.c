@@ -48,8 +48,8 @@ static void record(fake_flash_ops_t *ops, op_kind_t kind, uint32_t addr)
 }
 
 /* Applies the part of an operation that a cut in the current mode leaves behind: dst receives src's bytes in
- * the applied half. Returns true when the operation may complete. */
-static bool survive(fake_flash_ops_t *ops, uint8_t *dst, const uint8_t *src, uint32_t len)
+ * the applied half, or every byte torn. Returns true when the operation may complete. */
+static bool survive(fake_flash_ops_t *ops, op_kind_t kind, uint8_t *dst, const uint8_t *src, uint32_t len)
 {
     if (ops->power_lost) {
         return false;
@@ -63,6 +63,10 @@ static bool survive(fake_flash_ops_t *ops, uint8_t *dst, const uint8_t *src, uin
         memcpy(dst, src, half);
     } else if (ops->cut_mode == CUT_SECOND_HALF_APPLIED) {
         memcpy(dst + half, src + half, len - half);
+    } else if (ops->cut_mode == CUT_TORN) {
+        for (uint32_t i = 0; i < len; i++) {
+            dst[i] = kind == OP_ERASE ? (uint8_t)(dst[i] | 0x0Fu) : (uint8_t)(dst[i] & (src[i] | 0xF0u));
+        }
     }
     return false;
 }
@@ -79,7 +83,7 @@ static bool erase_page(const flash_write_port_t *port, uint32_t page)
         abort();
     }
     memset(erased, 0xFF, ops->page_size);
-    if (!survive(ops, dst, erased, ops->page_size)) {
+    if (!survive(ops, OP_ERASE, dst, erased, ops->page_size)) {
         return false;
     }
     memcpy(dst, erased, ops->page_size);
@@ -106,7 +110,7 @@ static bool program(const flash_write_port_t *port, uint32_t addr, const void *d
                 return false;
             }
         }
-        if (!survive(ops, dst, src + offset, DOUBLE_WORD)) {
+        if (!survive(ops, OP_PROGRAM, dst, src + offset, DOUBLE_WORD)) {
             return false;
         }
         memcpy(dst, src + offset, DOUBLE_WORD);

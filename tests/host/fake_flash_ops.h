@@ -1,8 +1,9 @@
 /* Erase and program on a fake_flash_t behind flash_write_port_t, with the silicon's rules and power cuts.
  * Every page erase and every double-word program is one operation. Power can fail during any chosen operation:
- * the operation is then cut short (nothing, its first half or its second half applied) and every later one fails,
- * until the test reboots the device (fake_flash_ops_power_on). Programming a double word that is not erased
- * fails and is counted, as PROGERR would on silicon; misaligned or out-of-range requests abort: they are bugs. */
+ * the operation is then cut short (nothing, its first half or its second half applied, or torn as the virtual board
+ * tears it) and every later one fails, until the test reboots the device (fake_flash_ops_power_on). Programming a
+ * double word that is not erased fails and is counted, as PROGERR would on silicon; misaligned or out-of-range
+ * requests abort: they are bugs. */
 #ifndef FAKE_FLASH_OPS_H
 #define FAKE_FLASH_OPS_H
 
@@ -16,6 +17,9 @@ typedef enum {
     CUT_NOTHING_APPLIED,
     CUT_FIRST_HALF_APPLIED,
     CUT_SECOND_HALF_APPLIED,
+    /* Every byte of the range in between (tools/Stm32Boot.VirtualBoard/Peripherals/Flash.cs, ApplyTorn): an erase
+     * ORs 0x0F into each byte, a program clears only the low-nibble bits it would have cleared. */
+    CUT_TORN,
 } cut_mode_t;
 
 #define NO_CUT (-1L)

@@ -8,14 +8,21 @@ using Stm32Boot.VirtualBoard.Hosting;
 
 namespace Stm32Boot.Cli;
 
-[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port.")]
+[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port; with --flash, the board's flash lives in a file from one run to the next.")]
 public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<FILE>")]
-        [Description("The firmware to program into the board's flash (bootloader and/or application): an ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS.")]
-        public required string File { get; init; }
+        [CommandArgument(0, "[FILE]")]
+        [Description("The firmware to program into the board's flash (bootloader and/or application): an ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS. " +
+                     "May be left out when --flash names a file an earlier run saved; given as well, it is programmed over that flash, as a programmer would.")]
+        public string? File { get; init; }
+
+        [CommandOption("--flash <FLASH.bin>")]
+        [Description("Keep the board's flash in this file: loaded before power-on if it exists (the 1 MB main array; its OTP area and option " +
+                     "bytes from FLASH.bin.otp and FLASH.bin.option-bytes beside it), saved back when the run ends (Ctrl-C, --max-time, a fault), " +
+                     "so the next `emulate --flash FLASH.bin` continues where this one stopped. FLASH.bin is a whole-flash dump `info` reads.")]
+        public string? Flash { get; init; }
 
         [CommandOption("--uart <LINK>")]
         [Description("Where USART1 goes: stdio (default), pty (prints the /dev/pts path to open, e.g. with stm32flash -m 8n1) or tcp:PORT.")]
@@ -52,6 +59,7 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         public override ValidationResult Validate()
         {
             if (MaxTime is <= 0) return ValidationResult.Error($"--max-time {MaxTime} must be a positive number of seconds.");
+            if (File is null && Flash is null) return ValidationResult.Error("Give the FILE to run, or --flash FLASH.bin of an earlier run (or both).");
             if (OptionBytes is { } spec)
             {
                 try { OptionBytesSpec.Parse(spec); }
@@ -66,13 +74,26 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (!System.IO.File.Exists(settings.File) && !System.IO.File.Exists(settings.File.Split('@')[0]))
-            throw new MissingFileException($"{settings.File}: no such file. Build it first (./build.sh makes out/factory.hex).");
+        if (settings.File is { } file && !System.IO.File.Exists(file) && !System.IO.File.Exists(file.Split('@')[0]))
+            throw new MissingFileException($"{file}: no such file. Build it first (./build.sh makes out/factory.hex).");
+        if (settings.File is null && !System.IO.File.Exists(settings.Flash))
+            throw new MissingFileException($"--flash {settings.Flash}: no such file yet. Give a FILE to start from (e.g. out/factory.hex); " +
+                                           "the run then saves the flash there.");
         using var board = new Board();
         if (settings.Trace) board.Machine.Trace = line => Console.Error.WriteLine(line);
+        var loaded = new List<string>();
+        if (settings.Flash is { } flashFile)
+        {
+            try { if (BoardFlashFile.Load(board, flashFile)) loaded.Add($"flash from {flashFile}"); }
+            catch (ArgumentException e) { throw new Stm32BootException($"--flash: {e.Message}"); }
+        }
         // A file with bytes the flash cannot hold is wrong input, not a bug: one line, exit 1 (ErrorReporter).
-        try { board.LoadFirmware(settings.File); }
-        catch (ArgumentException e) { throw new Stm32BootException(e.Message); }
+        if (settings.File is { } firmware)
+        {
+            try { board.LoadFirmware(firmware); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { throw new Stm32BootException(e.Message); }
+            loaded.Add(firmware);
+        }
         if (settings.OptionBytes is { } spec)
         {
             try { board.OptionBytes = OptionBytesSpec.Parse(spec); }
@@ -89,7 +110,7 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         var button = settings.ButtonHeld ? ", B1 held" : "";
         var drive = settings.UsbDrive is { } path ? $", USB drive {path} in CN9" : "";
         var options = settings.OptionBytes is { } given ? $", option bytes {given}" : "";
-        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {settings.File} loaded, USART1 on {link.Description}{button}{drive}{options}; Ctrl-C stops.");
+        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {string.Join(", then ", loaded)} loaded, USART1 on {link.Description}{button}{drive}{options}; Ctrl-C stops.");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();
@@ -102,6 +123,15 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             Console.Error.WriteLine($"stm32boot: the firmware stopped the virtual board: {fault.Message}");
             if (settings.PrintOptionBytes) PrintOptionBytes(board);
             return ExitCode.UserError;
+        }
+        finally
+        {
+            // Whatever ended the run: the flash as the firmware left it is what the next run starts from.
+            if (settings.Flash is { } saveTo)
+            {
+                BoardFlashFile.Save(board, saveTo);
+                Console.Error.WriteLine($"flash saved to {saveTo} (and {BoardFlashFile.OtpPath(saveTo)}, {BoardFlashFile.OptionBytesPath(saveTo)}).");
+            }
         }
         Console.Error.WriteLine($"stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.");
         if (settings.PrintOptionBytes) PrintOptionBytes(board);

@@ -10,7 +10,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
     public sealed class Settings : SettingsFileOption
     {
         [CommandArgument(0, "<FILE>")]
-        [Description("An ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS (e.g. application.bin@0x08020000).")]
+        [Description("An ELF, an Intel HEX file, or a raw binary as FILE.bin@ADDRESS (e.g. application.bin@0x08020000); a binary of exactly the flash's size (a whole-flash dump, an `emulate --flash` file) is read from the flash base. With SlotMode swap, a file with bytes in bank 2 also shows the primary, secondary and previous slots and the swap status.")]
         public required string File { get; init; }
 
         [CommandOption("--key <KEY.pem>")]
@@ -21,7 +21,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var buildSettings = settings.LoadSettings();
-        var file = FirmwareFile.Load(settings.File);
+        var file = FirmwareFile.Load(settings.File, buildSettings.MemoryMap.Flash);
         var inspection = ImageInspector.Inspect(file.Image, buildSettings.MemoryMap, buildSettings.BoardId);
 
         AnsiConsole.MarkupLineInterpolated($"[bold]{file.Path}[/] ({file.Format}, {file.Image.ByteCount} bytes)");
@@ -60,6 +60,12 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         if (inspection.BytesOutsideFlashRegions > 0)
             regions.AddRow("[yellow]outside[/]", "not in any flash region", $"{inspection.BytesOutsideFlashRegions}", "");
         AnsiConsole.Write(regions);
+
+        if (buildSettings.MemoryMap is { SlotMode: SlotMode.Swap } map && file.Image.Slice(map.Previous!.Base, map.Flash.End).ByteCount > 0)
+        {
+            using var key = KeyOption.TryLoad(settings.Key, buildSettings);
+            SwapView.Write(SlotInspector.Inspect(file.Image, map, buildSettings.BoardId, key, buildSettings.RequireSignature), map);
+        }
 
         // Bytes past the end of flash (or in RAM) are no part of any image a board can hold: `flash` refuses them too.
         var beyondFlash = BytesOutside.Describe(file.Image, buildSettings.MemoryMap.Flash, file.Path);

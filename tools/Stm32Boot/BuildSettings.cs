@@ -34,7 +34,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "TrustedKeys", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "TrustedKeys", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "SlotMode", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -92,6 +92,11 @@ public sealed partial class BuildSettings
     /// <summary>Whether the bootloader also verifies the installed image's signature at every boot
     /// (VERIFY_SIGNATURE_AT_BOOT), for images something other than the bootloader may have written; costs boot time.</summary>
     public required bool VerifySignatureAtBoot { get; init; }
+
+    /// <summary>single: one application slot, updated in place. swap: a secondary slot in bank 2 that updates are
+    /// written to and swapped in from, with a trial start and an automatic revert (<see cref="Stm32Boot.SlotMode"/>).
+    /// Shapes <see cref="MemoryMap"/>.</summary>
+    public required SlotMode SlotMode { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -226,6 +231,15 @@ public sealed partial class BuildSettings
             throw new Stm32BootException("TrustedKeys lists keys but SigningKey is empty: a bootloader built without a signing key checks no " +
                                          "signature, so it would trust none of them. Set SigningKey, or TrustedKeys to [].");
 
+        var slotModeText = String(root, "SlotMode", "");
+        if (!SlotModeNames.TryParse(slotModeText, out var slotMode))
+            throw new Stm32BootException($"SlotMode '{slotModeText}' is not one of {string.Join(", ", SlotModeNames.All.Select(n => $"\"{n}\""))} " +
+                                         "(single: one application slot, updated in place; swap: updates go to a second slot in bank 2 " +
+                                         "and are swapped in, started in trial and reverted unless they confirm themselves).");
+        if (slotMode == SlotMode.Swap && bootAttempts == 0)
+            throw new Stm32BootException("SlotMode swap needs BootAttempts >= 1: the trial start is what lets the bootloader revert " +
+                                         "an installed image that never confirms itself. Set BootAttempts to 1..7, or SlotMode to \"single\".");
+
         var securityCounter = Property(root, "SecurityCounter", "");
         if (securityCounter.ValueKind != JsonValueKind.Number || !securityCounter.TryGetUInt32(out var counter))
             throw new Stm32BootException($"SecurityCounter {securityCounter.GetRawText()} must be a whole number from 0 to {uint.MaxValue}.");
@@ -251,6 +265,7 @@ public sealed partial class BuildSettings
             SecurityCounter = counter,
             RequireSignature = requireSignature,
             VerifySignatureAtBoot = verifyAtBoot,
+            SlotMode = slotMode,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),
@@ -258,7 +273,7 @@ public sealed partial class BuildSettings
                 Hex(memoryMap, "Sram1Base", "MemoryMap."), Hex(memoryMap, "Sram1Size", "MemoryMap."),
                 Hex(memoryMap, "Sram2Base", "MemoryMap."), Hex(memoryMap, "Sram2Size", "MemoryMap."),
                 Hex(memoryMap, "Sram2AliasBase", "MemoryMap."),
-                Hex(memoryMap, "RollbackOtpBase", "MemoryMap."), Hex(memoryMap, "RollbackOtpSize", "MemoryMap.")),
+                Hex(memoryMap, "RollbackOtpBase", "MemoryMap."), Hex(memoryMap, "RollbackOtpSize", "MemoryMap."), slotMode),
         };
     }
 

@@ -10,12 +10,15 @@ public enum FirmwareFormat
 
 /// <summary>
 /// A firmware file of any supported kind, loaded into a memory image. ELF and HEX are recognised by their
-/// content; a raw binary has no addresses, so it is named FILE@ADDRESS (e.g. app.bin@0x08020000).
+/// content; a raw binary has no addresses, so it is named FILE@ADDRESS (e.g. app.bin@0x08020000), except, where the
+/// caller passes the flash, a binary of exactly the flash's size: a whole-flash dump (a programmer's read-out, an
+/// `emulate --flash` file), read from the flash base.
 /// </summary>
 /// <param name="Elf">The ELF itself (sections, symbols) when the file is one.</param>
 public sealed record FirmwareFile(string Path, FirmwareFormat Format, MemoryImage Image, uint? StartAddress, ElfImage? Elf = null)
 {
-    public static FirmwareFile Load(string spec)
+    /// <param name="wholeFlash">The flash, when a binary of its size without @ADDRESS is to be read as a dump from its base.</param>
+    public static FirmwareFile Load(string spec, MemoryRegion? wholeFlash = null)
     {
         if (!File.Exists(spec) && SplitBinarySpec(spec) is var (binPath, address))
         {
@@ -42,6 +45,13 @@ public sealed record FirmwareFile(string Path, FirmwareFormat Format, MemoryImag
         {
             var hex = IntelHexReader.ReadFile(spec);
             return new FirmwareFile(spec, FirmwareFormat.IntelHex, hex.Image, hex.StartAddress);
+        }
+
+        if (wholeFlash is not null && new FileInfo(spec).Length == wholeFlash.Size)
+        {
+            var dump = new MemoryImage();
+            dump.Write(wholeFlash.Base, File.ReadAllBytes(spec));
+            return new FirmwareFile(spec, FirmwareFormat.Binary, dump, null);
         }
 
         throw new Stm32BootException(

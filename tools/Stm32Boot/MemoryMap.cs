@@ -3,8 +3,9 @@ using System.Numerics;
 namespace Stm32Boot;
 
 /// <summary>
-/// Flash and RAM layout (docs/design.md §3), built from the MemoryMap block of build/settings.json. The header follows
-/// the bootloader, the image follows the header and runs to the end of flash.
+/// Flash and RAM layout (docs/design.md §3), built from the MemoryMap block of build/settings.json and SlotMode. The
+/// header follows the bootloader, the image follows the header and runs to the end of flash (SlotMode single) or to
+/// the end of bank 1 (SlotMode swap, where bank 2 holds the previous image, the secondary slot and the swap status).
 /// </summary>
 public sealed class MemoryMap
 {
@@ -20,28 +21,91 @@ public sealed class MemoryMap
     public static readonly IReadOnlyList<uint> ChipFlashSizes = [0x40000, 0x80000, 0x100000];
 
     /// <summary>Flash, OTP included, is programmed a double word (64 bits) at a time (RM0351 §3.3.7 "Standard
-    /// programming"), so an OTP record is 8 bytes.</summary>
-    public const uint OtpDoubleWord = 8;
+    /// programming"), so an OTP record or a swap status record is 8 bytes.</summary>
+    public const uint FlashDoubleWord = 8;
+
+    /// <summary>An OTP record: one flash double word.</summary>
+    public const uint OtpDoubleWord = FlashDoubleWord;
+
+    /// <summary>What a swap status area holds, in flash double words: the descriptor (magic, sequence, pages, CRC)
+    /// and then one step record per step; an install of n pages takes 2n steps, the most any operation takes
+    /// (bootloader/core/slot_swap.h).</summary>
+    public const uint SwapStatusDescriptorDoubleWords = 4;
 
     private MemoryMap(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize, uint headerSize,
-        MemoryRegion sram1, MemoryRegion sram2, MemoryRegion sram2Alias, MemoryRegion rollbackOtp)
+        MemoryRegion sram1, MemoryRegion sram2, MemoryRegion sram2Alias, MemoryRegion rollbackOtp, SlotMode slotMode)
     {
         Flash = new MemoryRegion("flash", flashBase, flashSize);
         PageSize = pageSize;
+        SlotMode = slotMode;
         Bootloader = new MemoryRegion("bootloader", flashBase, bootloaderSize);
         Header = new MemoryRegion("header", (uint)Bootloader.End, headerSize);
-        Image = new MemoryRegion("image", (uint)Header.End, (uint)(Flash.End - Header.End));
+        // Swap: the primary slot is the rest of bank 1, so that bank 2 can be erased and programmed while the
+        // bootloader runs from bank 1 without stalling its fetches (RM0351 §3.3.1 dual-bank organisation,
+        // §3.3.5 read-while-write).
+        var slotEnd = slotMode == SlotMode.Swap ? Bank2Base(flashBase, flashSize) : Flash.End;
+        Image = new MemoryRegion("image", (uint)Header.End, (uint)(slotEnd - Header.End));
+        Slot = new MemoryRegion("primary slot", Header.Base, (uint)(slotEnd - Header.Base));
         Sram1 = sram1;
         Sram2 = sram2;
         Sram2Alias = sram2Alias;
         RollbackOtp = rollbackOtp;
+        if (slotMode != SlotMode.Swap)
+            return;
+
+        var bank2 = (uint)slotEnd;
+        Previous = new MemoryRegion("previous", bank2, Slot.Size);
+        Secondary = new MemoryRegion("secondary", bank2 + pageSize, Slot.Size);
+        SwapStatusAreaSize = StatusAreaSize(Slot.Size, pageSize);
+        SwapStatus = new MemoryRegion("swap status", (uint)Secondary.End, 2 * SwapStatusAreaSize);
+        Free = new MemoryRegion("free", (uint)SwapStatus.End, (uint)(Flash.End - SwapStatus.End));
+    }
+
+    /// <summary>The first address of bank 2: every STM32L475 flash size is two banks of half of it (RM0351 §3.3.1
+    /// "Flash memory organization": 1 MB as 2 x 256 pages of 2 KB, the smaller parts as two banks alike).</summary>
+    private static ulong Bank2Base(uint flashBase, uint flashSize) => (ulong)flashBase + flashSize / 2;
+
+    /// <summary>One swap status area: the descriptor and 2 step records per slot page, in whole pages (an area is
+    /// erased page by page).</summary>
+    private static uint StatusAreaSize(uint slotSize, uint pageSize)
+    {
+        var bytes = (SwapStatusDescriptorDoubleWords + 2 * (slotSize / pageSize)) * FlashDoubleWord;
+        return (bytes + pageSize - 1) / pageSize * pageSize;
     }
 
     public MemoryRegion Flash { get; }
     public uint PageSize { get; }
+    public SlotMode SlotMode { get; }
     public MemoryRegion Bootloader { get; }
     public MemoryRegion Header { get; }
     public MemoryRegion Image { get; }
+
+    /// <summary>The primary slot: header page(s) and image region (MM_SLOT_SIZE); the unit a swap moves.</summary>
+    public MemoryRegion Slot { get; }
+
+    /// <summary>Swap only: the first page of bank 2 and on, Slot.Size bytes: where a swap leaves the image it
+    /// replaced, one page lower than <see cref="Secondary"/> (the two overlap by all but a page).</summary>
+    public MemoryRegion? Previous { get; }
+
+    /// <summary>Swap only: where an update is written (header page first), one page into bank 2.</summary>
+    public MemoryRegion? Secondary { get; }
+
+    /// <summary>Swap only: the two status areas, contiguous, right after the secondary slot.</summary>
+    public MemoryRegion? SwapStatus { get; }
+
+    /// <summary>Swap only: the size of one status area (0 in single mode).</summary>
+    public uint SwapStatusAreaSize { get; }
+
+    /// <summary>Swap only: the rest of bank 2, which the bootloader never touches (the application may use it).</summary>
+    public MemoryRegion? Free { get; }
+
+    /// <summary>Swap only: status area 0 and 1.</summary>
+    public IReadOnlyList<MemoryRegion> SwapStatusAreas => SwapStatus is { } status
+        ? [new MemoryRegion("swap status 0", status.Base, SwapStatusAreaSize), new MemoryRegion("swap status 1", status.Base + SwapStatusAreaSize, SwapStatusAreaSize)]
+        : [];
+
+    /// <summary>Pages of a slot (the primary, the secondary and the previous are all this size).</summary>
+    public uint SlotPages => Slot.Size / PageSize;
     public MemoryRegion Sram1 { get; }
     public MemoryRegion Sram2 { get; }
 
@@ -57,13 +121,22 @@ public sealed class MemoryMap
     /// <summary>Where an initial stack pointer may point: every RAM address range, the alias included.</summary>
     public IReadOnlyList<MemoryRegion> RamRegions => [Sram1, Sram2, Sram2Alias];
 
-    /// <summary>The flash regions in address order, for reports.</summary>
-    public IReadOnlyList<MemoryRegion> FlashRegions => [Bootloader, Header, Image];
+    /// <summary>The flash regions in address order, for reports; they do not overlap, so a byte counts in one at most.
+    /// In swap mode the previous slot is named by its first page only: the rest of it is the secondary slot's
+    /// address range.</summary>
+    public IReadOnlyList<MemoryRegion> FlashRegions =>
+        SlotMode == SlotMode.Swap
+            ? new[]
+                {
+                    Bootloader, Header, Image, new MemoryRegion("previous, first page", Previous!.Base, PageSize), Secondary!,
+                    SwapStatusAreas[0], SwapStatusAreas[1], Free!,
+                }.Where(r => r.Size > 0).ToList()
+            : [Bootloader, Header, Image];
 
     /// <summary>Validates the raw numbers; each message names the settings key that is wrong.</summary>
     public static MemoryMap Create(uint flashBase, uint flashSize, uint pageSize, uint bootloaderSize,
         uint headerSize, uint sram1Base, uint sram1Size, uint sram2Base, uint sram2Size, uint sram2AliasBase,
-        uint rollbackOtpBase, uint rollbackOtpSize)
+        uint rollbackOtpBase, uint rollbackOtpSize, SlotMode slotMode = SlotMode.Single)
     {
         if (pageSize == 0 || !BitOperations.IsPow2(pageSize))
             throw new Stm32BootException($"MemoryMap.PageSize {HexNumber.Format(pageSize)} is not a power of two.");
@@ -86,6 +159,9 @@ public sealed class MemoryMap
             throw new Stm32BootException($"MemoryMap.BootloaderSize {HexNumber.Format(bootloaderSize)} + HeaderSize {HexNumber.Format(headerSize)} " +
                           $"leaves no room for the application image in FlashSize {HexNumber.Format(flashSize)}.");
 
+        if (slotMode == SlotMode.Swap)
+            RequireSwapFits(flashSize, pageSize, bootloaderSize, headerSize);
+
         var sram1 = Ram("SRAM1", "Sram1", sram1Base, sram1Size);
         var sram2 = Ram("SRAM2", "Sram2", sram2Base, sram2Size);
         var sram2Alias = new MemoryRegion("SRAM2 alias", sram2AliasBase, sram2Size);
@@ -95,7 +171,36 @@ public sealed class MemoryMap
             if (a.Overlaps(b))
                 throw new Stm32BootException($"MemoryMap {a} overlaps {b}.");
         var rollbackOtp = RollbackArea(rollbackOtpBase, rollbackOtpSize);
-        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2, sram2Alias, rollbackOtp);
+        return new MemoryMap(flashBase, flashSize, pageSize, bootloaderSize, headerSize, sram1, sram2, sram2Alias, rollbackOtp, slotMode);
+    }
+
+    /// <summary>Swap: the bootloader and a primary slot (header and at least one image page) in bank 1; in bank 2 the
+    /// previous slot's first page, the secondary slot (as large as the primary) and two status areas.</summary>
+    private static void RequireSwapFits(uint flashSize, uint pageSize, uint bootloaderSize, uint headerSize)
+    {
+        var bank = flashSize / 2;
+        if ((ulong)bootloaderSize + headerSize >= bank)
+            throw new Stm32BootException($"SlotMode swap: MemoryMap.BootloaderSize {HexNumber.Format(bootloaderSize)} + HeaderSize {HexNumber.Format(headerSize)} " +
+                                         $"leaves no room for the primary slot's image in bank 1 ({HexNumber.Format(bank)} bytes, half of FlashSize " +
+                                         $"{HexNumber.Format(flashSize)}, RM0351 §3.3.1): in swap mode the primary slot ends with bank 1.");
+        if (SwapFits(bank, pageSize, bootloaderSize, out var slot, out var area, out var needed))
+            return;
+        // A larger bootloader region shrinks both slots and with them the status areas: the smallest that fits.
+        var smallest = bootloaderSize;
+        while (!SwapFits(bank, pageSize, smallest, out _, out _, out _))
+            smallest += pageSize;
+        throw new Stm32BootException($"SlotMode swap does not fit: bank 2 ({HexNumber.Format(bank)} bytes) must hold the previous image's first page " +
+                                     $"({HexNumber.Format(pageSize)}) + the secondary slot ({HexNumber.Format(slot)}, as large as the primary: bank 1 less " +
+                                     $"MemoryMap.BootloaderSize) + two swap status areas (2 x {HexNumber.Format(area)}) = {HexNumber.Format((uint)needed)}; " +
+                                     $"MemoryMap.BootloaderSize must be at least {HexNumber.Format(smallest)}.");
+    }
+
+    private static bool SwapFits(uint bank, uint pageSize, uint bootloaderSize, out uint slot, out uint area, out ulong needed)
+    {
+        slot = bank - bootloaderSize;
+        area = StatusAreaSize(slot, pageSize);
+        needed = (ulong)pageSize + slot + 2UL * area;
+        return needed <= bank;
     }
 
     private static MemoryRegion RollbackArea(uint @base, uint size)

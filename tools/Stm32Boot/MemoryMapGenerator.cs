@@ -53,18 +53,33 @@ public static class MemoryMapGenerator
         var text = new StringBuilder();
         text.Append($"/* {DoNotEdit} */\n");
         text.Append("#ifndef MEMORY_MAP_H\n#define MEMORY_MAP_H\n\n");
-        foreach (var (name, value) in new (string, uint)[]
-                 {
-                     ("MM_FLASH_BASE", map.Flash.Base), ("MM_FLASH_SIZE", map.Flash.Size), ("MM_FLASH_PAGE_SIZE", map.PageSize),
-                     ("MM_BOOTLOADER_BASE", map.Bootloader.Base), ("MM_BOOTLOADER_SIZE", map.Bootloader.Size),
-                     ("MM_HEADER_BASE", map.Header.Base), ("MM_HEADER_SIZE", map.Header.Size),
-                     ("MM_IMAGE_BASE", map.Image.Base), ("MM_IMAGE_SIZE", map.Image.Size),
-                     ("MM_SRAM1_BASE", map.Sram1.Base), ("MM_SRAM1_SIZE", map.Sram1.Size),
-                     ("MM_SRAM2_BASE", map.Sram2.Base), ("MM_SRAM2_SIZE", map.Sram2.Size),
-                     ("MM_SRAM2_ALIAS_BASE", map.Sram2Alias.Base),
-                     ("MM_ROLLBACK_OTP_BASE", map.RollbackOtp.Base), ("MM_ROLLBACK_OTP_SIZE", map.RollbackOtp.Size),
-                 })
-            text.Append($"#define {name,-21}{CHex(value)}\n");
+        var defines = new List<(string Name, uint Value)>
+        {
+            ("MM_FLASH_BASE", map.Flash.Base), ("MM_FLASH_SIZE", map.Flash.Size), ("MM_FLASH_PAGE_SIZE", map.PageSize),
+            ("MM_BOOTLOADER_BASE", map.Bootloader.Base), ("MM_BOOTLOADER_SIZE", map.Bootloader.Size),
+            ("MM_HEADER_BASE", map.Header.Base), ("MM_HEADER_SIZE", map.Header.Size),
+            ("MM_IMAGE_BASE", map.Image.Base), ("MM_IMAGE_SIZE", map.Image.Size),
+            // The primary slot (header page and image region): what a swap moves and slot_port maps.
+            ("MM_SLOT_SIZE", map.Slot.Size),
+        };
+        if (map.SlotMode == SlotMode.Swap)
+            defines.AddRange(
+            [
+                ("MM_PREVIOUS_BASE", map.Previous!.Base), ("MM_SECONDARY_BASE", map.Secondary!.Base),
+                // One area; the two are contiguous from MM_SWAP_STATUS_BASE.
+                ("MM_SWAP_STATUS_BASE", map.SwapStatus!.Base), ("MM_SWAP_STATUS_AREA_SIZE", map.SwapStatusAreaSize),
+            ]);
+        defines.AddRange(
+        [
+            ("MM_SRAM1_BASE", map.Sram1.Base), ("MM_SRAM1_SIZE", map.Sram1.Size),
+            ("MM_SRAM2_BASE", map.Sram2.Base), ("MM_SRAM2_SIZE", map.Sram2.Size),
+            ("MM_SRAM2_ALIAS_BASE", map.Sram2Alias.Base),
+            ("MM_ROLLBACK_OTP_BASE", map.RollbackOtp.Base), ("MM_ROLLBACK_OTP_SIZE", map.RollbackOtp.Size),
+        ]);
+        // Values in one column: one space after the longest name.
+        var width = defines.Max(d => d.Name.Length) + 1;
+        foreach (var (name, value) in defines)
+            text.Append($"#define {name.PadRight(width)}{CHex(value)}\n");
         text.Append("\n#endif /* MEMORY_MAP_H */\n");
         return text.ToString();
     }
@@ -93,6 +108,8 @@ public static class MemoryMapGenerator
         text.Append($"#define PROTECT_RDP1 {(settings.Protection == Protection.WrpRdp1 ? 1 : 0)}\n");
         text.Append($"#define REQUIRE_SIGNATURE {(settings.RequireSignature ? 1 : 0)}\n");
         text.Append($"#define VERIFY_SIGNATURE_AT_BOOT {(settings.VerifySignatureAtBoot ? 1 : 0)}\n");
+        // CMakeLists.txt reads this line for the bootloader's flash budget: keep it "#define SLOT_MODE_SWAP 0|1".
+        text.Append($"#define SLOT_MODE_SWAP {(settings.SlotMode == SlotMode.Swap ? 1 : 0)}\n");
         text.Append("\n#endif /* BUILD_CONFIG_H */\n");
         return text.ToString();
     }

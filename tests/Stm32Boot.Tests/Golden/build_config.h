@@ -18,5 +18,6 @@
 #define PROTECT_RDP1 0
 #define REQUIRE_SIGNATURE 1
 #define VERIFY_SIGNATURE_AT_BOOT 0
+#define SLOT_MODE_SWAP 0
 
 #endif /* BUILD_CONFIG_H */

@@ -11,6 +11,7 @@
 #define MM_HEADER_SIZE       0x00000800u
 #define MM_IMAGE_BASE        0x08020800u
 #define MM_IMAGE_SIZE        0x000DF800u
+#define MM_SLOT_SIZE         0x000E0000u
 #define MM_SRAM1_BASE        0x20000000u
 #define MM_SRAM1_SIZE        0x00018000u
 #define MM_SRAM2_BASE        0x10000000u
