@@ -81,7 +81,7 @@ static void slot_report_write(text_t *out)
     }
     switch (backup_read(SLOT_REPORT_BKP_INDEX)) {
     case SLOT_REPORT_INSTALLED:
-        text_str(out, "installed at this reset: the secondary slot's image now runs, in trial");
+        text_str(out, "installed at this reset: the image from the secondary slot was swapped in");
         break;
     case SLOT_REPORT_REVERTED:
         text_str(out, "reverted at this reset: the image in trial never confirmed, the previous one is back");

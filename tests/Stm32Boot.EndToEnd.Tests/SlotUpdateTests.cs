@@ -65,7 +65,7 @@ public class SlotUpdateTests
 
         Assert.Contains(board.Uart.Lines.Skip(from), l => l.Text.StartsWith($"swap: installing {New} over ", StringComparison.Ordinal));
         Assert.Equal([New.ToString()], board.Console("version"));
-        Assert.Contains("slots installed at this reset: the secondary slot's image now runs, in trial", board.Console("info"));
+        Assert.Contains("slots installed at this reset: the image from the secondary slot was swapped in", board.Console("info"));
     }
 
     [Fact]
