@@ -123,9 +123,8 @@ public class SlotUpdateTests
         return Stamper.Stamp(elf, settings, version, signed ? new ImageSigning(Shipped.SigningKey, settings.SecurityCounter) : null).Image;
     }
 
-    /// <summary>The secondary slot: one page into bank 2 (docs/design.md §10; bank size = FlashSize / 2, RM0351
-    /// §3.3.1), after the page that only the previous image uses.</summary>
-    private static uint SecondaryBase(MemoryMap map) => map.Flash.Base + map.Flash.Size / 2 + map.PageSize;
+    private static uint SecondaryBase(MemoryMap map) =>
+        (map.Secondary ?? throw new InvalidOperationException("the swap variant's settings have no secondary slot")).Base;
 
     private static byte[] ReadFlash(Board board, uint address, int length)
     {

@@ -5,8 +5,8 @@ namespace Stm32Boot;
 /// <summary>
 /// What the application's `receive` command takes (application/src/update_slot.h): the slot image, the bytes from the
 /// header page (MemoryMap.Header) to the end of the image as linked for the primary slot, gaps as erased flash (0xFF),
-/// padded with <see cref="Xmodem.Pad"/> to whole 1 KB XMODEM blocks. The slot is the header page and the image region
-/// (MM_SLOT_SIZE): a slot size is whole pages, so the padding never leaves it.
+/// padded with <see cref="Xmodem.Pad"/> to whole 1 KB XMODEM blocks. It must fit <see cref="MemoryMap.Slot"/>
+/// (MM_SLOT_SIZE: the header page and the image region), which the padding never leaves: a slot is whole pages.
 /// </summary>
 public sealed record SlotImage(MemoryRegion Slot, byte[] Bytes, int DataLength)
 {
@@ -15,12 +15,12 @@ public sealed record SlotImage(MemoryRegion Slot, byte[] Bytes, int DataLength)
     /// <param name="sourceName">Names the file in error messages.</param>
     public static SlotImage Create(MemoryImage image, MemoryMap map, string sourceName)
     {
-        var slot = new MemoryRegion("slot", map.Header.Base, (uint)(map.Image.End - map.Header.Base));
+        var slot = map.Slot;
         if (image.IsEmpty)
             throw new Stm32BootException($"'{sourceName}' holds no bytes to send.");
         if (image.LowestAddress < slot.Base || image.EndAddress > slot.End)
             throw new Stm32BootException($"'{sourceName}' does not fit the slot: its bytes lie at {HexNumber.Format(image.LowestAddress)}–" +
-                                         $"{HexNumber.Format((uint)(image.EndAddress - 1))}, the slot is {slot} ({slot.Size / 1024} KB).");
+                                         $"{HexNumber.Format((uint)(image.EndAddress - 1))}, beyond the {slot} ({slot.Size / 1024} KB).");
         var length = (int)(image.EndAddress - slot.Base);
         var padded = (length + Xmodem.BlockSize - 1) / Xmodem.BlockSize * Xmodem.BlockSize;
         if ((ulong)slot.Base + (ulong)padded > slot.End)

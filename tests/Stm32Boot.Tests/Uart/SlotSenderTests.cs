@@ -41,6 +41,7 @@ public class SlotSenderTests
     {
         var image = Image();
 
+        Assert.Equal(Map.Slot, image.Slot);
         Assert.Equal(Map.Header.Base, image.Slot.Base);
         Assert.Equal(Map.Image.End, image.Slot.End);
         Assert.Equal(2048 + 5000, image.DataLength);
@@ -60,8 +61,8 @@ public class SlotSenderTests
 
         var e = Assert.Throws<Stm32BootException>(() => SlotImage.Create(below, Map, "boot.hex"));
 
-        Assert.Equal($"'boot.hex' does not fit the slot: its bytes lie at 0x08000000–0x08020003, the slot is slot 0x08020000–" +
-                     $"{HexNumber.Format(Map.Image.Last)} ({(Map.Image.End - Map.Header.Base) / 1024} KB).", e.Message);
+        Assert.Equal($"'boot.hex' does not fit the slot: its bytes lie at 0x08000000–0x08020003, beyond the {Map.Slot} " +
+                     $"({Map.Slot.Size / 1024} KB).", e.Message);
     }
 
     [Fact]
