@@ -68,6 +68,27 @@ public class SlotUpdateTests
         Assert.Contains("slots installed at this reset: the image from the secondary slot was swapped in", board.Console("info"));
     }
 
+    /// <summary>After an install the secondary slot holds what the swap left there (the old image's second page on,
+    /// the previous image one page lower): the next update overwrites it page by page and installs as the first did.</summary>
+    [Fact]
+    public void A_second_update_after_the_first_installs_as_well()
+    {
+        using var board = VariantAtPrompt();
+        var link = new VirtualUartStream(board, UartFraming.Console.Baud);
+        var third = new FirmwareVersion(New.Major, New.Minor, New.Patch, (ushort)(New.Build + 1));
+
+        foreach (var version in new[] { New, third })
+        {
+            var from = board.Uart.Lines.Count;
+            var result = Sender(link).Send(SlotImage.Create(VariantApplication(version, signed: true), VariantMap, "update"), start: true);
+            board.RunUntilLine($"^L475 application {version}$", 30 * Board.Second, from);
+            board.RunFor(100 * Board.Millisecond, () => board.Uart.Pending == "> ");
+
+            Assert.Equal($"receive: installing {version} at reset", result.Answer);
+            Assert.Equal([version.ToString()], board.Console("version"));
+        }
+    }
+
     [Fact]
     public void An_unsigned_image_is_refused_at_its_first_image_block_and_nothing_reaches_flash()
     {
