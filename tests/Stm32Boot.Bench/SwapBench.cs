@@ -80,10 +80,10 @@ internal static class SwapBench
     {
         var map = swap.Map;
         var table = new Table().Title($"swap and revert time (out/variants/swap, {swap.Settings.BuildType}; from power-on, virtual time)")
-            .AddColumn("operation").AddColumn(new TableColumn("page erases").RightAligned()).AddColumn(new TableColumn("DW programs").RightAligned())
-            .AddColumn(new TableColumn("flash bound s").RightAligned()).AddColumn(new TableColumn("before swap s").RightAligned())
-            .AddColumn(new TableColumn("to done s").RightAligned()).AddColumn(new TableColumn("× bound").RightAligned())
-            .AddColumn(new TableColumn("to banner s").RightAligned());
+            .AddColumn(new TableColumn("operation").NoWrap()).AddColumn(new TableColumn("erases").RightAligned())
+            .AddColumn(new TableColumn("programs").RightAligned()).AddColumn(new TableColumn("bound s").RightAligned())
+            .AddColumn(new TableColumn("before s").RightAligned()).AddColumn(new TableColumn("done s").RightAligned())
+            .AddColumn(new TableColumn("× bound").RightAligned()).AddColumn(new TableColumn("banner s").RightAligned());
         var inSwap = new List<string>();
         var wall = Stopwatch.StartNew();
         foreach (var size in new uint[] { 64 * 1024, 256 * 1024, map.Image.Size })
@@ -102,13 +102,13 @@ internal static class SwapBench
         wall.Stop();
         table.Caption(
             $"{map.Image.Size / 1024} KB: MM_IMAGE_SIZE, the largest image the primary slot holds. Old and new image of the same size, both signed. " +
-            $"Flash bound: page erases × {Flash.PageErasePs / (double)Board.Millisecond:F2} ms + double-word programs × {Flash.DoubleWordProgramPs / (double)Board.Microsecond:F2} µs " +
+            $"Bound: the flash-operation bound, page erases × {Flash.PageErasePs / (double)Board.Millisecond:F2} ms + double-word programs × {Flash.DoubleWordProgramPs / (double)Board.Microsecond:F2} µs " +
             "(the flash model's DS10969 §6.3.10 typical durations) for what the operation cannot do without: one erase per step (2 per page for an " +
             "install, 1 for a revert) and per status-area page, every double word of a copied page that is not erased, the status descriptor and " +
-            "one record per step. The erase and program columns are what the flash model saw from power-on to the done line (yellow where they " +
-            "differ from that). Before swap: power-on to the \"swap: installing\" / \"revert:\" line (start-up, the checks of the images: CRC, " +
-            "and the incoming image's signature). Swap time outside flash operations (page copies into RAM, compares, status reads, console lines): " +
-            $"{string.Join(", ", inSwap)}. To banner: to the application's \"L475 application\" line (the new image after an install, the old one " +
+            "one record per step. Erases, programs: the page erases and double-word programs the flash model saw from power-on to the done line " +
+            "(yellow where they differ from the bound's). Before: power-on to the \"swap: installing\" / \"revert:\" line (start-up and the image checks: CRCs, and " +
+            "the signature of the image to install or to go back to). Swap time outside flash operations (page copies into RAM, compares, status reads, console lines): " +
+            $"{string.Join(", ", inSwap)}. Done: power-on to the \"swap: install|revert done\" line; × bound: done / bound. Banner: to the application's \"L475 application\" line (the new image after an install, the old one " +
             $"after a revert). Wall time for the table: {wall.Elapsed.TotalSeconds:F0} s.");
         return table;
     }
