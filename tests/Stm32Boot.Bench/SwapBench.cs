@@ -66,12 +66,9 @@ internal static class SwapBench
                 Path.Combine(firmwareDir, "application.elf"), BenchSigning.Load(settings));
         }
 
-        /// The demo application stamped as version, padded to size (null: as linked) and signed.
-        public MemoryImage Application(FirmwareVersion version, uint? size = null)
-        {
-            var stamped = Stamper.Stamp(ApplicationElf, Settings, version, Signing).Image;
-            return size is { } padded ? PaddedImage.Create(stamped, Map, padded, Signing) : stamped;
-        }
+        /// The demo application stamped as version, padded to size and signed.
+        public MemoryImage Application(FirmwareVersion version, uint size) =>
+            PaddedImage.Create(Stamper.Stamp(ApplicationElf, Settings, version, Signing).Image, Map, size, Signing);
     }
 
     // ---------------------------------------------------------------- time
