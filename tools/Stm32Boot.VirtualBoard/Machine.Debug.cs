@@ -173,8 +173,11 @@ public sealed unsafe partial class Machine
         ObjectDisposedException.ThrowIf(_disposed, this);
         var engine = _engine ?? throw new InvalidOperationException("The board is not powered on: call PowerOn first.");
         var hook = engine.AddHook(UcNative.UC_HOOK_CODE, (delegate* unmanaged<IntPtr, ulong, uint, void*, void>)&NativeHooks.OnStep, _state);
-        // Blocks translated before the hook existed carry no call to it.
-        engine.FlushTranslations();
+        // Unicorn puts the hook calls into a block when it translates it: the block at the PC is translated again,
+        // so the hook sees its first instruction (and the next, when it is in the same block; a next block is
+        // stopped at its start, OnStepInstruction). A sleeping core may wake in any handler: all code is.
+        if (_sleeping) engine.FlushTranslations();
+        else InvalidateCode(engine.Read(ArmReg.Pc) & ~1u, 4);
         _stepping = true;
         _stepStarted = false;
         try
@@ -191,12 +194,9 @@ public sealed unsafe partial class Machine
         finally
         {
             _stepping = false;
-            // A reset during the step made a new engine, without the hook.
-            if (ReferenceEquals(engine, _engine))
-            {
-                engine.DeleteHook(hook);
-                engine.FlushTranslations();
-            }
+            // A reset during the step made a new engine, without the hook. Blocks translated during the step keep
+            // their calls into Unicorn's hook list, which no longer holds the step's hook.
+            if (ReferenceEquals(engine, _engine)) engine.DeleteHook(hook);
         }
     }
 
@@ -206,6 +206,8 @@ public sealed unsafe partial class Machine
         if (!_stepStarted)
         {
             _stepStarted = true;
+            // Should the instruction end its block, the block hook stops before the next one.
+            _state->StopRequested = 1;
             return false;
         }
         StopBeforeInstruction(address);

@@ -49,7 +49,7 @@ public sealed class GdbServer : IDisposable
     private volatile bool _noAck;
     private byte[]? _lastSent;
     private RunState _state = RunState.Halted;
-    private string _lastStop = StopReply(SIGTRAP, null);
+    private string _lastStop;
     private BoardFaultException? _fault;
     private bool _killed;
 
@@ -63,6 +63,7 @@ public sealed class GdbServer : IDisposable
     {
         _board = board;
         _session = session;
+        _lastStop = StopReply(SIGTRAP, board.Machine.PoweredOn ? board.Machine : null);
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
