@@ -116,8 +116,8 @@ public sealed class GdbServer : IDisposable
         if (item.Connection != _connection) return; // from a connection that has ended since
         switch (item.Input)
         {
-            case null: // the debugger's connection closed: as a detach
-                Detach("the debugger's connection closed");
+            case null: // the debugger's connection closed: as a detach (after `D`, once is enough)
+                if (_state != RunState.Free) Detach("the debugger's connection closed");
                 break;
             case RemoteInput.Interrupt:
                 if (_state == RunState.Continuing) Stop(SIGINT);
