@@ -1,10 +1,11 @@
 // The registers the GDB stub offers, in the order of its `g` packet and of its target description (the GDB manual,
-// appendix "Target Descriptions", section "ARM Features"). The description is what tells GDB this is an M-profile
-// core: without one, GDB 13 assumes the legacy A-profile `g` layout (r0-pc, the FPA's f0-f7 and fps, cpsr), knows no
-// MSP or PSP, and cannot unwind through an exception frame. With org.gnu.gdb.arm.m-profile it knows the core runs
-// Thumb only and that an EXC_RETURN value in LR marks an exception frame; org.gnu.gdb.arm.m-system (GDB 13 reads its
-// msp and psp) tells it which stack such a frame is on; org.gnu.gdb.arm.vfp gives the FPv4-SP registers the
-// hard-float firmware passes floats in (GDB shows s0-s31 from d0-d15).
+// appendix "Target Descriptions", section "ARM Features"). A stub without a description leaves GDB to guess the `g`
+// layout from the ELF (its built-in ARM layout still carries the old FPA registers f0-f7 and fps before cpsr), with
+// no MSP, PSP or FPU registers: `p $msp` fails. So this one sends target.xml (qXfer:features:read), which the
+// gdb-multiarch of Debian bookworm (GDB 13.1) reads: org.gnu.gdb.arm.m-profile (r0-pc, xpsr) makes it treat the core
+// as M-profile (Thumb only, an EXC_RETURN value in LR marks an exception frame); org.gnu.gdb.arm.m-system (msp, psp,
+// which GDB 13 uses to find which stack such a frame is on; primask, basepri, faultmask, control shown beside them);
+// org.gnu.gdb.arm.vfp the FPv4-SP registers the hard-float firmware passes floats in (GDB shows s0-s31 from d0-d15).
 using System.Text;
 
 namespace Stm32Boot.VirtualBoard.Gdb;
