@@ -89,6 +89,27 @@ public sealed class GdbTests
         Assert.Contains("gdb: killed by the debugger", stderr.ToString());
     }
 
+    [Fact]
+    public async Task A_busy_gdb_port_is_one_line_and_exit_1()
+    {
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+            var run = await Cli.Wrap("dotnet")
+                .WithArguments([FlashCommandTests.Stm32bootDll, "emulate", Shipped.File("factory.hex"), "--gdb", port.ToString(CultureInfo.InvariantCulture)])
+                .WithStandardInputPipe(PipeSource.Null).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains($"--gdb {port}: cannot listen on 127.0.0.1:{port}", run.StandardError);
+            Assert.DoesNotContain("   at ", run.StandardError);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
     private static uint Word(byte[] bytes) => BinaryPrimitives.ReadUInt32LittleEndian(bytes);
 
     private static int FreePort()
