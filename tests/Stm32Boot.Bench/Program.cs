@@ -1,7 +1,8 @@
 // Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
 // and (once out/factory.hex exists) image sizes against their budgets with and without signatures, boot-to-application
 // time in virtual µs for three application sizes and what the signature check at boot adds, and 256 KB updates over
-// the UART and from a USB drive.
+// the UART and from a USB drive; in SlotMode swap (out/variants/swap), install and revert times against the flash
+// operations they cannot do without, and the flash wear of an update against single mode's.
 using Spectre.Console;
 using Stm32Boot.Bench;
 
@@ -19,6 +20,7 @@ if (File.Exists(factory))
     AnsiConsole.Write(BootTimeBench.RunSignatureCheckAtBoot(outDir));
     AnsiConsole.Write(UartUpdateBench.Run(outDir));
     AnsiConsole.Write(UsbUpdateBench.Run(outDir));
+    AnsiConsole.Write(SwapBench.Run(outDir));
 }
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;
