@@ -6,6 +6,8 @@
 using Spectre.Console;
 using Stm32Boot.Bench;
 
+// The Bench is read in a pipe (./build.sh) more than in a terminal: its tables must not wrap at 80 columns.
+Stm32Boot.Cli.ConsoleWidth.Apply();
 var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(BenchSigning.RepositoryRoot, "out"));
 
 AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified());
