@@ -12,8 +12,8 @@
 #include "flash_port.h"
 #include "flash_write_port.h"
 #include "flash_writer.h"
+#include "acceptance.h"
 #include "rollback.h"
-#include "signing_keys.h"
 #include "slot_port.h"
 
 _Static_assert(MM_SLOT_SIZE == MM_HEADER_SIZE + MM_IMAGE_SIZE, "the slot is the header page and the image region");
@@ -21,36 +21,12 @@ _Static_assert(MM_SECONDARY_BASE % MM_FLASH_PAGE_SIZE == 0u && MM_SLOT_SIZE % MM
                "the slot port translates whole pages");
 _Static_assert(MM_FLASH_PAGE_SIZE == FLASH_WRITER_PAGE_SIZE, "the writer stages and rewrites whole flash pages");
 
-/* The bootloader's acceptance rule (bootloader/src/main.c), from the same generated facts: an image is judged
- * here exactly as the bootloader will judge it at the reset that installs it. */
-static const image_check_config_t check_config = {
-    .header_addr = MM_HEADER_BASE,
-    .image_addr = MM_IMAGE_BASE,
-    .image_region_size = MM_IMAGE_SIZE,
-    .board_id = BOARD_ID,
-    .ram = {
-        { MM_SRAM1_BASE, MM_SRAM1_SIZE },
-        { MM_SRAM2_BASE, MM_SRAM2_SIZE },
-        { MM_SRAM2_ALIAS_BASE, MM_SRAM2_SIZE },
-    },
-};
-
-static const rollback_config_t rollback_config = { MM_ROLLBACK_OTP_BASE, MM_ROLLBACK_OTP_SIZE };
-static uint32_t minimum_counter;
-
-static const image_policy_t policy = {
-    .check = &check_config,
-    .require_signature = REQUIRE_SIGNATURE != 0,
-    .keys = signing_keys,
-    .key_count = SIGNING_KEY_COUNT,
-    .minimum_counter = &minimum_counter,
-};
 
 /* mark_trial false: a finished image is verified, not pending; the install request is its own, later step. */
 static const flash_writer_config_t writer_config = {
     .flash_base = MM_FLASH_BASE,
     .mark_trial = false,
-    .policy = &policy,
+    .policy = &acceptance_policy,
     .judged = NULL,
 };
 
@@ -89,7 +65,7 @@ update_slot_status_t update_slot_open(void)
     }
     /* OTP only grows (rollback.h): read at every open, the minimum is the bootloader's at the next reset or lower,
      * and the bootloader checks again before it installs. */
-    minimum_counter = rollback_read(&rollback_config, &flash_port).minimum;
+    acceptance_minimum_counter = rollback_read(&acceptance_rollback, &flash_port).minimum;
     slot_port_init(&slot, &flash_port, &flash_write_port, MM_FLASH_BASE, MM_HEADER_BASE, MM_SECONDARY_BASE,
                    MM_SLOT_SIZE);
     flash_writer_init(&writer, &writer_config, &slot.read, &slot.write);
@@ -122,7 +98,7 @@ update_slot_status_t update_slot_finish(image_verdict_t *verdict)
         if (status == UPDATE_SLOT_INCOMPLETE && !writer.staged_valid) {
             *verdict = (image_verdict_t){ .kind = IMAGE_VERDICT_CHECK, .check = IMAGE_BAD_MAGIC };
         }
-        verdict->minimum = minimum_counter;
+        verdict->minimum = acceptance_minimum_counter;
     }
     phase = status == UPDATE_SLOT_OK ? FINISHED : OPEN;
     return status;

@@ -2,7 +2,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acceptance.h"
 #include "backup.h"
+#include "banner.h"
 #include "board.h"
 #include "boot_jump.h"
 #include "boot_request.h"
@@ -22,7 +24,6 @@
 #include "rcc.h"
 #include "reset_cause.h"
 #include "rollback.h"
-#include "signing_keys.h"
 #include "slot_boot.h"
 #include "systick.h"
 #include "text.h"
@@ -33,40 +34,6 @@ _Static_assert((BOARD_ID >> 16) == BOARD_DEVICE_ID,
                "BoardId in build/settings.json must carry the device id 0x415 in its high half");
 _Static_assert(MM_HEADER_SIZE >= sizeof(image_header_t), "the header page must hold the image header");
 _Static_assert(BOOT_ATTEMPTS <= BOOT_STATE_MAX_ATTEMPTS, "BootAttempts: the header page has room for 7 start marks");
-
-static const image_check_config_t check_config = {
-    .header_addr = MM_HEADER_BASE,
-    .image_addr = MM_IMAGE_BASE,
-    .image_region_size = MM_IMAGE_SIZE,
-    .board_id = BOARD_ID,
-    .ram = {
-        { MM_SRAM1_BASE, MM_SRAM1_SIZE },
-        { MM_SRAM2_BASE, MM_SRAM2_SIZE },
-        { MM_SRAM2_ALIAS_BASE, MM_SRAM2_SIZE },
-    },
-};
-
-/* The anti-rollback minimum as OTP holds it at this reset (rollback.h). */
-static uint32_t minimum_counter;
-static const rollback_config_t rollback_config = { MM_ROLLBACK_OTP_BASE, MM_ROLLBACK_OTP_SIZE };
-
-static const image_policy_t policy = {
-    .check = &check_config,
-    .require_signature = REQUIRE_SIGNATURE != 0,
-    .keys = signing_keys,
-    .key_count = SIGNING_KEY_COUNT,
-    .minimum_counter = &minimum_counter,
-};
-
-static char buf[96];
-static text_t line;
-
-static text_t *line_start(const char *label)
-{
-    text_init(&line, buf, sizeof buf);
-    text_str(&line, label);
-    return &line;
-}
 
 /* A wait of the boot path, in the main thread: the watchdog (which may run from reset, option byte IWDG_SW = 0) is
  * refreshed on every wake-up, at least every millisecond, so a hang anywhere else is still caught. */
@@ -92,9 +59,9 @@ static image_verdict_t boot_policy(const image_header_t *header)
     if (VERIFY_SIGNATURE_AT_BOOT) {
         static image_verify_workspace_t work;
         image_header_t again;
-        return image_policy_check(&policy, &flash_port, &again, &work);
+        return image_policy_check(&acceptance_policy, &flash_port, &again, &work);
     }
-    return image_policy_check_header(&policy, (const uint8_t *)header,
+    return image_policy_check_header(&acceptance_policy, (const uint8_t *)header,
                                      (const uint8_t *)(MM_HEADER_BASE + IMAGE_SIGNATURE_OFFSET));
 }
 
@@ -103,20 +70,20 @@ static image_verdict_t boot_policy(const image_header_t *header)
  * it replaced. */
 static void raise_minimum(const image_verdict_t *verdict)
 {
-    if (!REQUIRE_SIGNATURE || verdict->counter <= minimum_counter) {
+    if (!REQUIRE_SIGNATURE || verdict->counter <= acceptance_minimum_counter) {
         return;
     }
-    rollback_status_t status = rollback_raise(&rollback_config, &flash_port, &flash_write_port, verdict->counter);
-    text_t *text = line_start("rollback: ");
+    rollback_status_t status = rollback_raise(&acceptance_rollback, &flash_port, &flash_write_port, verdict->counter);
+    text_t *text = banner_line("rollback: ");
     if (status == ROLLBACK_RAISED) {
         text_str(text, "minimum ");
         text_u32(text, verdict->counter);
     } else {
         text_str(text, rollback_status_text(status));
         text_str(text, ", minimum stays ");
-        text_u32(text, minimum_counter);
+        text_u32(text, acceptance_minimum_counter);
     }
-    usart1_write_line(buf);
+    banner_print();
 }
 
 /* Tells the application how it was started (boot_confirm() needs the start's index), names the start, and jumps. */
@@ -124,18 +91,18 @@ static __attribute__((noreturn)) void start_application(const image_header_t *he
 {
     backup_write(BOOT_STATE_BKP_INDEX, boot_state_register(trial, start));
     if (trial) {
-        text_t *text = line_start("trial: start ");
+        text_t *text = banner_line("trial: start ");
         text_u32(text, start + 1u);
         text_str(text, " of ");
         text_u32(text, BOOT_ATTEMPTS);
         text_str(text, ", not confirmed yet");
-        usart1_write_line(buf);
+        banner_print();
     }
-    text_t *text = line_start("boot: application ");
+    text_t *text = banner_line("boot: application ");
     text_dotted(text, header->fw_version, IMAGE_HEADER_VERSION_PARTS);
     text_str(text, " -> ");
     text_hex32(text, MM_IMAGE_BASE);
-    usart1_write_line(buf);
+    banner_print();
     usart1_flush();
     boot_jump(MM_IMAGE_BASE);
 }
@@ -169,22 +136,22 @@ int main(void)
     gpio_config_input(BOARD_BUTTON, GPIO_PULL_NONE);
 
     usart1_init(BOARD_CONSOLE_BAUD);
-    text_hex32(line_start("L475 bootloader " BOOTLOADER_VERSION_STRING " board "), BOARD_ID);
-    usart1_write_line(buf);
-    reset_cause_write(line_start("reset: "), reset_flags);
-    usart1_write_line(buf);
-    minimum_counter = rollback_read(&rollback_config, &flash_port).minimum;
+    text_hex32(banner_line("L475 bootloader " BOOTLOADER_VERSION_STRING " board "), BOARD_ID);
+    banner_print();
+    reset_cause_write(banner_line("reset: "), reset_flags);
+    banner_print();
+    acceptance_minimum_counter = rollback_read(&acceptance_rollback, &flash_port).minimum;
     image_verdict_t refused;
     if (image_verdict_unpack(backup_read(REFUSAL_BKP_INDEX), &refused)) {
-        refused.minimum = minimum_counter;
-        image_verdict_write(line_start("update refused: "), &refused);
-        usart1_write_line(buf);
+        refused.minimum = acceptance_minimum_counter;
+        image_verdict_write(banner_line("update refused: "), &refused);
+        banner_print();
         backup_write(REFUSAL_BKP_INDEX, 0u);
     }
     uint32_t fault = backup_read(FAULT_BKP_INDEX);
     if (fault != FAULT_RECORD_NONE) {
-        fault_record_write(line_start("fault: "), fault);
-        usart1_write_line(buf);
+        fault_record_write(banner_line("fault: "), fault);
+        banner_print();
         backup_write(FAULT_BKP_INDEX, FAULT_RECORD_NONE);
     }
 
@@ -192,7 +159,7 @@ int main(void)
     /* The slots first: the primary slot the decision below looks at is the one this reset will end with. A flash
      * error leaves the operation recorded; retrying it from the next reset, paced, is all the bootloader can do, and
      * it never runs an image the operation left half-way. */
-    if (!slot_boot(&policy)) {
+    if (!slot_boot(&acceptance_policy)) {
         usart1_write_line("stay: slots not in order, resetting to resume");
         sleep_until_elapsed(systick_ms(), 1000u);
         usart1_flush();
@@ -203,7 +170,7 @@ int main(void)
     inputs.header_page_erased = image_header_page_erased(&flash_port, MM_HEADER_BASE, MM_HEADER_SIZE);
     iwdg_refresh();
     image_header_t header;
-    inputs.image = image_check(&check_config, &flash_port, &header);
+    inputs.image = image_check(&acceptance_check, &flash_port, &header);
     if (inputs.image == IMAGE_OK) {
         inputs.policy = boot_policy(&header);
     }
@@ -216,7 +183,7 @@ int main(void)
 
     entry_decision_t decision = entry_policy_decide(&inputs);
     if (decision == ENTRY_BOOT && USB_BOOT_WINDOW_MS != 0u) {
-        update_mode_usb_window(&policy, USB_BOOT_WINDOW_MS);
+        update_mode_usb_window(&acceptance_policy, USB_BOOT_WINDOW_MS);
     }
     bool trial = BOOT_ATTEMPTS != 0u && inputs.boot_state.trial;
     uint32_t start = inputs.boot_state.starts;
@@ -232,7 +199,7 @@ int main(void)
         start_application(&header, trial, start);
     }
 
-    entry_reason_write(line_start("stay: "), decision, &inputs, &header);
-    usart1_write_line(buf);
-    update_mode_run(&policy);
+    entry_reason_write(banner_line("stay: "), decision, &inputs, &header);
+    banner_print();
+    update_mode_run(&acceptance_policy);
 }

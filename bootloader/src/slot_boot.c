@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backup.h"
+#include "banner.h"
 #include "boot_request.h"
 #include "boot_state.h"
 #include "build_config.h"
@@ -35,16 +36,6 @@ static uint8_t page_buffer[FLASH_WRITER_PAGE_SIZE];
 static image_verify_workspace_t work;
 static slot_port_t secondary;
 static slot_port_t previous;
-static char buf[96];
-static text_t line;
-
-static text_t *line_start(const char *label)
-{
-    text_init(&line, buf, sizeof buf);
-    text_str(&line, label);
-    return &line;
-}
-
 static void version(text_t *text, const image_header_t *header)
 {
     text_dotted(text, header->fw_version, IMAGE_HEADER_VERSION_PARTS);
@@ -61,21 +52,21 @@ static bool run(slot_swap_state_t *state)
 {
     uint32_t start = systick_ms();
     if (slot_swap_run(&swap_config, &flash_port, &flash_write_port, state, page_buffer) != SLOT_SWAP_OK) {
-        text_t *text = line_start("swap: flash error in the ");
+        text_t *text = banner_line("swap: flash error in the ");
         text_str(text, kind_text(state->kind));
         text_str(text, " at step ");
         text_u32(text, state->steps_done + 1u);
         text_str(text, " of ");
         text_u32(text, state->steps);
-        usart1_write_line(buf);
+        banner_print();
         return false;
     }
-    text_t *text = line_start("swap: ");
+    text_t *text = banner_line("swap: ");
     text_str(text, kind_text(state->kind));
     text_str(text, " done in ");
     text_u32(text, systick_ms() - start);
     text_str(text, " ms");
-    usart1_write_line(buf);
+    banner_print();
     backup_write(SLOT_REPORT_BKP_INDEX, state->kind == SLOT_SWAP_INSTALL ? SLOT_REPORT_INSTALLED : SLOT_REPORT_REVERTED);
     return true;
 }
@@ -111,8 +102,8 @@ static bool install(const image_policy_t *policy)
     image_header_t incoming;
     image_verdict_t verdict = image_policy_check(policy, &secondary.read, &incoming, &work);
     if (verdict.kind != IMAGE_VERDICT_OK) {
-        image_verdict_write(line_start("update refused: "), &verdict);
-        usart1_write_line(buf);
+        image_verdict_write(banner_line("update refused: "), &verdict);
+        banner_print();
         flash_write_port.erase_page(&flash_write_port, (MM_SECONDARY_BASE - MM_FLASH_BASE) / MM_FLASH_PAGE_SIZE);
         return true;
     }
@@ -120,7 +111,7 @@ static bool install(const image_policy_t *policy)
     bool kept = image_check(policy->check, &flash_port, &current) == IMAGE_OK;
     uint32_t pages = slot_swap_image_pages(incoming.image_size);
     uint32_t old_pages = kept ? slot_swap_image_pages(current.image_size) : 0u;
-    text_t *text = line_start("swap: installing ");
+    text_t *text = banner_line("swap: installing ");
     version(text, &incoming);
     if (kept) {
         text_str(text, " over ");
@@ -132,7 +123,7 @@ static bool install(const image_policy_t *policy)
     text_str(text, ", ");
     text_u32(text, pages);
     text_str(text, " pages");
-    usart1_write_line(buf);
+    banner_print();
     return begin_and_run(SLOT_SWAP_INSTALL, pages);
 }
 
@@ -155,7 +146,7 @@ static bool revert_if_failed(const image_policy_t *policy)
         || image_policy_check(policy, &previous.read, &old, &work).kind != IMAGE_VERDICT_OK) {
         return true;
     }
-    text_t *text = line_start("revert: ");
+    text_t *text = banner_line("revert: ");
     if (whole) {
         version(text, &failed);
         text_str(text, " not confirmed after ");
@@ -166,7 +157,7 @@ static bool revert_if_failed(const image_policy_t *policy)
     }
     text_str(text, ", back to ");
     version(text, &old);
-    usart1_write_line(buf);
+    banner_print();
     return begin_and_run(SLOT_SWAP_REVERT, slot_swap_image_pages(old.image_size));
 }
 
@@ -180,13 +171,13 @@ bool slot_boot(const image_policy_t *policy)
     /* A power cut in the middle of an operation: its record says how far it got, and the step it names is redone. */
     slot_swap_state_t state = slot_swap_read(&swap_config, &flash_port);
     if (state.kind != SLOT_SWAP_NONE && !slot_swap_finished(&state)) {
-        text_t *text = line_start("swap: resuming the ");
+        text_t *text = banner_line("swap: resuming the ");
         text_str(text, kind_text(state.kind));
         text_str(text, " at step ");
         text_u32(text, state.steps_done + 1u);
         text_str(text, " of ");
         text_u32(text, state.steps);
-        usart1_write_line(buf);
+        banner_print();
         return run(&state);
     }
     if (install_requested()) {
