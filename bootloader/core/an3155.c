@@ -138,8 +138,14 @@ static void go(an3155_t *p)
     /* Whatever the host wrote last completes the update now. A staged header that does not commit (its image is
      * not in flash) is refused, not skipped: the ACK would start the old application as if the new one were in. */
     flash_writer_status_t commit = flash_writer_commit(p->writer);
-    if ((commit != FLASH_WRITER_OK && commit != FLASH_WRITER_NOTHING_STAGED)
-        || flash_writer_check_flash(p->writer) != IMAGE_OK) {
+    image_status_t after_reset = flash_writer_check_flash(p->writer);
+    /* Nothing new, and the writer writes beside the running image (SlotMode swap): the reset starts that one, as Go
+     * from update mode does with one slot. */
+    if (after_reset != IMAGE_OK && commit == FLASH_WRITER_NOTHING_STAGED && p->config->installed != NULL) {
+        image_header_t installed;
+        after_reset = image_check(check, p->config->installed, &installed);
+    }
+    if ((commit != FLASH_WRITER_OK && commit != FLASH_WRITER_NOTHING_STAGED) || after_reset != IMAGE_OK) {
         finish(p, AN3155_NACK);
         return;
     }

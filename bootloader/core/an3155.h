@@ -89,6 +89,9 @@ typedef struct {
     uint16_t product_id;        /* Get ID */
     uint32_t bank2_first_page;  /* Extended Erase 0xFFFE / 0xFFFD */
     bool read_protected;        /* RDP level 1 or 2: Read Memory is NACKed */
+    /* Where Go finds the installed application when the host sent no new one: NULL when it is the writer's own view
+     * (one slot), the primary slot when the writer writes elsewhere (SlotMode swap: the secondary slot). */
+    const image_port_t *installed;
 } an3155_config_t;
 
 typedef enum {

@@ -103,6 +103,7 @@ void update_mode_run(const image_policy_t *policy)
         .product_id = (uint16_t)device_id_read(),
         .bank2_first_page = FLASH_PAGES_PER_BANK,
         .read_protected = option_bytes_read_protected(),
+        .installed = SLOT_MODE_SWAP ? &flash_port : NULL,
     };
 
     gpio_config_output(BOARD_LED1, false);

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "device.h"
 #include "host.h"
+#include "slot_port.h"
 #include "test_image.h"
 
 static uint8_t snapshot[DEV_FLASH_SIZE];
@@ -367,6 +368,33 @@ static void go_refuses_a_rejected_image_or_another_address(void)
     EXPECT_REPLY(0x79, 0x31, 0x00, 0x00, 0x79);
 }
 
+/* SlotMode swap: the writer writes the secondary slot (a slot port from the primary addresses), the installed image
+ * stays in the primary. Go with nothing sent starts the installed image, as with one slot: the writer's view of an
+ * empty secondary slot is no reason to refuse, and only the installed image tells whether the reset will boot. */
+static void go_with_nothing_sent_checks_the_installed_image_when_the_writer_writes_another_slot(void)
+{
+    static slot_port_t secondary;
+    test_image_t old;
+    synced_device_with(&old);
+    slot_port_init(&secondary, &dev.flash_port, &dev.write_port, DEV_FLASH_BASE, DEV_HEADER_ADDR, 0x08080800u, 0x60000u);
+    flash_writer_init(&dev.writer, &dev.writer_config, &secondary.read, &secondary.write);
+
+    CHECK_TRUE(!host_go(DEV_IMAGE_ADDR));
+    CHECK_EQ_U32(0, dev.link.resets);
+
+    dev.protocol_config.installed = &dev.flash_port;
+    CHECK_TRUE(host_go(DEV_IMAGE_ADDR));
+    CHECK_EQ_U32(1, dev.link.resets);
+
+    /* Nothing installed either: NACK, nothing to start. */
+    device_factory_fresh();
+    flash_writer_init(&dev.writer, &dev.writer_config, &secondary.read, &secondary.write);
+    CHECK_TRUE(host_sync());
+    CHECK_TRUE(!host_go(DEV_IMAGE_ADDR));
+    CHECK_EQ_U32(0, dev.link.resets);
+    dev.protocol_config.installed = NULL;
+}
+
 /* Under read protection (RDP level 1) Read Memory is NACKed right after its command, as ST's bootloader does; the
  * rest of the protocol goes on. */
 static void read_memory_is_nacked_under_read_protection(void)
@@ -492,6 +520,7 @@ int main(void)
     RUN_TEST(bank_erase_codes_stay_in_their_bank);
     RUN_TEST(go_boots_an_accepted_image_after_its_ack);
     RUN_TEST(go_refuses_a_rejected_image_or_another_address);
+    RUN_TEST(go_with_nothing_sent_checks_the_installed_image_when_the_writer_writes_another_slot);
     RUN_TEST(read_memory_is_nacked_under_read_protection);
     RUN_TEST(go_refuses_a_staged_header_whose_image_is_not_in_flash);
     RUN_TEST(half_sent_frame_is_dropped_after_the_timeout);
