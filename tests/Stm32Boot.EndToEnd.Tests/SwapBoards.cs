@@ -20,8 +20,14 @@ public static partial class SwapBoards
     public static readonly FirmwareVersion Old = UpdateImages.Old, New = UpdateImages.New;
 
     /// <summary>The swap bootloader with the demo application stamped as <see cref="Old"/>, as a programmer leaves it: no
-    /// trial marker, so it counts as confirmed.</summary>
-    public static MemoryImage Factory() => Build.FactoryWith(Old);
+    /// trial marker, so it counts as confirmed. Stamped once (an ECDSA signature differs at every signing), so
+    /// <see cref="OldApplication"/> is byte for byte what every board starts with.</summary>
+    public static MemoryImage Factory() => LazyFactory.Value.Slice(0, ulong.MaxValue);
+
+    /// <summary>The application of <see cref="Factory"/>: header page and image.</summary>
+    public static MemoryImage OldApplication => LazyFactory.Value.Slice(Map.Slot);
+
+    private static readonly Lazy<MemoryImage> LazyFactory = new(() => Build.FactoryWith(Old));
 
     /// <summary>The swap variant's demo application stamped as version and signed as the build signs it.</summary>
     public static MemoryImage Application(FirmwareVersion version) => UpdateImages.Application(version, Build);
