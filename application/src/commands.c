@@ -13,15 +13,19 @@
 #include "crc_unit.h"
 #include "flash.h"
 #include "image_header.h"
+#include "iwdg.h"
 #include "memory_map.h"
 #include "rcc.h"
 #include "reset_cause.h"
+#include "systick.h"
 #include "text.h"
+#include "update_slot.h"
 #include "usart1.h"
+#include "xmodem.h"
 
 typedef struct {
     text_t text;
-    char buf[160]; /* room for an unknown command of CONSOLE_LINE_MAX characters and the hint */
+    char buf[176]; /* room for an unknown command of CONSOLE_LINE_MAX characters and the hint (165 bytes) */
 } line_t;
 
 static text_t *line_start(line_t *line, const char *label)
@@ -65,6 +69,27 @@ void commands_print_version(const char *prefix)
 static void cmd_version(void)
 {
     commands_print_version("");
+}
+
+/* What the bootloader did with the slots at the reset that started this image (RTC_BKP6R, boot_request.h). The
+ * single-slot bootloader never writes the register, so a single-slot build does not read it. */
+static void slot_report_write(text_t *out)
+{
+    if (!SLOT_MODE_SWAP) {
+        text_str(out, "one (SlotMode single)");
+        return;
+    }
+    switch (backup_read(SLOT_REPORT_BKP_INDEX)) {
+    case SLOT_REPORT_INSTALLED:
+        text_str(out, "installed at this reset: the image from the secondary slot was swapped in");
+        break;
+    case SLOT_REPORT_REVERTED:
+        text_str(out, "reverted at this reset: the image in trial never confirmed, the previous one is back");
+        break;
+    default:
+        text_str(out, "nothing happened at this reset");
+        break;
+    }
 }
 
 /* Everything comes from flash and the registers at run time, not from this image's own constants: the
@@ -117,6 +142,8 @@ static void cmd_info(void)
     console_print_text_line(&line.text);
     boot_confirm_state_write(line_start(&line, "boot_state"), backup_read(BOOT_STATE_BKP_INDEX));
     console_print_text_line(&line.text);
+    slot_report_write(line_start(&line, "slots"));
+    console_print_text_line(&line.text);
     console_print_line("built " __DATE__ " " __TIME__);
 }
 
@@ -150,6 +177,134 @@ static void cmd_erase_header(void)
     text_str(text, flash_status_text(status));
     text_str(text, "; the application keeps running, try again or reset the board");
     console_print_text_line(text);
+}
+
+/* Sends what the receiver has to say. */
+static void xmodem_send(xmodem_t *x)
+{
+    uint8_t out[XMODEM_CANCEL_COUNT];
+    size_t n = xmodem_take_output(x, out, sizeof out);
+    usart1_write(out, n);
+}
+
+/* After a cancel the sender may still be sending the rest of a block: what arrives until the line has been quiet for
+ * a character timeout is protocol, not a console line. */
+static void drain_line(void)
+{
+    uint32_t quiet_since = systick_ms();
+    while (systick_ms() - quiet_since < XMODEM_CHAR_TIMEOUT_MS) {
+        iwdg_refresh();
+        uint8_t byte;
+        while (usart1_read_byte(&byte)) {
+            quiet_since = systick_ms();
+        }
+        cortex_wfi();
+    }
+}
+
+/* Runs one XMODEM-1K transfer into the open update slot: block k lands at its offset in the slot image (header page
+ * first). True when the sender ended it and every block was stored; otherwise the reason is in *out. */
+static bool receive_transfer(text_t *out)
+{
+    static xmodem_t x; /* 1 KB block buffer: not on the stack */
+    xmodem_init(&x, systick_ms());
+    for (;;) {
+        /* The transfer is the main loop meanwhile: it refreshes the watchdog, and flash_write_port at every erase
+         * and program. */
+        iwdg_refresh();
+        xmodem_send(&x);
+        xmodem_event_t event = XMODEM_RUNNING;
+        uint8_t byte;
+        while (event == XMODEM_RUNNING && usart1_read_byte(&byte)) {
+            event = xmodem_input(&x, byte, systick_ms());
+        }
+        if (event == XMODEM_RUNNING) {
+            event = xmodem_poll(&x, systick_ms());
+        }
+        if (event == XMODEM_BLOCK) {
+            update_slot_status_t status = update_slot_write(x.offset, x.data, x.len);
+            if (status == UPDATE_SLOT_OK) {
+                xmodem_accept(&x, systick_ms());
+                continue;
+            }
+            xmodem_cancel(&x);
+            xmodem_send(&x);
+            drain_line();
+            image_verdict_t verdict = update_slot_verdict();
+            text_str(out, "block at offset ");
+            text_u32(out, x.offset);
+            text_str(out, " refused: ");
+            update_slot_reason_write(out, status, &verdict);
+            return false;
+        }
+        if (event == XMODEM_DONE) {
+            xmodem_send(&x);
+            return true;
+        }
+        if (event == XMODEM_FAILED) {
+            xmodem_send(&x);
+            drain_line();
+            text_str(out, "transfer failed: ");
+            text_str(out, xmodem_failure_text(x.failure));
+            return false;
+        }
+        /* The next byte, or at the latest the next SysTick, wakes the core. */
+        cortex_wfi();
+    }
+}
+
+/* `receive`: the application updates itself (SlotMode swap). It takes a slot image over XMODEM-1K on this console
+ * (`stm32boot send`), writes it into the secondary slot, has the bootloader's policy judge it, and only a verified
+ * image is installed: the bootloader swaps it in at the reset that follows. Anything else leaves a reason and the
+ * running image as it was. */
+static void cmd_receive(void)
+{
+    line_t line;
+    text_t *text = line_start(&line, "receive:");
+    update_slot_status_t status = update_slot_open();
+    if (!SLOT_MODE_SWAP || status != UPDATE_SLOT_OK) {
+        update_slot_reason_write(text, status, NULL);
+        console_print_text_line(text);
+        return;
+    }
+    /* No capital C in this line: the sender takes a 'C' for the receiver's handshake. */
+    console_print_line("receive: ready for XMODEM-1K, send the slot image now");
+    if (!receive_transfer(text)) {
+        console_print_text_line(text);
+        return;
+    }
+    image_verdict_t verdict;
+    status = update_slot_finish(&verdict);
+    if (status != UPDATE_SLOT_OK) {
+        text_str(text, "not installed: ");
+        update_slot_reason_write(text, status, &verdict);
+        console_print_text_line(text);
+        return;
+    }
+    image_header_t header;
+    (void)update_slot_header(&header);
+    text_str(text, "verified ");
+    text_dotted(text, header.fw_version, IMAGE_HEADER_VERSION_PARTS);
+    text_str(text, " (");
+    text_u32(text, header.image_size);
+    text_str(text, " bytes): ");
+    image_verdict_write(text, &verdict);
+    console_print_text_line(text);
+
+    text = line_start(&line, "receive:");
+    status = update_slot_request_install();
+    if (status != UPDATE_SLOT_OK) {
+        text_str(text, "install request failed: ");
+        update_slot_reason_write(text, status, NULL);
+        console_print_text_line(text);
+        return;
+    }
+    text_str(text, "installing ");
+    text_dotted(text, header.fw_version, IMAGE_HEADER_VERSION_PARTS);
+    text_str(text, " at reset");
+    console_print_text_line(text);
+    usart1_flush();
+    cortex_system_reset();
 }
 
 /* Decimal digits only, no sign, below limit. */
@@ -206,6 +361,7 @@ static const struct {
     { "update", cmd_update, NULL },
     { "erase-header", cmd_erase_header, NULL },
     { "erase-page N", NULL, cmd_erase_page },
+    { "receive", cmd_receive, NULL },
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

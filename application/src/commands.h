@@ -1,4 +1,5 @@
-/* The console commands of the demo application: version, info, update, erase-header, erase-page N. */
+/* The console commands of the demo application: version, info, update, erase-header, erase-page N,
+ * receive (SlotMode swap: an update over XMODEM-1K into the secondary slot, update_slot.h). */
 #ifndef COMMANDS_H
 #define COMMANDS_H
 

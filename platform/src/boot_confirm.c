@@ -2,25 +2,14 @@
 
 #include "backup.h"
 #include "boot_request.h"
-#include "flash.h"
 #include "flash_port.h"
+#include "flash_write_port.h"
 #include "memory_map.h"
-
-static bool program(const flash_write_port_t *port, uint32_t addr, const void *data, size_t len)
-{
-    (void)port;
-    flash_status_t status = flash_unlock();
-    if (status == FLASH_OK) {
-        status = flash_program(addr, data, len);
-    }
-    flash_lock();
-    return status == FLASH_OK;
-}
 
 boot_confirm_status_t boot_confirm(void)
 {
-    static const flash_write_port_t write = { .program = program };
-    boot_confirm_status_t status = boot_state_confirm(&flash_port, &write, MM_HEADER_BASE, backup_read(BOOT_STATE_BKP_INDEX));
+    boot_confirm_status_t status = boot_state_confirm(&flash_port, &flash_write_port, MM_HEADER_BASE,
+                                                      backup_read(BOOT_STATE_BKP_INDEX));
     if (status == BOOT_CONFIRM_NOW) {
         /* A second call in this start must not program the same double word again. */
         backup_write(BOOT_STATE_BKP_INDEX, BOOT_STATE_CONFIRMED);

@@ -47,8 +47,8 @@ public class ApplicationTests
     public void Unknown_commands_get_a_hint()
     {
         using var board = VirtualBoards.ShippedAtPrompt();
-        Assert.Equal(["unknown command 'reboot' (try: version, info, update, erase-header, erase-page N)"], board.Console("reboot"));
-        Assert.Equal(["unknown command 'version 2' (try: version, info, update, erase-header, erase-page N)"], board.Console("version 2"));
+        Assert.Equal(["unknown command 'reboot' (try: version, info, update, erase-header, erase-page N, receive)"], board.Console("reboot"));
+        Assert.Equal(["unknown command 'version 2' (try: version, info, update, erase-header, erase-page N, receive)"], board.Console("version 2"));
     }
 
     [Theory]

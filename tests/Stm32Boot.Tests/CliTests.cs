@@ -153,6 +153,7 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
     [Theory]
     [InlineData("emulate")]
     [InlineData("flash")]
+    [InlineData("send")]
     [InlineData("stamp")]
     [InlineData("info")]
     [InlineData("generate")]
@@ -290,6 +291,7 @@ public class CliTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfFixtu
     [InlineData("merge", "no/such.hex", "-o", "out/x.hex")]
     [InlineData("stamp", "no/such.elf", "--out-dir", "out/tests")]
     [InlineData("flash", "no/such.hex", "--port", "tcp:localhost:1")]
+    [InlineData("send", "no/such.hex", "--port", "tcp:localhost:1")]
     [InlineData("emulate", "no/such.hex")]
     [InlineData("info", "keys/development-signing-key.pem", "--settings", "no/such.json")]
     public async Task A_missing_input_file_exits_2_like_a_missing_argument(params string[] arguments)

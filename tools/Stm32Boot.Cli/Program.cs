@@ -21,5 +21,6 @@ app.Configure(config =>
     config.AddCommand<InfoCommand>("info");
     config.AddCommand<EmulateCommand>("emulate");
     config.AddCommand<FlashCommand>("flash");
+    config.AddCommand<SendCommand>("send");
 });
 return app.Run(args);

@@ -10,6 +10,10 @@ public static class SwapView
     {
         if (slot.Empty)
             return "empty (no image header)";
+        // Not a header at all: after a swap the secondary slot's first page is page 1 of the image moved out, whose
+        // bytes mean nothing as a header or a boot state.
+        if (slot.Image.Checks.FirstOrDefault() is { Name: "magic", Passed: false })
+            return "no image header" + (slot.Pending is null ? "" : "; pending install: no");
         var parts = new List<string>
         {
             $"{slot.Image.Header!.FwVersion} " + (slot.Image.Accepted

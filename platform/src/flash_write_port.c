@@ -4,8 +4,9 @@
 #include "iwdg.h"
 #include "memory_map.h"
 
-/* The writer never reaches the bootloader's pages; this second check keeps even a bug there from erasing the
- * code that is running. */
+/* No writer of either image ever aims at the bootloader's pages (the flash writer keeps to a slot, boot_confirm() to
+ * the header page); this second check keeps even a bug there from erasing the bootloader, which no update path could
+ * bring back. */
 #define FIRST_WRITABLE_PAGE ((MM_BOOTLOADER_BASE + MM_BOOTLOADER_SIZE - MM_FLASH_BASE) / MM_FLASH_PAGE_SIZE)
 
 /* FLASH_CR stays locked between operations, so a stray store cannot start one. Every completed operation is a
