@@ -1,4 +1,6 @@
+using Stm32Boot.Uart;
 using Stm32Boot.VirtualBoard;
+using Stm32Boot.VirtualBoard.Hosting;
 using Xunit;
 using static Stm32Boot.EndToEnd.Tests.SwapBoards;
 
@@ -107,6 +109,46 @@ public class SwapTests
         AssertInstalls(boot, New, pages);
         Assert.Equal(SlotReports.Installed, board.SlotReport());
         AssertInstalled(board, slots, update, pages);
+    }
+
+    [Fact]
+    public void An_update_the_running_application_receives_is_installed_at_its_reset_in_trial_keeping_the_old_image()
+    {
+        var update = Application(New);
+        var pages = InstallPages(update, OldApplication);
+        using var board = VirtualBoards.With(Factory());
+        board.PowerOn();
+        Assert.Equal(Boots(Old), board.NextBoot()[^1]);
+        board.RunUntilPrompt();
+        var primaryBefore = board.Machine.ReadMemory(Map.Slot.Base, (int)Map.Slot.Size);
+        byte[]? primaryVerified = null;
+        var sender = new SlotSender(new VirtualUartStream(board, UartFraming.Console.Baud))
+        {
+            HandshakeTimeout = TimeSpan.FromSeconds(10),
+            AnswerTimeout = TimeSpan.FromSeconds(15),
+            // The old application verified the whole image in the secondary slot, still running from the primary one.
+            OnLine = line =>
+            {
+                if (line.StartsWith(SlotSender.VerifiedPrefix, StringComparison.Ordinal))
+                    primaryVerified ??= board.Machine.ReadMemory(Map.Slot.Base, (int)Map.Slot.Size);
+            },
+        };
+
+        var from = board.Uart.Lines.Count;
+        var result = sender.Send(SlotImage.Create(update, Map, "update"), start: true);
+        // The application resets itself after its answer; the bootloader installs.
+        var boot = board.NextBoot(from);
+        var slots = board.Inspect();
+        board.RunUntilApplication(New);
+        board.RunFor(100 * Board.Millisecond, () => board.Uart.Pending == "> ");
+
+        Assert.Equal($"{SlotSender.InstallingPrefix}{New} at reset", result.Answer);
+        Assert.Equal(primaryBefore, primaryVerified);
+        AssertInstalls(boot, New, pages);
+        Assert.Equal(SlotReports.Installed, board.SlotReport());
+        AssertInstalled(board, slots, update, pages);
+        Assert.Equal([New.ToString()], board.Console("version"));
+        Assert.Contains("slots installed at this reset: the image from the secondary slot was swapped in", board.Console("info"));
     }
 
     [Fact]
