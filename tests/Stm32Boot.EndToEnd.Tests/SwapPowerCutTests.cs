@@ -26,17 +26,31 @@ public partial class SwapPowerCutTests(ITestOutputHelper output)
     private const int Seed = 475;
 
     /// <summary>
-    /// BOOT_SWAP_POWER_CUTS=all: a cut after every flash operation of the 64 KB install and revert, and
-    /// <see cref="LargePoints"/> random cuts of the 256 KB install. Unset: a slice of the same points (see
-    /// <see cref="Slice"/>) that keeps this class's share of the Test run near a minute on two cores.
+    /// BOOT_SWAP_POWER_CUTS asks for more than the default slice (<see cref="Slice"/>, which keeps this class's share of
+    /// the Test run near a minute on two cores): "all" cuts after every flash operation of the 64 KB install and revert
+    /// (16564 and 8285 operations, 0.6 to 1.4 s of one core each) and at <see cref="LargePoints"/> random points of the
+    /// 256 KB install (about 3 s each); "FIRST-LAST" after every operation numbered FIRST to LAST of each campaign (a
+    /// share of "all", e.g. for several runs).
     /// </summary>
-    private static readonly bool Full = Environment.GetEnvironmentVariable("BOOT_SWAP_POWER_CUTS") switch
-    {
-        null or "" => false,
-        "all" => true,
-        var other => throw new ArgumentException($"BOOT_SWAP_POWER_CUTS='{other}': set it to 'all' for every cut point, or unset it for the default slice."),
-    };
+    private static readonly (long First, long Last)? Requested = ParseRequested(Environment.GetEnvironmentVariable("BOOT_SWAP_POWER_CUTS"));
 
+    private static (long, long)? ParseRequested(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (text == "all") return (1, long.MaxValue);
+        var parts = text.Split('-');
+        if (parts.Length == 2 && long.TryParse(parts[0], out var first) && long.TryParse(parts[1], out var last) && first >= 1 && last >= first)
+            return (first, last);
+        throw new ArgumentException($"BOOT_SWAP_POWER_CUTS='{text}': set it to 'all' (a cut after every flash operation), to " +
+                                    "'FIRST-LAST' (after each of those operations, counted from 1), or unset it for the default slice.");
+    }
+
+    /// <summary>The cut points asked for, else the default's.</summary>
+    private static List<long> Cuts(ReferenceRun reference, Func<List<long>> byDefault) => Requested is var (first, last)
+        ? Enumerable.Range(1, reference.Operations.Count).Select(n => (long)n).Where(n => n >= first && n <= last).ToList()
+        : byDefault();
+
+    /// <summary>Random cut points of the 256 KB install: with "all", and by default (about 3 s of one core each).</summary>
     private const int LargePoints = 200, DefaultLargePoints = 12;
     /// <summary>The default slice's evenly spread points (<see cref="Slice"/>).</summary>
     private const int SliceStrideOperations = 20;
@@ -46,7 +60,7 @@ public partial class SwapPowerCutTests(ITestOutputHelper output)
     {
         var start = InstallPending(UpdateImages.Padded(Old, SmallImageSize, Build), UpdateImages.Padded(New, SmallImageSize, Build));
         var reference = Reference(start);
-        var cuts = Full ? Enumerable.Range(1, reference.Operations.Count).Select(n => (long)n).ToList() : Slice(reference);
+        var cuts = Cuts(reference, () => Slice(reference));
 
         var outcomes = Campaign(start, cuts);
 
@@ -59,7 +73,7 @@ public partial class SwapPowerCutTests(ITestOutputHelper output)
         var start = RevertPending(UpdateImages.Padded(Old, SmallImageSize, Build),
             SyntheticApplications.With(New, SmallImageSize, SyntheticApplications.SleepForever, Build));
         var reference = Reference(start);
-        var cuts = Full ? Enumerable.Range(1, reference.Operations.Count).Select(n => (long)n).ToList() : Slice(reference);
+        var cuts = Cuts(reference, () => Slice(reference));
 
         var outcomes = Campaign(start, cuts);
 
@@ -72,18 +86,25 @@ public partial class SwapPowerCutTests(ITestOutputHelper output)
         var start = InstallPending(UpdateImages.Padded(Old, LargeImageSize, Build), UpdateImages.Padded(New, LargeImageSize, Build));
         var reference = Reference(start);
         var total = reference.Operations.Count;
-        var count = Full ? LargePoints : DefaultLargePoints;
-        var random = new Random(Seed);
-        var cuts = new List<long>();
-        while (cuts.Count < count)
-        {
-            var n = random.NextInt64(1, total + 1);
-            if (!cuts.Contains(n)) cuts.Add(n);
-        }
+        // "all" draws LargePoints random points here, not every one of the 66100 operations (about two days of one core).
+        var cuts = Requested == (1, long.MaxValue) ? RandomPoints(total, LargePoints) : Cuts(reference, () => RandomPoints(total, DefaultLargePoints));
 
         var outcomes = Campaign(start, cuts);
 
         Report($"256 KB install (seed {Seed})", reference, outcomes);
+    }
+
+    /// <summary>Distinct operation numbers drawn with the fixed seed: a smaller count draws the first of a larger one's.</summary>
+    private static List<long> RandomPoints(long total, int count)
+    {
+        var random = new Random(Seed);
+        var points = new List<long>();
+        while (points.Count < count)
+        {
+            var n = random.NextInt64(1, total + 1);
+            if (!points.Contains(n)) points.Add(n);
+        }
+        return points;
     }
 
     /// <summary>The flash a board starts a campaign from, and what the campaign's operation must end with.</summary>
