@@ -151,6 +151,56 @@ public class SwapTests
         Assert.Contains("slots installed at this reset: the image from the secondary slot was swapped in", board.Console("info"));
     }
 
+    /// <summary>The USB update's checks against "the installed application" (bootloader/core/usb_update.h) mean the
+    /// image that runs, in the primary slot, whatever the secondary slot holds: an older version is refused while
+    /// AllowDowngrade is off, before any flash operation.</summary>
+    [Fact]
+    public void A_drive_with_an_older_version_than_the_running_one_is_refused_as_in_single_mode()
+    {
+        Assert.False(Build.Settings.AllowDowngrade, "this test needs AllowDowngrade false, as shipped");
+        using var drives = new UsbDrives();
+        var disk = drives.WithFirmware(Application(Old));
+        using var board = UsbUpdates.InUpdateMode(Build.FactoryWith(New), disk.Path);
+        var slotWrites = 0;
+        board.Peripherals.Flash.OperationStarted += op => slotWrites += Map.Slot.Base <= op.Address && op.Address < Map.Flash.End ? 1 : 0;
+
+        var outcome = board.NextUsbOutcome();
+
+        Assert.Equal($"usb: version {Old} older than installed {New} (downgrade disabled)", outcome.Text);
+        Assert.Equal(0, slotWrites);
+        board.PressResetButton();
+        var boot = board.NextBoot();
+        Assert.DoesNotContain(boot, IsSlotLine);
+        Assert.Equal(Boots(New), boot[^1]);
+    }
+
+    /// <summary>The same for "same image as installed, skipped": the drive that brought the running image, still
+    /// plugged in at the next update mode, is skipped, not written into the secondary slot and swapped in again.</summary>
+    [Fact]
+    public void The_running_image_again_on_a_drive_is_skipped_without_a_flash_operation()
+    {
+        using var drives = new UsbDrives();
+        var update = Application(New);
+        var disk = drives.WithFirmware(update);
+        using var board = UsbUpdates.InUpdateMode(Factory(), disk.Path);
+        Assert.Equal($"usb: updated to {New}", board.NextUsbOutcome().Text);
+        var resets = board.Machine.Resets.Count;
+        board.RunFor(2 * Board.Second, () => board.Machine.Resets.Count > resets);
+        Assert.Equal(Boots(New), board.NextBoot(board.Uart.Lines.Count - 1)[^1]);
+        board.RunUntilLine("^confirm: confirmed now$", Board.Second);
+
+        var slotWrites = 0;
+        board.Peripherals.Flash.OperationStarted += op => slotWrites += Map.Slot.Base <= op.Address && op.Address < Map.Flash.End ? 1 : 0;
+        board.PressButton();
+        board.PressResetButton();
+        Assert.Equal(UpdateSession.ButtonHeld, board.NextBoot()[^1]);
+        board.ReleaseButton();
+        var outcome = board.NextUsbOutcome();
+
+        Assert.Equal("usb: same image as installed, skipped", outcome.Text);
+        Assert.Equal(0, slotWrites);
+    }
+
     [Fact]
     public void An_installed_image_that_confirms_keeps_booting_without_a_swap_and_the_old_one_stays_in_reserve()
     {
