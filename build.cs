@@ -68,7 +68,11 @@ Task("Configure")
     .Does(async () =>
     {
         settings.WriteEffective(effectiveSettings);
-        await Stm32Boot("generate", "--settings", effectiveSettings, "--out", $"{outDir}/gen");
+        try { await Stm32Boot("generate", "--settings", effectiveSettings, "--out", $"{outDir}/gen"); }
+        catch (CakeException) when (settings.Overrides.Length > 0)
+        {
+            throw new CakeException($"the settings were refused (see above). {effectiveSettings} is {settings.Overrides}: check those values.");
+        }
         await Run("cmake", new[] { "--preset", preset, $"-DGEN_DIR={outDir}/gen", $"-DTOOLCHAIN_PREFIX={settings.ToolchainPrefix}" }, "cmake");
     });
 

@@ -43,6 +43,23 @@ public static class CommandLineSettings
         return configuration;
     }
 
+    /// <summary>
+    /// Where the effective settings differ from build/settings.json, for a message about a value the tools refused:
+    /// the file the tools read (out/settings.effective.json) is the build's own product, so naming it alone leaves a
+    /// user looking for a file they never wrote. Environment variables first, then the command line, which wins.
+    /// </summary>
+    /// <param name="environment">The STM32BOOT_* variables (name, value).</param>
+    /// <param name="commandLine">ToConfiguration's result.</param>
+    /// <returns>"" when nothing overrides the file, else e.g. "build/settings.json with STM32BOOT_BoardId=0x04150002
+    /// (environment) and --Version=1.2.3 (command line) applied".</returns>
+    public static string DescribeOverrides(IEnumerable<KeyValuePair<string, string?>> environment, IReadOnlyDictionary<string, string?> commandLine)
+    {
+        var overrides = environment.Select(e => $"{e.Key}={e.Value} (environment)")
+            .Concat(commandLine.Select(c => $"--{c.Key}={c.Value} (command line)"))
+            .ToList();
+        return overrides.Count == 0 ? "" : $"build/settings.json with {string.Join(", ", overrides.SkipLast(1))}{(overrides.Count > 1 ? " and " : "")}{overrides[^1]} applied";
+    }
+
     static bool IsSection(JsonNode defaults, string key) =>
         Find(defaults, key)?.GetValueKind() is JsonValueKind.Object or JsonValueKind.Array;
 

@@ -17,7 +17,11 @@ public sealed class BuildSettings
 
     readonly IConfiguration configuration;
     readonly JsonNode defaults;
-    BuildSettings(IConfiguration configuration, JsonNode defaults) => (this.configuration, this.defaults) = (configuration, defaults);
+    BuildSettings(IConfiguration configuration, JsonNode defaults, string overrides) => (this.configuration, this.defaults, Overrides) = (configuration, defaults, overrides);
+
+    // What the effective settings were made of, when anything overrides build/settings.json ("" otherwise): said
+    // beside a value the tools refuse, which they can only name by the file they read.
+    public string Overrides { get; }
 
     public string Version => Require("Version");
     public string BoardId => Require("BoardId");
@@ -40,11 +44,14 @@ public sealed class BuildSettings
                 .SelectMany(a => a.Value.Select(v => new KeyValuePair<string, string?>(a.Key, v))), defaults);
         }
         catch (ArgumentException e) { throw new CakeException(e.Message); }
+        var environment = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Where(e => ((string)e.Key).StartsWith("STM32BOOT_", StringComparison.Ordinal))
+            .Select(e => new KeyValuePair<string, string?>((string)e.Key, (string?)e.Value)).OrderBy(e => e.Key, StringComparer.Ordinal);
         return new BuildSettings(new ConfigurationBuilder()
             .AddJsonFile(file, optional: false)
             .AddEnvironmentVariables("STM32BOOT_")
             .AddInMemoryCollection(overrides)
-            .Build(), defaults);
+            .Build(), defaults, CommandLineSettings.DescribeOverrides(environment, overrides));
     }
 
     public void WriteEffective(string path)

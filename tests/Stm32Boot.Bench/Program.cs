@@ -1,10 +1,13 @@
 // Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
 // and (once out/factory.hex exists) image sizes against their budgets with and without signatures, boot-to-application
 // time in virtual µs for three application sizes and what the signature check at boot adds, and 256 KB updates over
-// the UART and from a USB drive.
+// the UART and from a USB drive; in SlotMode swap (out/variants/swap), install and revert times against the flash
+// operations they cannot do without, and the flash wear of an update against single mode's.
 using Spectre.Console;
 using Stm32Boot.Bench;
 
+// The Bench is read in a pipe (./build.sh) more than in a terminal: its tables must not wrap at 80 columns.
+Stm32Boot.Cli.ConsoleWidth.Apply();
 var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(BenchSigning.RepositoryRoot, "out"));
 
 AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified());
@@ -19,6 +22,7 @@ if (File.Exists(factory))
     AnsiConsole.Write(BootTimeBench.RunSignatureCheckAtBoot(outDir));
     AnsiConsole.Write(UartUpdateBench.Run(outDir));
     AnsiConsole.Write(UsbUpdateBench.Run(outDir));
+    AnsiConsole.Write(SwapBench.Run(outDir));
 }
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;

@@ -250,11 +250,18 @@ internal static class UartUpdateBench
         var board = new Board();
         foreach (var image in new[] { bootloader, application })
             foreach (var segment in image.Segments) board.Machine.LoadFlash(segment.Address, segment.Data);
+        HoldInUpdateMode(board);
+        return board;
+    }
+
+    /// B1 held at a power-on, released once the bootloader said it stays in update mode.
+    internal static void HoldInUpdateMode(Board board)
+    {
+        var from = board.Uart.Lines.Count;
         board.PressButton();
         board.PowerOn();
-        board.RunUntilLine("^stay: ", 3 * Board.Second);
+        board.RunUntilLine("^stay: ", 3 * Board.Second, from);
         board.ReleaseButton();
-        return board;
     }
 
     private static void RequireBoot(Board board, ulong fromPs)

@@ -40,6 +40,28 @@ public class FlashCommandTests
         BootloaderRegion.AssertUnchanged(board.Board);
     }
 
+    /// <summary>A blank board (the bootloader alone) is in update mode already and has no console to type --enter into:
+    /// the command notices (its bootloader answers the sync byte) and flashes.</summary>
+    [Fact]
+    public async Task Flash_with_enter_on_a_board_already_in_update_mode_notices_it_and_flashes()
+    {
+        using var scratch = new Scratch();
+        var application = Shipped.Application(Version);
+        var hex = scratch.File("application.hex");
+        IntelHexWriter.WriteFile(hex, new IntelHexFile(application.Image, application.StartAddress));
+        using var board = PtyBoard.PoweredOn(IntelHexReader.ReadFile(Shipped.File("bootloader.hex")).Image, Baud);
+        board.Board.RunUntilLine("^stay: no application header$", 2 * Board.Second);
+        var from = board.Board.Uart.Lines.Count;
+
+        var flash = await board.Run("dotnet", [Stm32bootDll, "flash", hex, "--settings", Shipped.File("settings.effective.json"),
+            "--port", board.Port, "--baud", $"{Baud}", "--parity", "none", "--enter", "update\\r", "--go"]);
+
+        AssertSucceeded(flash);
+        Assert.Contains("the bootloader answers already (the board is in update mode): --enter not needed", flash.StandardOutput);
+        var verdict = board.Board.RunUntilLine("^boot: ", 3 * Board.Second, from);
+        Assert.Equal($"boot: application {Version} -> 0x{Shipped.Map.Image.Base:X8}", verdict.Text);
+    }
+
     /// <summary>The CLI the Tools task builds (build.cs: out/dotnet/bin/stm32boot/release/stm32boot.dll).</summary>
     internal static string Stm32bootDll => Shipped.File(Path.Combine("dotnet", "bin", "stm32boot", "release", "stm32boot.dll"));
 

@@ -62,4 +62,20 @@ public class CommandLineSettingsTests
         Assert.StartsWith($"--{key} given '{value}'", error.Message);
         Assert.Contains("NAME=value", error.Message);
     }
+
+    /// <summary>A value the tools refuse is named by the file they read, out/settings.effective.json, which the user
+    /// never wrote: the build says which of their overrides made it.</summary>
+    [Fact]
+    public void Overrides_are_named_as_the_user_gave_them()
+    {
+        var commandLine = Apply(("Version", "1.2.3"), ("MemoryMap", "BootloaderSize=0x10000"));
+        var environment = new[] { new KeyValuePair<string, string?>("STM32BOOT_BoardId", "0x04150002") };
+
+        Assert.Equal("build/settings.json with STM32BOOT_BoardId=0x04150002 (environment), --Version=1.2.3 (command line) and " +
+                     "--MemoryMap:BootloaderSize=0x10000 (command line) applied",
+            CommandLineSettings.DescribeOverrides(environment, commandLine));
+        Assert.Equal("build/settings.json with --Version=1.2.3 (command line) applied",
+            CommandLineSettings.DescribeOverrides([], Apply(("Version", "1.2.3"))));
+        Assert.Equal("", CommandLineSettings.DescribeOverrides([], Apply()));
+    }
 }

@@ -41,6 +41,22 @@ public class ShippedImagesTests
                 $"application bytes at {HexNumber.Format(segment.Address)} (+{segment.Data.Length}) lie outside the header and image regions");
     }
 
+    /// <summary>The link's ELF and the HEX made from it are the same image: stamped, both give the same header (image
+    /// CRC included) and the same bytes. A gap between output sections was 0x00 in the ELF's segment and absent
+    /// (stamped as 0xFF) from the HEX; the linker script now pads every gap with 0xFF inside the sections.</summary>
+    [Fact]
+    public void Stamping_the_linked_elf_or_its_hex_gives_the_same_image()
+    {
+        var firmware = Path.Combine(Path.GetDirectoryName(Shipped("settings.effective.json"))!, "firmware", Settings.BuildType.ToString().ToLowerInvariant());
+        var fromElf = Stamper.Stamp(Path.Combine(firmware, "application.elf"), Settings);
+        var fromHex = Stamper.Stamp(Path.Combine(firmware, "application.hex"), Settings);
+
+        Assert.Equal(fromHex.Header.ImageCrc32, fromElf.Header.ImageCrc32);
+        Assert.Equal(fromHex.Header.ImageSize, fromElf.Header.ImageSize);
+        var image = Map.Image.Base;
+        Assert.Equal(fromHex.Image.Read(image, (int)fromHex.Header.ImageSize, 0xFF), fromElf.Image.Read(image, (int)fromElf.Header.ImageSize, 0xFF));
+    }
+
     [Fact]
     public void Bootloader_fits_its_region_and_starts_with_its_vector_table()
     {

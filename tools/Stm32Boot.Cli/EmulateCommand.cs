@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Stm32Boot.VirtualBoard;
+using Stm32Boot.VirtualBoard.Gdb;
 using Stm32Boot.VirtualBoard.Hosting;
 
 namespace Stm32Boot.Cli;
@@ -52,12 +53,19 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
                      "holds, and those in force if they differ (the firmware may have programmed new ones).")]
         public bool PrintOptionBytes { get; init; }
 
+        [CommandOption("--gdb <PORT>")]
+        [Description("Serve GDB's remote protocol on 127.0.0.1:PORT: the board waits halted at reset until a debugger connects " +
+                     "(gdb-multiarch out/bootloader.elf -ex \"target remote :PORT\"); registers, memory, breakpoints, step, continue, " +
+                     "Ctrl-C. Virtual time stands still while the board is halted. Detaching lets the board run on; kill ends the run.")]
+        public int? Gdb { get; init; }
+
         [CommandOption("--max-time <SECONDS>")]
         [Description("Stop after this much virtual time (default: run until Ctrl-C).")]
         public double? MaxTime { get; init; }
 
         public override ValidationResult Validate()
         {
+            if (Gdb is not null and not (> 0 and <= 65535)) return ValidationResult.Error($"--gdb {Gdb}: the port must be in 1..65535.");
             if (MaxTime is <= 0) return ValidationResult.Error($"--max-time {MaxTime} must be a positive number of seconds.");
             if (File is null && Flash is null) return ValidationResult.Error("Give the FILE to run, or --flash FLASH.bin of an earlier run (or both).");
             if (OptionBytes is { } spec)
@@ -114,9 +122,13 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();
+        var session = new InteractiveSession(board, link);
+        using var gdb = settings.Gdb is { } gdbPort ? OpenGdb(board, session, gdbPort) : null;
         try
         {
-            new InteractiveSession(board, link).Run(settings.MaxTime is { } s ? (ulong)(s * Board.Second) : null, stop.Token);
+            var maxPs = settings.MaxTime is { } s ? (ulong?)(s * Board.Second) : null;
+            if (gdb is not null) gdb.Run(maxPs, stop.Token);
+            else session.Run(maxPs, stop.Token);
         }
         catch (BoardFaultException fault)
         {
@@ -136,6 +148,19 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
         Console.Error.WriteLine($"stopped at {board.NowPs / (double)Board.Second:F6} s of virtual time, {board.Machine.Instructions} instructions.");
         if (settings.PrintOptionBytes) PrintOptionBytes(board);
         return ExitCode.Ok;
+    }
+
+    private static GdbServer OpenGdb(Board board, InteractiveSession session, int port)
+    {
+        GdbServer server;
+        try { server = new GdbServer(board, session, port); }
+        catch (SocketException e)
+        {
+            throw new Stm32BootException($"--gdb {port}: cannot listen on 127.0.0.1:{port}: {e.Message}; choose another port.");
+        }
+        server.Log = line => Console.Error.WriteLine(line);
+        Console.Error.WriteLine($"gdb: halted at reset, waiting for a debugger on 127.0.0.1:{port} (gdb-multiarch out/bootloader.elf -ex \"target remote :{port}\").");
+        return server;
     }
 
     private static IUartHostLink OpenLink(string uart)

@@ -97,13 +97,22 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         var address = settings.Port is null ? build.FlashPort : LinkAddress.Parse(settings.Port, "--port");
         var framing = new UartFraming(settings.Baud ?? build.FlashBaud, settings.Parity);
 
-        using var link = SerialLink.Open(address, settings.Enter is null ? framing : UartFraming.Console);
+        using var link = SerialLink.Open(address, framing);
         if (settings.Enter is not null)
         {
-            var window = TimeSpan.FromMilliseconds(build.DoubleResetWindowMs);
-            BootloaderEntry.Enter(link.Stream, BootloaderEntry.ParseCommand(settings.Enter), window + EnterMargin,
-                line => AnsiConsole.MarkupLineInterpolated($"[grey]console:[/] {line}"));
-            link.SetFraming(framing);
+            // A board in update mode already has no console to type into: noticed, and the flash goes on.
+            if (BootloaderEntry.AnswersSync(link.Stream))
+                AnsiConsole.MarkupLine("[grey]console:[/] the bootloader answers already (the board is in update mode): --enter not needed");
+            else
+            {
+                link.SetFraming(UartFraming.Console);
+                // The line end clears whatever the sync byte left on the console's line at another baud rate.
+                byte[] command = [(byte)'\r', .. BootloaderEntry.ParseCommand(settings.Enter)];
+                var window = TimeSpan.FromMilliseconds(build.DoubleResetWindowMs);
+                BootloaderEntry.Enter(link.Stream, command, window + EnterMargin,
+                    line => AnsiConsole.MarkupLineInterpolated($"[grey]console:[/] {line}"));
+                link.SetFraming(framing);
+            }
         }
 
         AnsiConsole.MarkupLineInterpolated(

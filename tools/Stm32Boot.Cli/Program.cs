@@ -4,6 +4,7 @@ using Stm32Boot.Cli;
 
 // A command is one file (class + its settings, described by [Description]) and one AddCommand line here.
 Console.OutputEncoding = Encoding.UTF8;
+ConsoleWidth.Apply();
 // `stm32boot help [COMMAND]` is what many tools (git, dotnet) accept; Spectre knows only --help, so say it that way.
 if (args is ["help", .. var rest])
     args = [.. rest, "--help"];

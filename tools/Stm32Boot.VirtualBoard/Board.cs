@@ -85,19 +85,31 @@ public sealed class Board : IDisposable
     /// nothing of the request is programmed.
     public void ProgramOtp(uint address, ReadOnlySpan<byte> bytes) => Peripherals.Flash.ProgramOtp(address, bytes);
 
-    /// Reads memory as a debugger (SWD, ST-LINK) would. RM0351 §3.5.1: at RDP level 1 the main flash and SRAM2 are
-    /// inaccessible from the debug port, a bus error; the CPU still reads them (Read, Machine.ReadMemory are the
-    /// test's own view, not a debugger's).
+    /// Reads memory as a debugger (SWD, ST-LINK) would: memory and peripheral registers (Machine.DebugRead).
+    /// RM0351 §3.5.1: at RDP level 1 the main flash and SRAM2 are inaccessible from the debug port, a bus error; the
+    /// CPU still reads them (Read, Machine.ReadMemory are the test's own view, not a debugger's).
     public byte[] ReadThroughDebugPort(uint address, int length)
+    {
+        CheckDebugAccess("read", address, length);
+        return Machine.DebugRead(address, length);
+    }
+
+    /// Writes memory as a debugger would (Machine.DebugWriteMemory), under the same RDP rule as ReadThroughDebugPort.
+    public void WriteThroughDebugPort(uint address, ReadOnlySpan<byte> bytes)
+    {
+        CheckDebugAccess("write", address, bytes.Length);
+        Machine.DebugWriteMemory(address, bytes);
+    }
+
+    private void CheckDebugAccess(string what, uint address, int length)
     {
         var options = Peripherals.Flash.LoadedOptions;
         if (options.RdpLevel != 0 && (Overlaps(address, length, 0, Machine.FlashSize) ||
                                       Overlaps(address, length, Machine.FlashBase, Machine.FlashSize) ||
                                       Overlaps(address, length, Machine.Sram2Base, Machine.Sram2Size) ||
                                       Overlaps(address, length, Machine.Sram2Alias, Machine.Sram2Size)))
-            throw new InvalidOperationException($"debug read of 0x{address:X8}+{length}: bus error, RDP 0x{options.Rdp:X2} (level " +
+            throw new InvalidOperationException($"debug {what} of 0x{address:X8}+{length}: bus error, RDP 0x{options.Rdp:X2} (level " +
                 $"{options.RdpLevel}) makes the flash and SRAM2 inaccessible to a debugger (RM0351 §3.5.1).");
-        return Machine.ReadMemory(address, length);
     }
 
     private static bool Overlaps(uint address, int length, uint start, uint size) =>

@@ -97,7 +97,8 @@ public sealed unsafe partial class Machine
                 continue;
             }
 
-            TakeExceptions();
+            // A debugger's step holds exceptions off, except to wake a sleeping core (Step).
+            if (!_stepping || _sleeping) TakeExceptions();
             if (_sleeping && WakeUpPending()) _sleeping = false;
             if (_sleeping || _fastForward)
             {
@@ -132,7 +133,8 @@ public sealed unsafe partial class Machine
         var pc = uc.Read(ArmReg.Pc);
         if (pc == 0xFFFF_FFFE && _resetVector == 0xFFFF_FFFF)
             throw Faulted("no firmware: the reset vector at 0x00000004 is 0xFFFFFFFF (erased flash)");
-        _skipBreakpoint = _reportedBreakpoint == pc ? pc : null;
+        // A step executes the instruction at its start whatever breakpoint is there.
+        _skipBreakpoint = _reportedBreakpoint == pc || (_stepping && !_stepStarted) ? pc : null;
         _reportedBreakpoint = null;
         _inEngine = true;
         UcError error;
@@ -239,6 +241,8 @@ public sealed unsafe partial class Machine
         _state->MmioReads = 0;
         _state->MmioWrites = 0;
         _state->ReadSignature = 0;
+        // A step neither skips time over a polling loop nor stops for an exception it holds off.
+        if (_stepping) return false;
         if (writes != 0) _poll.Forget();
         else if (reads != 0 && PollFastForward && _poll.Observe(address, signature, RegisterHash, RamHash))
         {
@@ -309,6 +313,16 @@ public sealed unsafe partial class Machine
             _skipBreakpoint = null;
             return false;
         }
+        StopBeforeInstruction(address);
+        _breakpointHit = address;
+        return true;
+    }
+
+    /// A code hook stops the engine before the instruction at address runs.
+    private void StopBeforeInstruction(uint address)
+    {
+        // Two hooks on one instruction (a breakpoint where a step ends) stop it once.
+        if (_state->StoppedByHook != 0 && _state->StopAddress == address) return;
         // The block hook counted the whole block; the instructions from here on did not run.
         var blockEnd = _state->BlockAddress + _state->BlockSize;
         if (address >= _state->BlockAddress && address < blockEnd && TryHostMemory(address, blockEnd - address, out var rest))
@@ -320,10 +334,8 @@ public sealed unsafe partial class Machine
                 _state->Instructions -= notRun;
             }
         }
-        _breakpointHit = address;
         _state->StoppedByHook = 1;
         _state->StopAddress = address;
-        return true;
     }
 
     internal bool OnCallbackException(Exception e)

@@ -146,7 +146,13 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     {
         address &= ~1u;
         if (!_breakpoints.Add(address)) return false;
-        if (_engine is not null) HookBreakpoint(_engine, address);
+        if (_engine is not null)
+        {
+            HookBreakpoint(_engine, address);
+            // Unicorn decides at translation whether a block calls the code hooks: code translated before the
+            // breakpoint existed (a loop that already ran) must be translated again to stop there.
+            InvalidateCode(address, 2);
+        }
         return true;
     }
 

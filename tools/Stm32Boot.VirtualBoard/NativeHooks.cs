@@ -129,6 +129,17 @@ internal static unsafe class NativeHooks
         if (stop) UcNative.uc_emu_stop(uc);
     }
 
+    /// Every instruction while Machine.Step runs.
+    [UnmanagedCallersOnly]
+    public static void OnStep(IntPtr uc, ulong address, uint size, void* user)
+    {
+        var s = (HookState*)user;
+        bool stop;
+        try { stop = Machine.FromId(s->MachineId).OnStepInstruction((uint)address); }
+        catch (Exception e) { stop = Machine.FromId(s->MachineId).OnCallbackException(e); }
+        if (stop) UcNative.uc_emu_stop(uc);
+    }
+
     /// Instructions in a block. Flash blocks are counted once and cached per start halfword (the same cache serves
     /// both flash aliases); code in SRAM is counted every time, since the firmware may have rewritten it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -20,6 +20,7 @@ public sealed class InteractiveSession
     private readonly IUartHostLink _link;
     private readonly Stopwatch _wall = new();
     private TimeSpan _lastSent = -AnswerWindow;
+    private ulong _startPs;
 
     public InteractiveSession(Board board, IUartHostLink link)
     {
@@ -35,20 +36,33 @@ public sealed class InteractiveSession
     /// Runs until virtual time maxPs (null: until cancelled). A firmware fault ends it with BoardFaultException.
     public void Run(ulong? maxPs, CancellationToken cancel)
     {
+        Resume();
+        while (!cancel.IsCancellationRequested && (maxPs is null || _board.NowPs < maxPs)) RunSlice(maxPs);
+    }
+
+    /// Ties virtual time to the wall clock from now on: after the board stood still (halted by a debugger), it goes
+    /// on from where it stopped instead of racing to catch up with the time it stood.
+    public void Resume()
+    {
         _wall.Restart();
-        var startPs = _board.NowPs;
+        _startPs = _board.NowPs;
+        _lastSent = -AnswerWindow;
+    }
+
+    /// One look at the link and one run up to the wall clock's present (at most a slice, never past maxPs); or, when
+    /// the board is there already, a short wait. Returns how the board's run ended, null when it waited.
+    public RunResult? RunSlice(ulong? maxPs)
+    {
         Span<byte> input = stackalloc byte[256];
-        while (!cancel.IsCancellationRequested && (maxPs is null || _board.NowPs < maxPs))
-        {
-            int n;
-            while ((n = _link.Receive(input)) > 0) _board.SendToUart(input[..n]);
-            var now = _wall.Elapsed;
-            var until = Math.Min(startPs + (ulong)now.Ticks * 100_000, _board.NowPs + Slice);
-            if (maxPs is { } max) until = Math.Min(until, max);
-            if (until > _board.NowPs) _board.Machine.RunUntil(until);
-            // Caught up with the wall clock: nothing can happen before the host sends or time passes.
-            else if (now - _lastSent < AnswerWindow) Thread.SpinWait(1000);
-            else Thread.Sleep(1);
-        }
+        int n;
+        while ((n = _link.Receive(input)) > 0) _board.SendToUart(input[..n]);
+        var now = _wall.Elapsed;
+        var until = Math.Min(_startPs + (ulong)now.Ticks * 100_000, _board.NowPs + Slice);
+        if (maxPs is { } max) until = Math.Min(until, max);
+        if (until > _board.NowPs) return _board.Machine.RunUntil(until);
+        // Caught up with the wall clock: nothing can happen before the host sends or time passes.
+        if (now - _lastSent < AnswerWindow) Thread.SpinWait(1000);
+        else Thread.Sleep(1);
+        return null;
     }
 }

@@ -19,11 +19,7 @@ public sealed unsafe class PtyLink : IUartHostLink
         if (openpty(out _master, out _slave, name, IntPtr.Zero, IntPtr.Zero) != 0)
             throw new IOException($"openpty failed (errno {Marshal.GetLastPInvokeError()}): cannot create a pseudo-terminal for USART1.");
         Path = Encoding.ASCII.GetString(name, 0, Array.IndexOf(name, (byte)0));
-        // struct termios is 60 bytes on x86-64 glibc; a larger buffer keeps this independent of the exact size.
-        var termios = new byte[256];
-        if (tcgetattr(_slave, termios) != 0) throw new IOException($"tcgetattr on {Path} failed (errno {Marshal.GetLastPInvokeError()}).");
-        cfmakeraw(termios);
-        if (tcsetattr(_slave, 0, termios) != 0) throw new IOException($"tcsetattr on {Path} failed (errno {Marshal.GetLastPInvokeError()}).");
+        Termios.Set(_slave, Termios.Raw(Termios.Get(_slave, Path)), Path);
         var reader = new Thread(ReadLoop) { IsBackground = true, Name = $"{Path} → USART1" };
         reader.Start();
     }
@@ -60,9 +56,6 @@ public sealed unsafe class PtyLink : IUartHostLink
     }
 
     [DllImport("libc", SetLastError = true)] private static extern int openpty(out int master, out int slave, byte[] name, IntPtr termp, IntPtr winp);
-    [DllImport("libc", SetLastError = true)] private static extern int tcgetattr(int fd, byte[] termios);
-    [DllImport("libc", SetLastError = true)] private static extern int tcsetattr(int fd, int action, byte[] termios);
-    [DllImport("libc")] private static extern void cfmakeraw(byte[] termios);
     [DllImport("libc", SetLastError = true)] private static extern nint read(int fd, byte[] buffer, nint count);
     [DllImport("libc", SetLastError = true)] private static extern nint write(int fd, byte* buffer, nint count);
     [DllImport("libc")] private static extern int close(int fd);

@@ -1,4 +1,6 @@
-// USART1 on this process's standard input and output.
+// USART1 on this process's standard input and output. When standard input is a terminal, its echo and line editing
+// are off while the link is open (Termios.Keystrokes), as in a serial terminal program: the firmware's console echoes
+// what it receives, and with the terminal's own echo every typed line showed twice.
 namespace Stm32Boot.VirtualBoard.Hosting;
 
 public sealed class StdioLink : IUartHostLink
@@ -6,11 +8,25 @@ public sealed class StdioLink : IUartHostLink
     private readonly Stream _out = Console.OpenStandardOutput();
     private readonly ReceiveQueue _in = new();
 
+    private const int StandardInput = 0;
+    private readonly byte[]? _terminalSettings;
+
     public StdioLink()
     {
+        if (Termios.IsTerminal(StandardInput))
+        {
+            _terminalSettings = Termios.Get(StandardInput, "standard input");
+            Termios.Set(StandardInput, Termios.Keystrokes(_terminalSettings), "standard input");
+            // Also when the process ends without disposing the link (an unhandled exception): a terminal left
+            // without echo looks broken to whoever typed into it.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => RestoreTerminal();
+        }
+
         var reader = new Thread(() =>
         {
-            using var input = Console.OpenStandardInput();
+            // File descriptor 0 itself: on a terminal, Console.OpenStandardInput() reads through .NET's own line
+            // editor, which echoes what it reads (a second echo beside the firmware's).
+            using var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(StandardInput, ownsHandle: false), FileAccess.Read, 1);
             var buffer = new byte[256];
             int n;
             try { while ((n = input.Read(buffer)) > 0) _in.Add(buffer.AsSpan(0, n)); }
@@ -33,5 +49,14 @@ public sealed class StdioLink : IUartHostLink
         return _in.Take(buffer);
     }
 
-    public void Dispose() => _out.Flush();
+    public void Dispose()
+    {
+        _out.Flush();
+        RestoreTerminal();
+    }
+
+    private void RestoreTerminal()
+    {
+        if (_terminalSettings is not null) Termios.Set(StandardInput, _terminalSettings, "standard input");
+    }
 }

@@ -78,6 +78,7 @@ internal enum ArmReg
     Apsr = 1,
     ApsrNzcv = 2,
     Fpscr = 6,
+    D0 = 14,
     Lr = 10,
     Pc = 11,
     Sp = 12,

@@ -61,6 +61,16 @@ internal sealed unsafe class UnicornEngine : IDisposable
 
     public void Write(ArmReg reg, uint value) => Check(UcNative.uc_reg_write(Handle, (int)reg, &value), $"uc_reg_write({reg})");
 
+    /// A 64-bit register (the FPU's D0-D15): Unicorn stores 8 bytes, which Read's 4-byte buffer could not hold.
+    public ulong Read64(ArmReg reg)
+    {
+        ulong value = 0;
+        Check(UcNative.uc_reg_read(Handle, (int)reg, &value), $"uc_reg_read({reg})");
+        return value;
+    }
+
+    public void Write64(ArmReg reg, ulong value) => Check(UcNative.uc_reg_write(Handle, (int)reg, &value), $"uc_reg_write({reg})");
+
     public void ReadMemory(uint address, Span<byte> into)
     {
         fixed (byte* p = into) Check(UcNative.uc_mem_read(Handle, address, p, (nuint)into.Length), $"uc_mem_read(0x{address:X8})");

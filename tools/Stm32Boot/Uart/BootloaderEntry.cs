@@ -59,6 +59,34 @@ public static class BootloaderEntry
         return [.. bytes];
     }
 
+    /// <summary>How long a bootloader in update mode may take to answer the sync byte: it answers from its receive
+    /// loop at once (AN3155: ACK, or NACK when synchronised already), so this only covers the link's latency.</summary>
+    public static readonly TimeSpan SyncProbeWait = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Whether a bootloader in update mode listens on the link already (a blank board, B1 held at reset, an earlier
+    /// session): one AN3155 sync byte 0x7F, in the link's current (flash) framing, answered with ACK or NACK. An
+    /// application's console takes the byte for DEL on an empty line (nothing happens) or, at another baud rate, for a
+    /// garbled character, which the caller clears with a line end before it types its command.
+    /// </summary>
+    public static bool AnswersSync(Stream stream)
+    {
+        TimedRead.RequireTimeouts(stream);
+        TimedRead.Drain(stream, StaleQuiet, StaleLimit);
+        stream.Write([An3155.Sync]);
+        stream.Flush();
+        var buffer = new byte[64];
+        var start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start) < SyncProbeWait)
+        {
+            var count = TimedRead.Some(stream, buffer, SyncProbeWait - Stopwatch.GetElapsedTime(start));
+            if (buffer.AsSpan(0, count).IndexOfAny(An3155.Ack, An3155.Nack) >= 0)
+                return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Sends <paramref name="command"/> and returns the bootloader's "stay: …" line.</summary>
     /// <param name="timeout">How long the reset and the bootloader's checks may take until that line.</param>
     /// <param name="onLine">Sees every line that arrives meanwhile (the echo, the application's reply, the banner).</param>
