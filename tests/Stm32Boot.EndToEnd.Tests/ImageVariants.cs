@@ -40,8 +40,8 @@ public static class ImageVariants
         return image;
     }
 
-    public static ImageHeader ReadHeader(MemoryImage image) =>
-        ImageHeader.Parse(image.Read(Shipped.Map.Header.Base, ImageHeader.Size, 0xFF));
+    public static ImageHeader ReadHeader(MemoryImage image, BuildOutput? build = null) =>
+        ImageHeader.Parse(image.Read((build ?? Shipped.Build).Map.Header.Base, ImageHeader.Size, 0xFF));
 
     public static uint Vector(MemoryImage image, int index) =>
         BinaryPrimitives.ReadUInt32LittleEndian(image.Read(Shipped.Map.Image.Base + 4u * (uint)index, 4, 0xFF));

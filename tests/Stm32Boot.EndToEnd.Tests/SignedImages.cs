@@ -50,44 +50,48 @@ public static class SignedImages
 
     private static readonly Lazy<SigningKey> LazyOtherKey = new(SigningKey.Generate);
 
-    private static uint BlockBase => Shipped.Map.Header.Base + SignatureBlock.Offset;
+    private static uint BlockBase(BuildOutput build) => build.Map.Header.Base + SignatureBlock.Offset;
 
     /// <summary>The demo application as version, signed with the build's key and the given security counter (the
     /// settings' SecurityCounter by default).</summary>
-    public static MemoryImage Good(FirmwareVersion version, uint? securityCounter = null) =>
-        Shipped.Application(version, new ImageSigning(Shipped.SigningKey, securityCounter ?? Shipped.Settings.SecurityCounter)).Image;
+    public static MemoryImage Good(FirmwareVersion version, uint? securityCounter = null, BuildOutput? build = null)
+    {
+        build ??= Shipped.Build;
+        return build.Application(version, new ImageSigning(build.SigningKey, securityCounter ?? build.Settings.SecurityCounter)).Image;
+    }
 
     /// <summary>The demo application as version with exactly this one thing wrong. For
     /// <see cref="Refusal.LowerCounter"/> the counter is minimumCounter - 1 (minimumCounter must be at least 1).</summary>
-    public static MemoryImage Refused(Refusal refusal, FirmwareVersion version, uint minimumCounter = 0)
+    public static MemoryImage Refused(Refusal refusal, FirmwareVersion version, uint minimumCounter = 0, BuildOutput? build = null)
     {
+        build ??= Shipped.Build;
         switch (refusal)
         {
             case Refusal.Unsigned:
-                return Shipped.UnsignedApplication(version).Image;
+                return build.UnsignedApplication(version).Image;
             case Refusal.OtherKey:
-                return Shipped.Application(version, new ImageSigning(OtherKey, Shipped.Settings.SecurityCounter)).Image;
+                return build.Application(version, new ImageSigning(OtherKey, build.Settings.SecurityCounter)).Image;
             case Refusal.LowerCounter:
                 if (minimumCounter == 0)
                     throw new ArgumentOutOfRangeException(nameof(minimumCounter), "no counter is below a minimum of 0");
-                return Good(version, minimumCounter - 1);
+                return Good(version, minimumCounter - 1, build);
         }
 
-        var image = Good(version);
-        var header = ImageVariants.ReadHeader(image);
+        var image = Good(version, build: build);
+        var header = ImageVariants.ReadHeader(image, build);
         switch (refusal)
         {
             case Refusal.TamperedHeader:
                 var v = header.FwVersion;
-                WriteHeader(image, header with { FwVersion = new FirmwareVersion(v.Major, v.Minor, v.Patch, (ushort)(v.Build + 1)) });
+                WriteHeader(image, header with { FwVersion = new FirmwareVersion(v.Major, v.Minor, v.Patch, (ushort)(v.Build + 1)) }, build);
                 break;
             case Refusal.TamperedImage:
                 // In the middle of the image, away from the vector table, so that every other check still passes.
-                FlipBit(image, Shipped.Map.Image.Base + header.ImageSize / 2, 3);
-                WriteHeader(image, header with { ImageCrc32 = ImageCrc.Compute(image.Read(header.ImageAddr, (int)header.ImageSize, 0xFF)) });
+                FlipBit(image, build.Map.Image.Base + header.ImageSize / 2, 3);
+                WriteHeader(image, header with { ImageCrc32 = ImageCrc.Compute(image.Read(header.ImageAddr, (int)header.ImageSize, 0xFF)) }, build);
                 break;
             case Refusal.TamperedSignature:
-                FlipBit(image, BlockBase + SignatureBlock.StampedSize - SignatureBlock.SignatureSize + 5, 2);
+                FlipBit(image, BlockBase(build) + SignatureBlock.StampedSize - SignatureBlock.SignatureSize + 5, 2);
                 break;
         }
 
@@ -99,20 +103,21 @@ public static class SignedImages
     /// an unsigned stamp): sets the signed flag, recomputes the header CRC and writes a fresh block after the header,
     /// as `stm32boot stamp --key` does. The image must be complete: bytes it lacks count as erased (0xFF).
     /// </summary>
-    public static MemoryImage Sign(MemoryImage image, SigningKey? key = null, uint? securityCounter = null)
+    public static MemoryImage Sign(MemoryImage image, SigningKey? key = null, uint? securityCounter = null, BuildOutput? build = null)
     {
-        var header = ImageVariants.ReadHeader(image);
+        build ??= Shipped.Build;
+        var header = ImageVariants.ReadHeader(image, build);
         header = header with { Flags = header.Flags | SignatureBlock.SignedFlag };
         header = header with { HeaderCrc32 = header.ComputeHeaderCrc() };
-        var block = ImageSignature.Sign(header, image.Read(header.ImageAddr, (int)header.ImageSize, 0xFF), key ?? Shipped.SigningKey,
-            securityCounter ?? Shipped.Settings.SecurityCounter);
-        image.Write(Shipped.Map.Header.Base, header.ToBytes());
-        image.Write(BlockBase, block);
+        var block = ImageSignature.Sign(header, image.Read(header.ImageAddr, (int)header.ImageSize, 0xFF), key ?? build.SigningKey,
+            securityCounter ?? build.Settings.SecurityCounter);
+        image.Write(build.Map.Header.Base, header.ToBytes());
+        image.Write(BlockBase(build), block);
         return image;
     }
 
-    private static void WriteHeader(MemoryImage image, ImageHeader header) =>
-        image.Write(Shipped.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
+    private static void WriteHeader(MemoryImage image, ImageHeader header, BuildOutput build) =>
+        image.Write(build.Map.Header.Base, (header with { HeaderCrc32 = header.ComputeHeaderCrc() }).ToBytes());
 
     private static void FlipBit(MemoryImage image, uint address, int bit) =>
         image.Write(address, [(byte)(image.Read(address, 1, 0xFF)[0] ^ (1 << bit))]);

@@ -14,12 +14,11 @@ namespace Stm32Boot.EndToEnd.Tests;
 /// </summary>
 public class SlotUpdateTests
 {
-    private const string VariantDir = "variants/swap";
     private static readonly FirmwareVersion New = UpdateImages.New;
 
     // boot_state.h: the trial marker, double word 0 of the boot-attempt state at the end of a header page.
-    private const uint BootStateOffset = 0x780;
-    private const ulong TrialMagic = 0x214C41495254344C;
+    private const uint BootStateOffset = BootState.Offset;
+    private const ulong TrialMagic = BootState.TrialMagic;
 
     [Fact]
     public void A_single_slot_build_says_receive_needs_swap_and_info_names_one_slot()
@@ -113,9 +112,11 @@ public class SlotUpdateTests
         AnswerTimeout = TimeSpan.FromSeconds(15),
     };
 
+    private static BuildOutput Variant => BuildOutput.Swap;
+
     private static Board VariantAtPrompt()
     {
-        var board = VirtualBoards.With(IntelHexReader.ReadFile(VariantFile("factory.hex")).Image);
+        var board = VirtualBoards.With(Variant.Factory());
         try
         {
             Assert.StartsWith($"boot: application {VariantVersion()} ", board.PowerOnAndReadVerdict());
@@ -129,20 +130,13 @@ public class SlotUpdateTests
         }
     }
 
-    private static BuildSettings VariantSettings => BuildSettings.Load(VariantFile("settings.json"));
+    private static MemoryMap VariantMap => Variant.Map;
 
-    private static MemoryMap VariantMap => VariantSettings.MemoryMap;
-
-    private static FirmwareVersion VariantVersion() => ImageVariants.ReadHeader(IntelHexReader.ReadFile(VariantFile("factory.hex")).Image).FwVersion;
+    private static FirmwareVersion VariantVersion() => ImageVariants.ReadHeader(Variant.Factory(), Variant).FwVersion;
 
     /// <summary>The variant's application, linked for the swap map, stamped again as <paramref name="version"/>.</summary>
-    private static MemoryImage VariantApplication(FirmwareVersion version, bool signed)
-    {
-        var elf = Directory.GetFiles(Path.Combine(Shipped.OutDir, VariantDir, "firmware"), "application.elf", SearchOption.AllDirectories)
-            .OrderBy(path => path.Contains("debug", StringComparison.Ordinal)).First();
-        var settings = VariantSettings;
-        return Stamper.Stamp(elf, settings, version, signed ? new ImageSigning(Shipped.SigningKey, settings.SecurityCounter) : null).Image;
-    }
+    private static MemoryImage VariantApplication(FirmwareVersion version, bool signed) =>
+        (signed ? Variant.Application(version) : Variant.UnsignedApplication(version)).Image;
 
     private static uint SecondaryBase(MemoryMap map) =>
         (map.Secondary ?? throw new InvalidOperationException("the swap variant's settings have no secondary slot")).Base;
@@ -153,13 +147,5 @@ public class SlotUpdateTests
         for (var i = 0; i < length; i += 4)
             BitConverter.TryWriteBytes(bytes.AsSpan(i), board.Read(address + (uint)i));
         return bytes;
-    }
-
-    /// <summary>The default build target does not make variants; the Variants target does (and Test, which needs it).</summary>
-    private static string VariantFile(string name)
-    {
-        var path = Path.Combine(Shipped.OutDir, VariantDir, name);
-        return File.Exists(path) ? path
-            : throw new FileNotFoundException($"{path} is missing: build the variant with ./build.sh --target=Variants (the Test target does too).", path);
     }
 }

@@ -21,31 +21,29 @@ public static class SyntheticApplications
         [0x43, 0xF2, 0x00, 0x00, 0xC4, 0xF2, 0x00, 0x00, 0x4C, 0xF6, 0xCC, 0x41, 0x01, 0x60, 0x30, 0xBF, 0xFD, 0xE7];
 
     /// <summary>An application of imageSize bytes whose reset handler (at ResetHandlerOffset) is the given code.</summary>
-    public static MemoryImage With(FirmwareVersion version, uint imageSize, byte[] resetHandler)
+    /// <param name="build">Whose demo application lends its stack pointer and header, and whose key signs (the shipped build unless told).</param>
+    public static MemoryImage With(FirmwareVersion version, uint imageSize, byte[] resetHandler, BuildOutput? build = null)
     {
-        var demo = UpdateImages.Application(version);
+        build ??= Shipped.Build;
+        var map = build.Map;
+        var demo = UpdateImages.Application(version, build);
         var bytes = new byte[imageSize];
         for (var i = 0; i < bytes.Length; i++) bytes[i] = (byte)(i * 7 + 1);
-        demo.Read(Shipped.Map.Image.Base, 4, 0xFF).CopyTo(bytes, 0);
-        BitConverter.GetBytes(Shipped.Map.Image.Base + ResetHandlerOffset + 1).CopyTo(bytes, 4);
+        demo.Read(map.Image.Base, 4, 0xFF).CopyTo(bytes, 0);
+        BitConverter.GetBytes(map.Image.Base + ResetHandlerOffset + 1).CopyTo(bytes, 4);
         resetHandler.CopyTo(bytes, ResetHandlerOffset);
-        var header = ImageVariants.ReadHeader(demo) with { ImageSize = imageSize, ImageCrc32 = ImageCrc.Compute(bytes) };
+        var header = ImageVariants.ReadHeader(demo, build) with { ImageSize = imageSize, ImageCrc32 = ImageCrc.Compute(bytes) };
         var image = new MemoryImage();
-        image.Write(Shipped.Map.Header.Base, header.ToBytes());
-        image.Write(Shipped.Map.Image.Base, bytes);
-        return SignedImages.Sign(image);
+        image.Write(map.Header.Base, header.ToBytes());
+        image.Write(map.Image.Base, bytes);
+        return SignedImages.Sign(image, build: build);
     }
 
     /// <summary>The shipped bootloader with this application, as a programmer would leave the board (factory.hex's
     /// way: the header page's end erased, so the application counts as confirmed).</summary>
-    public static MemoryImage Factory(MemoryImage application)
-    {
-        var image = IntelHexReader.ReadFile(Shipped.File("bootloader.hex")).Image;
-        foreach (var segment in application.Segments) image.Write(segment.Address, segment.Data);
-        return image;
-    }
+    public static MemoryImage Factory(MemoryImage application) => Shipped.Build.With(application);
 
     /// <summary>The CPU is inside the reset handler's code (it sleeps there).</summary>
-    public static bool Runs(Stm32Boot.VirtualBoard.Board board, byte[] resetHandler) =>
-        board.Machine.ReadCpu().Pc - (Shipped.Map.Image.Base + ResetHandlerOffset) < (uint)resetHandler.Length;
+    public static bool Runs(Stm32Boot.VirtualBoard.Board board, byte[] resetHandler, BuildOutput? build = null) =>
+        board.Machine.ReadCpu().Pc - ((build ?? Shipped.Build).Map.Image.Base + ResetHandlerOffset) < (uint)resetHandler.Length;
 }

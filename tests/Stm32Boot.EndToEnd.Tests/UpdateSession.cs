@@ -13,18 +13,21 @@ public sealed class UpdateSession : IDisposable
 {
     public const string ButtonHeld = "stay: button held";
 
-    private UpdateSession(Board board, int baud)
+    private UpdateSession(Board board, int baud, BuildOutput build)
     {
         Board = board;
+        Build = build;
         Link = new VirtualUartStream(board, baud);
     }
 
     public Board Board { get; }
+    /// <summary>The build whose bootloader the board runs: its memory map and board id address the updates.</summary>
+    public BuildOutput Build { get; }
     public VirtualUartStream Link { get; }
 
     /// <summary>The board programmed with <paramref name="factory"/>, held in update mode by B1 at power-on (the
     /// application in flash stays valid), the button released once the bootloader said so.</summary>
-    public static UpdateSession Start(MemoryImage factory, int baud)
+    public static UpdateSession Start(MemoryImage factory, int baud, BuildOutput? build = null)
     {
         var board = VirtualBoards.With(factory);
         try
@@ -33,7 +36,7 @@ public sealed class UpdateSession : IDisposable
             var verdict = board.PowerOnAndReadVerdict();
             board.ReleaseButton();
             Assert.Equal(ButtonHeld, verdict);
-            return new UpdateSession(board, baud);
+            return new UpdateSession(board, baud, build ?? Shipped.Build);
         }
         catch
         {
@@ -43,15 +46,15 @@ public sealed class UpdateSession : IDisposable
     }
 
     /// <summary>Around an existing board: the host attaches to the line as it is now.</summary>
-    public static UpdateSession Attach(Board board, int baud) => new(board, baud);
+    public static UpdateSession Attach(Board board, int baud, BuildOutput? build = null) => new(board, baud, build ?? Shipped.Build);
 
     /// <summary>An AN3155 client on the link; retries 0 makes any lost step fail at once (power-cut runs).</summary>
     public An3155Client Client(int retries = 3) => new(Link) { Retries = retries };
 
     /// <summary>What `stm32boot flash IMAGE [--verify] [--go]` does once the link is open.</summary>
     public FlashReport Flash(MemoryImage image, bool verify = true, bool go = true, int retries = 3) =>
-        UartFlasher.Flash(Client(retries), FlashPlan.Create(image, Shipped.Map, "update image"),
-            new FlashOptions((ushort)(Shipped.Settings.BoardId >> 16), verify, go));
+        UartFlasher.Flash(Client(retries), FlashPlan.Create(image, Build.Map, "update image"),
+            new FlashOptions((ushort)(Build.Settings.BoardId >> 16), verify, go));
 
     /// <summary>Sends raw protocol bytes and returns exactly <paramref name="replyLength"/> bytes of answer; fails
     /// when they do not all come within <paramref name="timeoutMs"/> of virtual time.</summary>

@@ -16,7 +16,8 @@ public static partial class UsbUpdates
     /// <summary>LED2 toggles every 50 ms of the bootloader's clock while programming (4-10 Hz with the page erases' stalls) and every 250 ms after a failure (2 Hz).</summary>
     public static readonly ulong ProgrammingTogglePs = 50 * Board.Millisecond, FailureTogglePs = 250 * Board.Millisecond;
 
-    public static string BootsVersion(FirmwareVersion version) => $"boot: application {version} -> 0x{Shipped.Map.Image.Base:X8}";
+    public static string BootsVersion(FirmwareVersion version, BuildOutput? build = null) =>
+        $"boot: application {version} -> 0x{(build ?? Shipped.Build).Map.Image.Base:X8}";
 
     /// <summary>A board with the factory image, kept in update mode by B1 held at power-on (the application in flash
     /// stays valid) and released once the bootloader said so; with the drive plugged in from the start if one is given.</summary>
