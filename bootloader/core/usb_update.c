@@ -499,7 +499,7 @@ static bool check_header(usb_update_t *u)
         return false;
     }
     image_header_t installed;
-    if (image_check(check, u->port->writer->flash, &installed) != IMAGE_OK) {
+    if (image_check(check, u->port->installed, &installed) != IMAGE_OK) {
         return true; /* nothing accepted is installed: any version will do */
     }
     if (memcmp(&installed, header, sizeof installed) == 0) {

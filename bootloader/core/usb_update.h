@@ -88,8 +88,11 @@ typedef struct usb_update_port {
     void (*print)(const struct usb_update_port *port, const char *line);
     void (*led)(const struct usb_update_port *port, usb_led_t state);
     /* The writer of the update mode, shared with the UART path; its configuration is the memory map and board id
-     * an image must match. The installed application is read from its flash port at every attempt. */
+     * an image must match. */
     flash_writer_t *writer;
+    /* Where the running application is read at every attempt (a drive with it again is skipped, an older one refused
+     * without AllowDowngrade): the flash itself, not the writer's view, which in SlotMode swap is the secondary slot. */
+    const image_port_t *installed;
     void *context;
 } usb_update_port_t;
 

@@ -4,6 +4,7 @@
 
 #include "board.h"
 #include "cortex.h"
+#include "flash_port.h"
 #include "gpio.h"
 #include "iwdg.h"
 #include "otg_fs_host.h"
@@ -41,7 +42,7 @@ static void led(const usb_update_port_t *p, usb_led_t next)
 void usb_drive_init(flash_writer_t *writer, usb_drive_print_t print_fn)
 {
     print_line = print_fn;
-    port = (usb_update_port_t){ .print = print, .led = led, .writer = writer };
+    port = (usb_update_port_t){ .print = print, .led = led, .writer = writer, .installed = &flash_port };
     gpio_config_output(BOARD_LED2, false);
     led2_ready = true;
 }

@@ -81,7 +81,7 @@ static bool update_once(const usb_update_config_t *config, const test_image_t *i
     static usb_update_t state;
     memset(&state, 0, sizeof state);
     usb_hcd_t hcd = fake_drive_hcd(&drive);
-    usb_update_port_t port = { .print = port_print, .led = port_led, .writer = &dev.writer };
+    usb_update_port_t port = { .print = port_print, .led = port_led, .writer = &dev.writer, .installed = &dev.flash_port };
     fake_drive_attach(&drive);
     programming_reported = false;
     usb_update_result_t result = usb_update_poll(&state, &hcd, config, &port);

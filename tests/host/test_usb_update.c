@@ -68,7 +68,7 @@ static void board_with_application(uint32_t seed)
     fake_drive_init(&b.drive, NULL);
     b.hcd = fake_drive_hcd(&b.drive);
     memset(&b.state, 0, sizeof b.state);
-    b.port = (usb_update_port_t){ .print = port_print, .led = port_led, .writer = &dev.writer };
+    b.port = (usb_update_port_t){ .print = port_print, .led = port_led, .writer = &dev.writer, .installed = &dev.flash_port };
     b.config = (usb_update_config_t){ .file_name = USB_FIRMWARE_NAME, .allow_downgrade = ALLOW_DOWNGRADE != 0 };
     forget_output();
     memcpy(snapshot, device_flash_at(DEV_FLASH_BASE), sizeof snapshot);
