@@ -159,9 +159,10 @@ public partial class SwapPowerCutTests(ITestOutputHelper output)
 
     /// <summary>
     /// Cut points (1-based operation numbers) of the default slice: every operation that begins the record (the other
-    /// area's erases, the descriptor's double words); for the first two steps (the header page's), two in the middle
-    /// and the last two, the page erase, the first and the last double word of the copy and the step's record; every
-    /// <see cref="SliceStrideOperations"/>-th operation besides; and the last one before the verdict.
+    /// area's erases, the descriptor's double words); for every step, its page erase, the first and the last double word
+    /// of its copy and its record (the operations after which what a resume finds changes: a cut between two double
+    /// words of one copy leaves what a cut after its first one leaves, a page part-written and the step unrecorded);
+    /// every <see cref="SliceStrideOperations"/>-th operation besides; and the last one before the verdict.
     /// </summary>
     private static List<long> Slice(ReferenceRun reference)
     {
@@ -174,15 +175,13 @@ public partial class SwapPowerCutTests(ITestOutputHelper output)
         var stepOf = new int[ops.Count];
         for (int i = 0, step = -1; i < ops.Count; i++)
             stepOf[i] = step += ops[i].Kind == FlashOperationKind.PageErase && !IsStatus(ops[i]) ? 1 : 0;
-        var steps = stepOf.Length == 0 ? 0 : stepOf[^1] + 1;
-        var chosen = new HashSet<int> { 0, 1, steps / 2 - 1, steps / 2, steps - 2, steps - 1 };
         var stride = Math.Max(1, ops.Count / SliceStrideOperations);
         var cuts = new SortedSet<long>();
         for (var i = 0; i < ops.Count; i++)
         {
             var begin = stepOf[i] < 0 && IsStatus(ops[i]);
-            var boundary = chosen.Contains(stepOf[i]) && (ops[i].Kind == FlashOperationKind.PageErase || IsRecord(ops[i]) ||
-                                                          ops[i - 1].Kind == FlashOperationKind.PageErase || i + 1 < ops.Count && IsRecord(ops[i + 1]));
+            var boundary = stepOf[i] >= 0 && (ops[i].Kind == FlashOperationKind.PageErase || IsRecord(ops[i]) ||
+                                              ops[i - 1].Kind == FlashOperationKind.PageErase || i + 1 < ops.Count && IsRecord(ops[i + 1]));
             if (begin || boundary || i % stride == stride - 1 || i == ops.Count - 1) cuts.Add(i + 1);
         }
         return cuts.ToList();
