@@ -113,16 +113,28 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             try { board.AttachUsbDrive(image); }
             catch (ArgumentException e) { throw new Stm32BootException($"--usb-drive: {e.Message}"); }
         }
-        using var link = OpenLink(settings.Uart);
-        // Status goes to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
+        // Status and board events go to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
+        // An event line first lets out what the board sent before it, so the two keep their order on a terminal.
+        StdioLink? stdio = null;
+        var controls = new BoardControls(board, settings.ButtonHeld, settings.UsbDrive, line =>
+        {
+            stdio?.Flush();
+            Console.Error.WriteLine(line);
+        });
+        using var link = settings.Uart == "stdio" ? stdio = new StdioLink(controls.Post) : OpenLink(settings.Uart);
+        // With USART1 elsewhere, the terminal's lines are board commands (same letters, no escape).
+        if (stdio is null) controls.ReadCommandLines(Console.In);
         var button = settings.ButtonHeld ? ", B1 held" : "";
         var drive = settings.UsbDrive is { } path ? $", USB drive {path} in CN9" : "";
         var options = settings.OptionBytes is { } given ? $", option bytes {given}" : "";
-        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {string.Join(", then ", loaded)} loaded, USART1 on {link.Description}{button}{drive}{options}; Ctrl-C stops.");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var keys = stdio is not null ? "Ctrl-T h lists the board's keys (B1, reset, power, USB drive, LEDs)"
+                                     : "type h and Enter here for the board's keys (B1, reset, power, USB drive, LEDs)";
+        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {string.Join(", then ", loaded)} loaded, USART1 on {link.Description}{button}{drive}{options}; {keys}; Ctrl-C stops.");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, controls.QuitRequested);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();
-        var session = new InteractiveSession(board, link);
+        var session = new InteractiveSession(board, link, controls);
+        if (settings.Gdb is not null) controls.PowerKeyRefusal = "not under --gdb (a debugger needs the core powered)";
         using var gdb = settings.Gdb is { } gdbPort ? OpenGdb(board, session, gdbPort) : null;
         try
         {
