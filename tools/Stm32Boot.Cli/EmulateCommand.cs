@@ -114,12 +114,22 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             catch (ArgumentException e) { throw new Stm32BootException($"--usb-drive: {e.Message}"); }
         }
         // Status and board events go to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
-        // An event line first lets out what the board sent before it, so the two keep their order on a terminal.
+        // An event line first lets out what the board sent before it, so the two keep their order on a terminal, and
+        // starts on a line of its own after a prompt (the line break goes to stderr: stdout stays USART1's alone).
         StdioLink? stdio = null;
+        var print = new Lock();
         var controls = new BoardControls(board, settings.ButtonHeld, settings.UsbDrive, line =>
         {
-            stdio?.Flush();
-            Console.Error.WriteLine(line);
+            lock (print)
+            {
+                if (stdio is not null)
+                {
+                    stdio.Flush();
+                    if (stdio.MidLine) Console.Error.WriteLine();
+                    stdio.MidLine = false;
+                }
+                Console.Error.WriteLine(line);
+            }
         });
         using var link = settings.Uart == "stdio" ? stdio = new StdioLink(controls.Post) : OpenLink(settings.Uart);
         // With USART1 elsewhere, the terminal's lines are board commands (same letters, no escape).

@@ -54,8 +54,13 @@ public sealed class StdioLink : IUartHostLink
 
     public string Description => "standard input/output";
 
+    /// The board's last byte on standard output did not end its line (a prompt, a line being typed): an event line
+    /// on the same terminal must start on a line of its own. Set false by whoever wrote that line break.
+    public bool MidLine { get; set; }
+
     public void Send(byte value)
     {
+        MidLine = value != '\n';
         _out.WriteByte(value);
         if (value == '\n') _out.Flush();
     }

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Stm32Boot.EndToEnd.Tests;
+
+/// <summary>
+/// The interactive virtual board as a user drives it: `stm32boot emulate` with USART1 on a terminal (a pty made by
+/// socat), board keys typed as Ctrl-T and a letter, board events on stderr. The firmware's own banner tells what
+/// happened to the board: "reset: pin" after the reset key, "reset: power-on" after a power cut and restore,
+/// "stay: button held" when B1 is held over a reset.
+/// </summary>
+[Collection(WallClockCollection.Name)]
+public class EmulateBoardKeysTests
+{
+    private const byte CtrlT = 0x14;
+    private static readonly Regex LedEdge = new(@"^\[\d+\.\d{3} s\] LED[12] (on|off)$", RegexOptions.Multiline);
+
+    [Fact]
+    public void Reset_power_and_B1_keys_reach_the_board_and_LED_changes_show_on_stderr()
+    {
+        using var scratch = new Scratch();
+        var user = scratch.File("user");
+        var terminal = scratch.File("terminal");
+        using var socat = Process.Start(new ProcessStartInfo("socat", [$"pty,raw,echo=0,link={user}", $"pty,link={terminal}"]))!;
+        try
+        {
+            WaitFor(() => File.Exists(user) && File.Exists(terminal), "ptys from socat");
+            // --max-time only as a net: the test ends the run with the quit key.
+            using var emulate = new Process
+            {
+                StartInfo = new ProcessStartInfo("sh",
+                    ["-c", $"exec dotnet '{FlashCommandTests.Stm32bootDll}' emulate '{Shipped.File("factory.hex")}' --max-time 120 <'{terminal}' >'{terminal}'"])
+                {
+                    RedirectStandardError = true,
+                },
+            };
+            var events = new StringBuilder();
+            emulate.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (events) events.Append(e.Data).Append('\n'); };
+            emulate.Start();
+            emulate.BeginErrorReadLine();
+            using var keys = new FileStream(user, FileMode.Open, FileAccess.ReadWrite);
+            var seen = new StringBuilder();
+            var reader = new Thread(() =>
+            {
+                var buffer = new byte[256];
+                try { int n; while ((n = keys.Read(buffer)) > 0) lock (seen) seen.Append(Encoding.ASCII.GetString(buffer, 0, n)); }
+                catch (IOException) { }
+            }) { IsBackground = true };
+            reader.Start();
+            string Transcript() => $"terminal:\n{Text(seen)}\nstderr:\n{Text(events)}";
+            void Press(char key)
+            {
+                keys.Write([CtrlT, (byte)key]);
+                keys.Flush();
+            }
+
+            WaitFor(() => Text(seen).Contains("\n> ", StringComparison.Ordinal), "the application's prompt", Transcript);
+            Assert.Contains("reset: power-on", Text(seen));
+
+            Press('r');
+            WaitFor(() => Text(seen).Contains("reset: pin", StringComparison.Ordinal), "a banner with reset: pin after Ctrl-T r", Transcript);
+            Assert.Equal(2, Count(Text(seen), "L475 bootloader"));
+            Assert.Matches(@"(?m)^\[\d+\.\d{3} s\] reset pressed \(NRST\)$", Text(events));
+
+            Press('p');
+            WaitFor(() => Text(events).Contains("] power off", StringComparison.Ordinal), "power off on stderr after Ctrl-T p", Transcript);
+            Press('p');
+            WaitFor(() => Count(Text(seen), "reset: power-on") == 2, "a second banner with reset: power-on after Ctrl-T p twice", Transcript);
+            var off = Stamp(Text(events), "power off");
+            var on = Stamp(Text(events), "power on");
+            Assert.True(on > off, $"power on at {on} s, not after power off at {off} s");
+
+            Press('b');
+            Press('r');
+            WaitFor(() => Text(seen).Contains("stay: button held", StringComparison.Ordinal), "stay: button held after Ctrl-T b, Ctrl-T r", Transcript);
+            Assert.Matches(@"(?m)^\[\d+\.\d{3} s\] B1 pressed$", Text(events));
+            Press('b');
+            WaitFor(() => Text(events).Contains("] B1 released", StringComparison.Ordinal), "B1 released after Ctrl-T b again", Transcript);
+
+            Press('l');
+            WaitFor(() => Regex.IsMatch(Text(events), @"(?m)^\[\d+\.\d{3} s\] LED1 (on|off), LED2 (on|off)$"), "LED states after Ctrl-T l", Transcript);
+            // The application blinks LED2, update mode LED1: both show as edges, each on a line of its own.
+            var edges = LedEdge.Matches(Text(events)).Select(m => m.Value).ToList();
+            Assert.Contains(edges, e => e.Contains("LED2", StringComparison.Ordinal));
+            Assert.Contains(edges, e => e.Contains("LED1", StringComparison.Ordinal));
+
+            // Neither Ctrl-T nor the letters after it reached the firmware (its console echoes what it receives).
+            Assert.DoesNotContain("\x14", Text(seen));
+            Assert.DoesNotMatch(@"> [rpbl]", Text(seen));
+
+            Press('q');
+            emulate.WaitForExit(30_000);
+            Assert.True(emulate.HasExited, $"emulate did not end after Ctrl-T q. stderr:\n{Text(events)}");
+            emulate.WaitForExit();
+            Assert.Equal(0, emulate.ExitCode);
+            Assert.Contains("stopped at", Text(events));
+        }
+        finally
+        {
+            if (!socat.HasExited) socat.Kill();
+        }
+    }
+
+    /// The virtual time of the first event line that ends with what.
+    private static double Stamp(string events, string what)
+    {
+        var match = Regex.Match(events, @"(?m)^\[(\d+\.\d{3}) s\] " + Regex.Escape(what) + "$");
+        Assert.True(match.Success, $"no event line '{what}' in:\n{events}");
+        return double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string Text(StringBuilder seen) { lock (seen) return seen.ToString(); }
+
+    private static int Count(string text, string word) =>
+        (text.Length - text.Replace(word, "", StringComparison.Ordinal).Length) / word.Length;
+
+    private static void WaitFor(Func<bool> condition, string what, Func<string>? context = null)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(20), $"no {what} within 20 s. {context?.Invoke()}");
+            Thread.Sleep(20);
+        }
+    }
+}
