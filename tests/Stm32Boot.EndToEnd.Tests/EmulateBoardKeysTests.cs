@@ -108,6 +108,74 @@ public class EmulateBoardKeysTests
         }
     }
 
+    [Fact]
+    public void With_USART1_on_TCP_the_terminal_takes_the_same_keys_as_command_lines()
+    {
+        using var scratch = new Scratch();
+        var drive = UsbDisk.Format(scratch.File("drive.img"), 12).Path;
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var emulate = new Process
+        {
+            StartInfo = new ProcessStartInfo("dotnet", [FlashCommandTests.Stm32bootDll, "emulate", Shipped.File("factory.hex"),
+                "--uart", $"tcp:{port}", "--button-held", "--usb-drive", drive, "--max-time", "120"])
+            {
+                RedirectStandardInput = true,
+                RedirectStandardError = true,
+            },
+        };
+        var events = new StringBuilder();
+        emulate.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (events) events.Append(e.Data).Append('\n'); };
+        emulate.Start();
+        emulate.BeginErrorReadLine();
+        try
+        {
+            var seen = new StringBuilder();
+            WaitFor(() => Text(events).Contains("USART1 on tcp", StringComparison.Ordinal), "the start line");
+            using var client = new System.Net.Sockets.TcpClient("127.0.0.1", port);
+            var uart = client.GetStream();
+            new Thread(() =>
+            {
+                var buffer = new byte[256];
+                try { int n; while ((n = uart.Read(buffer)) > 0) lock (seen) seen.Append(Encoding.ASCII.GetString(buffer, 0, n)); }
+                catch (IOException) { }
+            }) { IsBackground = true }.Start();
+            string Transcript() => $"USART1:\n{Text(seen)}\nstderr:\n{Text(events)}";
+            void WaitForEvent(string line) =>
+                WaitFor(() => Regex.IsMatch(Text(events), @"(?m)^\[\d+\.\d{3} s\] " + line + "$"), $"event line '{line}' on stderr", Transcript);
+            void Type(string line)
+            {
+                emulate.StandardInput.Write(line + "\n");
+                emulate.StandardInput.Flush();
+            }
+
+            // B1 held from power-on: update mode, which blinks LED1.
+            WaitForEvent("LED1 on");
+            Type("u");
+            WaitForEvent("USB drive unplugged");
+            Type(" USB ");
+            WaitForEvent($"USB drive {Regex.Escape(drive)} plugged in");
+            Type("nonsense");
+            WaitFor(() => Text(events).Contains("nonsense: not a board command; h lists them.", StringComparison.Ordinal), "the refusal of a wrong command", Transcript);
+            Type("b");
+            WaitForEvent("B1 released");
+            Type("r");
+            WaitFor(() => Text(seen).Contains("reset: pin", StringComparison.Ordinal) && Text(seen).Contains("L475 application", StringComparison.Ordinal),
+                "the application after the reset with B1 released", Transcript);
+            Type("q");
+            emulate.WaitForExit(30_000);
+            Assert.True(emulate.HasExited, $"emulate did not end after q. {Transcript()}");
+            emulate.WaitForExit();
+            Assert.Equal(0, emulate.ExitCode);
+        }
+        finally
+        {
+            if (!emulate.HasExited) emulate.Kill();
+        }
+    }
+
     /// The virtual time of the first event line that ends with what.
     private static double Stamp(string events, string what)
     {
