@@ -9,7 +9,7 @@ using Stm32Boot.VirtualBoard.Hosting;
 
 namespace Stm32Boot.Cli;
 
-[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port; with --flash, the board's flash lives in a file from one run to the next.")]
+[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port; with --flash, the board's flash lives in a file from one run to the next. While it runs, keys press B1 or reset, cut the power, unplug the USB drive (Ctrl-T h lists them) and LED changes show on stderr.")]
 public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
