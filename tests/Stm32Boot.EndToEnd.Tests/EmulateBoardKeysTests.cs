@@ -95,6 +95,8 @@ public class EmulateBoardKeysTests
             Assert.False(Text(seen).Contains('\x14', StringComparison.Ordinal), Transcript());
             Assert.DoesNotMatch(@"> [rpbl]", Text(seen));
 
+            Press('h');
+            WaitFor(() => Text(events).Contains("  Ctrl-T r  press the reset button (NRST pin reset)", StringComparison.Ordinal), "the keys after Ctrl-T h", Transcript);
             Press('q');
             emulate.WaitForExit(30_000);
             Assert.True(emulate.HasExited, $"emulate did not end after Ctrl-T q. stderr:\n{Text(events)}");

@@ -151,5 +151,12 @@ public sealed class BoardKeysTests
         controls.Post(new BoardKey(BoardCommand.Usb, 'u'));
         controls.ApplyPending();
         Assert.Contains("[0.520 s] no USB drive to plug in: start emulate with --usb-drive IMAGE", lines);
+
+        // Under a debugger the power key is refused, and says why.
+        controls.PowerKeyRefusal = "not under --gdb";
+        controls.Post(new BoardKey(BoardCommand.Power, 'p'));
+        controls.ApplyPending();
+        Assert.False(board.Machine.PoweredOff);
+        Assert.Contains("[0.520 s] power stays on: not under --gdb", lines);
     }
 }
