@@ -87,7 +87,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     public ulong NowPs => _clock.NowPs;
     /// Instructions executed since the machine was created (sleep and fast-forward excluded).
     public ulong Instructions => _state->Instructions;
-    /// Core cycles since the machine was created (one per instruction, plus sleep and fast-forward).
+    /// Core cycles since the machine was created (one per instruction, plus sleep, fast-forward and time powered off).
     public ulong Cycles => _state->Cycles;
     public bool PoweredOn => _engine is not null;
     public IReadOnlyList<ResetRecord> Resets => _resets;
