@@ -9,7 +9,7 @@ using Stm32Boot.VirtualBoard.Hosting;
 
 namespace Stm32Boot.Cli;
 
-[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port; with --flash, the board's flash lives in a file from one run to the next.")]
+[Description("Run a firmware file (e.g. out/factory.hex) on the virtual B-L475E-IOT01A, with USART1 on the terminal, a pty or a TCP port; with --flash, the board's flash lives in a file from one run to the next. While it runs, keys press B1 or reset, cut the power, unplug the USB drive (Ctrl-T h lists them) and LED changes show on stderr.")]
 public sealed class EmulateCommand : Command<EmulateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -113,16 +113,38 @@ public sealed class EmulateCommand : Command<EmulateCommand.Settings>
             try { board.AttachUsbDrive(image); }
             catch (ArgumentException e) { throw new Stm32BootException($"--usb-drive: {e.Message}"); }
         }
-        using var link = OpenLink(settings.Uart);
-        // Status goes to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
+        // Status and board events go to stderr as plain lines: with --uart stdio, stdout carries only what USART1 sent.
+        // An event line first lets out what the board sent before it, so the two keep their order on a terminal, and
+        // starts on a line of its own after a prompt (the line break goes to stderr: stdout stays USART1's alone).
+        StdioLink? stdio = null;
+        var print = new Lock();
+        var controls = new BoardControls(board, settings.ButtonHeld, settings.UsbDrive, line =>
+        {
+            lock (print)
+            {
+                if (stdio is not null)
+                {
+                    stdio.Flush();
+                    if (stdio.MidLine) Console.Error.WriteLine();
+                    stdio.MidLine = false;
+                }
+                Console.Error.WriteLine(line);
+            }
+        });
+        using var link = settings.Uart == "stdio" ? stdio = new StdioLink(controls.Post) : OpenLink(settings.Uart);
+        // With USART1 elsewhere, the terminal's lines are board commands (same letters, no escape).
+        if (stdio is null) controls.ReadCommandLines(Console.In);
         var button = settings.ButtonHeld ? ", B1 held" : "";
         var drive = settings.UsbDrive is { } path ? $", USB drive {path} in CN9" : "";
         var options = settings.OptionBytes is { } given ? $", option bytes {given}" : "";
-        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {string.Join(", then ", loaded)} loaded, USART1 on {link.Description}{button}{drive}{options}; Ctrl-C stops.");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var keys = stdio is not null ? "Ctrl-T h lists the board's keys (B1, reset, power, USB drive, LEDs)"
+                                     : "type h and Enter here for the board's keys (B1, reset, power, USB drive, LEDs)";
+        Console.Error.WriteLine($"virtual B-L475E-IOT01A: {string.Join(", then ", loaded)} loaded, USART1 on {link.Description}{button}{drive}{options}; {keys}; Ctrl-C stops.");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, controls.QuitRequested);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         board.PowerOn();
-        var session = new InteractiveSession(board, link);
+        var session = new InteractiveSession(board, link, controls);
+        if (settings.Gdb is not null) controls.PowerKeyRefusal = "not under --gdb (a debugger needs the core powered)";
         using var gdb = settings.Gdb is { } gdbPort ? OpenGdb(board, session, gdbPort) : null;
         try
         {

@@ -41,6 +41,7 @@ public sealed unsafe partial class Machine
     public RunResult RunUntil(ulong atPs, Func<bool>? until = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_poweredOff) return PassTimeOff(atPs);
         if (_engine is null) throw new InvalidOperationException("The board is not powered on: call PowerOn first.");
         if (_faulted is not null) throw new BoardFaultException($"the board stopped on an earlier fault: {_faulted.Fault}", _faulted.Cpu, _faulted.AtPs);
         try
@@ -108,6 +109,18 @@ public sealed unsafe partial class Machine
             }
             ExecuteSlice(atPs);
         }
+    }
+
+    /// Powered off: time passes, nothing executes. Events still due (bytes a host sent on a line the USART no longer
+    /// listens to) run at their time and find the models reset.
+    private RunResult PassTimeOff(ulong atPs)
+    {
+        while (_clock.NowPs < atPs)
+        {
+            _clock.AdvanceTo(Math.Min(atPs, _clock.NextEventPs ?? ulong.MaxValue));
+            _clock.RunDue();
+        }
+        return new RunResult(StopReason.TimeLimit, _clock.NowPs);
     }
 
     private void AdvanceToNextEvent(ulong atPs)

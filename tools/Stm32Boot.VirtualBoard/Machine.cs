@@ -40,6 +40,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     private readonly HashSet<string> _nmiSources = new();
     private IFlashBus? _flashBus;
     private UnicornEngine? _engine;
+    private bool _poweredOff;
     private bool _disposed;
 
     public Machine()
@@ -86,7 +87,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
     public ulong NowPs => _clock.NowPs;
     /// Instructions executed since the machine was created (sleep and fast-forward excluded).
     public ulong Instructions => _state->Instructions;
-    /// Core cycles since the machine was created (one per instruction, plus sleep and fast-forward).
+    /// Core cycles since the machine was created (one per instruction, plus sleep, fast-forward and time powered off).
     public ulong Cycles => _state->Cycles;
     public bool PoweredOn => _engine is not null;
     public IReadOnlyList<ResetRecord> Resets => _resets;
@@ -308,9 +309,37 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
 
     // ---- resets ---------------------------------------------------------------------------------------------------
 
+    /// Removes the power and keeps it off until PowerOn (a user pulling the USB cable that powers the board): SRAM
+    /// and every model's state are lost as at a power cut (an erase or program in flight is torn, GPIO outputs stop
+    /// driving, so a lit LED goes dark), the core stops. Virtual time goes on while the board is off: RunUntil lets it
+    /// pass with nothing executing, so the next PowerOn starts a cold boot after a real off time.
+    public void PowerOff(string reason = "power off")
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_engine is null) return;
+        Trace?.Invoke($"{Stamp()} power off: {reason}");
+        ResetModels(ResetKind.PowerOn);
+        _engine.Dispose();
+        _engine = null;
+        _poweredOff = true;
+    }
+
+    /// Off after PowerOff, until the next PowerOn (a board never powered on is not "off": it has not started yet).
+    public bool PoweredOff => _poweredOff;
+
     private void PerformReset(ResetKind kind, string reason)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _poweredOff = false;
+        ResetModels(kind);
+        CreateEngine();
+        _resets.Add(new ResetRecord(kind, reason, _clock.NowPs));
+        Trace?.Invoke($"{Stamp()} reset ({kind}): {reason}");
+        ResetOccurred?.Invoke(new ResetRecord(kind, reason, _clock.NowPs));
+    }
+
+    private void ResetModels(ResetKind kind)
+    {
         if (kind == ResetKind.PowerOn)
         {
             Array.Clear(_sram1);
@@ -332,10 +361,6 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         _exceptions.Reset();
         _entry.Reset();
         _bus.ResetAll(kind);
-        CreateEngine();
-        _resets.Add(new ResetRecord(kind, reason, _clock.NowPs));
-        Trace?.Invoke($"{Stamp()} reset ({kind}): {reason}");
-        ResetOccurred?.Invoke(new ResetRecord(kind, reason, _clock.NowPs));
     }
 
     /// Raised after every reset (power-on, NRST, SYSRESETREQ, IWDG, power cut), once the models are reset.

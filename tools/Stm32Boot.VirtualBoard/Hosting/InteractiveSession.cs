@@ -22,10 +22,14 @@ public sealed class InteractiveSession
     private TimeSpan _lastSent = -AnswerWindow;
     private ulong _startPs;
 
-    public InteractiveSession(Board board, IUartHostLink link)
+    private readonly BoardControls? _controls;
+
+    /// <param name="controls">The user's keys (B1, reset, power, USB drive), applied between two runs of the board.</param>
+    public InteractiveSession(Board board, IUartHostLink link, BoardControls? controls = null)
     {
         _board = board;
         _link = link;
+        _controls = controls;
         _board.Peripherals.Usart1.Transmitted += value =>
         {
             link.Send(value);
@@ -53,9 +57,13 @@ public sealed class InteractiveSession
     /// the board is there already, a short wait. Returns how the board's run ended, null when it waited.
     public RunResult? RunSlice(ulong? maxPs)
     {
+        // Keys first, at the virtual time the board stopped at: the next run starts from what they changed.
+        _controls?.ApplyPending();
         Span<byte> input = stackalloc byte[256];
         int n;
-        while ((n = _link.Receive(input)) > 0) _board.SendToUart(input[..n]);
+        // A board without power receives nothing: what the host sends meanwhile is lost, as on the wire.
+        while ((n = _link.Receive(input)) > 0)
+            if (!_board.Machine.PoweredOff) _board.SendToUart(input[..n]);
         var now = _wall.Elapsed;
         var until = Math.Min(_startPs + (ulong)now.Ticks * 100_000, _board.NowPs + Slice);
         if (maxPs is { } max) until = Math.Min(until, max);
