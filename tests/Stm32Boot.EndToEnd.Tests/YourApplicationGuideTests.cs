@@ -1,0 +1,99 @@
+using System.Text.RegularExpressions;
+using Stm32Boot.Uart;
+using Stm32Boot.VirtualBoard;
+using Xunit;
+
+namespace Stm32Boot.EndToEnd.Tests;
+
+/// <summary>
+/// docs/your-application.md, run as written: each of its shell blocks that builds the CubeMX-style example
+/// (docs/your-application/example: its own startup file, SystemInit setting VTOR from VECT_TAB_OFFSET, its own linker
+/// script with the header page as APP_HEADER) compiles it with arm-none-eabi-gcc, stamps it (route A: the header linked
+/// in; route B: `stamp --add-header`), merges it with out/bootloader.hex and boots it with `stm32boot emulate`. Then the
+/// example, installed over the UART as `stm32boot flash` installs it, starts in trial and confirms itself.
+/// </summary>
+public partial class YourApplicationGuideTests
+{
+    private const string Guide = "docs/your-application.md";
+    private const string Running = "example: CubeMX-style application running, SysTick at 10 ms";
+
+    public static TheoryData<string> ExampleBlocks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var block in ExampleBlockList()) data.Add(block);
+        return data;
+    }
+
+    private static List<string> ExampleBlockList()
+    {
+        var blocks = ShellBlock().Matches(File.ReadAllText(Path.Combine(Shipped.Root, Guide)))
+            .Select(m => m.Groups[1].Value).Where(b => b.Contains("docs/your-application/example")).ToList();
+        Assert.True(blocks.Count == 2, $"{Guide} has a block for each header route, found {blocks.Count}");
+        return blocks;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExampleBlocks))]
+    public void The_guides_commands_build_stamp_and_boot_the_example(string block)
+    {
+        using var scratch = new Scratch();
+
+        var output = Run(block, scratch);
+
+        var version = StampVersion(block);
+        Assert.Contains($"boot: application {version} -> 0x{Shipped.Map.Image.Base:X8}\r\n", output);
+        Assert.Contains(Running + "\r\n", output);
+        // A factory image is written by a programmer: no trial, nothing to confirm.
+        Assert.Contains("example: boot confirm: already confirmed", output);
+    }
+
+    [Fact]
+    public void The_example_installed_by_the_bootloader_starts_in_trial_and_confirms_itself()
+    {
+        var block = ExampleBlockList().Single(b => b.Contains("--add-header"));
+        using var scratch = new Scratch();
+        Run(block, scratch);
+        var example = IntelHexReader.ReadFile(scratch.File("example.hex")).Image;
+        var version = StampVersion(block);
+        Assert.True(Ordered(version).CompareTo(Ordered(UpdateImages.Old)) > 0, "the example must be newer than the installed application (AllowDowngrade is off)");
+
+        using var session = UpdateSession.Start(Shipped.FactoryWith(UpdateImages.Old), 921600);
+        Assert.Empty(session.Flash(example, verify: true, go: true).Mismatches);
+        session.Link.Baud = UartFraming.Console.Baud;
+        var board = session.Board;
+
+        var from = board.Uart.Lines.Count;
+        board.RunUntilLine($"^boot: application {version} ", 2 * Board.Second, from);
+        var confirm = board.RunUntilLine("^example: boot confirm: ", 100 * Board.Millisecond, from);
+        Assert.Contains($"trial: start 1 of {Shipped.Settings.BootAttempts}, not confirmed yet", Lines(board, from));
+        Assert.Equal("example: boot confirm: confirmed now", confirm.Text);
+
+        board.PowerOn();
+        from = board.Uart.Lines.Count;
+        Assert.Equal($"boot: application {version} -> 0x{Shipped.Map.Image.Base:X8}", board.NextVerdict());
+        Assert.Equal("example: boot confirm: already confirmed", board.RunUntilLine("^example: boot confirm: ", 100 * Board.Millisecond, from).Text);
+        Assert.DoesNotContain(Lines(board, from), line => line.StartsWith("trial:", StringComparison.Ordinal));
+    }
+
+    // From the repository's root as the guide says; what it writes to out/example goes to a scratch directory, and
+    // out/ is the build under test.
+    private static string Run(string block, Scratch scratch)
+    {
+        var script = RepositoryOut().Replace(block, m => m.Value == "out/example" ? scratch.Path : Shipped.OutDir);
+        return PeerTools.Run("sh", "-ec", $"cd '{Shipped.Root}'\n{script}");
+    }
+
+    private static FirmwareVersion StampVersion(string block) =>
+        Regex.Match(block, @"--version (\S+)") is { Success: true } m ? FirmwareVersion.Parse(m.Groups[1].Value, "--version") : Shipped.Settings.Version;
+
+    private static (int, int, int, int) Ordered(FirmwareVersion v) => (v.Major, v.Minor, v.Patch, v.Build);
+
+    private static List<string> Lines(Board board, int from) => board.Uart.Lines.Skip(from).Select(l => l.Text).ToList();
+
+    // "out" as a path of its own, at the start of a word: out/example, out/bootloader.hex, -I out/gen.
+    [GeneratedRegex(@"(?<![\w/.-])out(?:/example(?=[/\s])|(?=/))")]
+    private static partial Regex RepositoryOut();
+
+    [GeneratedRegex(@"```sh\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ShellBlock();
+}
