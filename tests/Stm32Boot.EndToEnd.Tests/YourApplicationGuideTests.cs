@@ -48,6 +48,21 @@ public partial class YourApplicationGuideTests
     }
 
     [Fact]
+    public void The_output_the_guide_shows_is_what_the_example_prints()
+    {
+        var guide = File.ReadAllText(Path.Combine(Shipped.Root, Guide));
+        var shown = ShownOutput().Match(guide);
+        Assert.True(shown.Success, $"{Guide} shows the virtual board's output after the route B block");
+        using var scratch = new Scratch();
+
+        var output = Run(ExampleBlockList().Single(b => b.Contains("--add-header")), scratch);
+
+        var printed = output.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
+        foreach (var line in shown.Groups[1].Value.TrimEnd('\n').Split('\n'))
+            Assert.Contains(line, printed);
+    }
+
+    [Fact]
     public void The_example_installed_by_the_bootloader_starts_in_trial_and_confirms_itself()
     {
         var block = ExampleBlockList().Single(b => b.Contains("--add-header"));
@@ -93,6 +108,10 @@ public partial class YourApplicationGuideTests
     // "out" as a path of its own, at the start of a word: out/example, out/bootloader.hex, -I out/gen.
     [GeneratedRegex(@"(?<![\w/.-])out(?:/example(?=[/\s])|(?=/))")]
     private static partial Regex RepositoryOut();
+
+    // The block after the route B commands, the only one that starts with the bootloader's banner.
+    [GeneratedRegex(@"```\n(L475 bootloader [^`]*)```")]
+    private static partial Regex ShownOutput();
 
     [GeneratedRegex(@"```sh\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();
