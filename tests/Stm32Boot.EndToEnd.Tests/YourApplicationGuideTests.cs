@@ -47,6 +47,30 @@ public partial class YourApplicationGuideTests
         Assert.Contains("example: boot confirm: already confirmed", output);
     }
 
+    /// <summary>The guide's CMake post-build step, as the example's CMakeLists.txt carries it, configured and built with
+    /// the commands at that file's top from a build folder outside the repository, as an IDE's is.</summary>
+    [Fact]
+    public void The_cmake_post_build_step_stamps_the_example_into_a_bootable_image()
+    {
+        var guide = File.ReadAllText(Path.Combine(Shipped.Root, Guide));
+        var example = Path.Combine(Shipped.Root, "docs", "your-application", "example");
+        var step = PostBuildStep().Match(guide);
+        Assert.True(step.Success, $"{Guide} shows the CMake post-build step");
+        Assert.Contains(step.Value, File.ReadAllText(Path.Combine(example, "CMakeLists.txt")));
+        using var build = new Scratch();
+
+        PeerTools.Run("cmake", "-S", example, "-B", build.Path, "-G", "Ninja",
+            $"-DCMAKE_TOOLCHAIN_FILE={Path.Combine(Shipped.Root, "build", "cmake", "arm-none-eabi.cmake")}");
+        PeerTools.Run("cmake", "--build", build.Path);
+
+        var image = IntelHexReader.ReadFile(Shipped.File("bootloader.hex")).Image;
+        foreach (var segment in IntelHexReader.ReadFile(build.File("stamped/app.hex")).Image.Segments)
+            image.Write(segment.Address, segment.Data);
+        using var board = VirtualBoards.With(image);
+        Assert.Equal($"boot: application {Shipped.Settings.Version} -> 0x{Shipped.Map.Image.Base:X8}", board.PowerOnAndReadVerdict());
+        board.RunUntilLine("^" + Running + "$", 100 * Board.Millisecond);
+    }
+
     [Fact]
     public void The_output_the_guide_shows_is_what_the_example_prints()
     {
@@ -108,6 +132,9 @@ public partial class YourApplicationGuideTests
     // "out" as a path of its own, at the start of a word: out/example, out/bootloader.hex, -I out/gen.
     [GeneratedRegex(@"(?<![\w/.-])out(?:/example(?=[/\s])|(?=/))")]
     private static partial Regex RepositoryOut();
+
+    [GeneratedRegex(@"add_custom_command\(TARGET app POST_BUILD.*?VERBATIM\)", RegexOptions.Singleline)]
+    private static partial Regex PostBuildStep();
 
     // The block after the route B commands, the only one that starts with the bootloader's banner.
     [GeneratedRegex(@"```\n(L475 bootloader [^`]*)```")]
