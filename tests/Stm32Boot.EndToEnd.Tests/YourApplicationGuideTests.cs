@@ -71,6 +71,28 @@ public partial class YourApplicationGuideTests
         board.RunUntilLine("^" + Running + "$", 100 * Board.Millisecond);
     }
 
+    /// <summary>The guide's CubeIDE post-build command, with CubeIDE's variables as it sets them, run where CubeIDE runs
+    /// it: the build configuration's folder, outside the repository, holding the linked ELF.</summary>
+    [Fact]
+    public void The_cubeide_post_build_command_stamps_the_example_into_a_bootable_image()
+    {
+        var command = CubeIdePostBuild().Match(File.ReadAllText(Path.Combine(Shipped.Root, Guide)));
+        Assert.True(command.Success, $"{Guide} shows the CubeIDE post-build command");
+        using var built = new Scratch();
+        Run(ExampleBlockList().Single(b => b.Contains("--add-header")), built);
+        using var debug = new Scratch();
+        File.Copy(built.File("example.elf"), debug.File("example.elf"));
+
+        PeerTools.Run("sh", "-ec", $"cd '{debug.Path}'\n" + command.Value
+            .Replace("${STM32BOOT_REPO}", Shipped.Root, StringComparison.Ordinal)
+            .Replace("${ProjName}", "example", StringComparison.Ordinal));
+
+        var stamped = IntelHexReader.ReadFile(debug.File("stamped/example.hex")).Image;
+        var inspection = ImageInspector.Inspect(stamped, Shipped.Map, Shipped.Settings.BoardId);
+        Assert.True(inspection.Accepted, string.Join("; ", inspection.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+        Assert.Equal(SignatureBlock.SignedFlag, ImageHeader.Parse(stamped.Read(Shipped.Map.Header.Base, ImageHeader.Size, 0xFF)).Flags);
+    }
+
     [Fact]
     public void The_output_the_guide_shows_is_what_the_example_prints()
     {
@@ -132,6 +154,9 @@ public partial class YourApplicationGuideTests
     // "out" as a path of its own, at the start of a word: out/example, out/bootloader.hex, -I out/gen.
     [GeneratedRegex(@"(?<![\w/.-])out(?:/example(?=[/\s])|(?=/))")]
     private static partial Regex RepositoryOut();
+
+    [GeneratedRegex(@"^dotnet \$\{STM32BOOT_REPO\}.*$", RegexOptions.Multiline)]
+    private static partial Regex CubeIdePostBuild();
 
     [GeneratedRegex(@"add_custom_command\(TARGET app POST_BUILD.*?VERBATIM\)", RegexOptions.Singleline)]
     private static partial Regex PostBuildStep();
