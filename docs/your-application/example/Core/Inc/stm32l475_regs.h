@@ -55,7 +55,7 @@
 #define FLASH_CR_PG     (1u << 0)
 #define FLASH_CR_LOCK   (1u << 31)
 
-/* PWR and the RTC backup registers (RM0351 §5.4, §38.6.20). */
+/* PWR_CR1 and the RTC backup registers RTC_BKPxR (RM0351, PWR and RTC registers). */
 #define PWR_CR1         REG32(0x40007000u)
 #define PWR_CR1_DBP     (1u << 8)
 #define RTC_BKPR(n)     REG32(0x40002850u + 4u * (n))

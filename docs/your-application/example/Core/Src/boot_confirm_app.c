@@ -25,7 +25,7 @@ static int flash_program_double_word(uint32_t address, uint64_t value)
     while ((FLASH_SR & FLASH_SR_BSY) != 0u) {
     }
     FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP; /* write 1 to clear what an earlier operation left */
-    FLASH_KEYR = FLASH_KEY1;                   /* RM0351 §3.3.5: the unlock sequence */
+    FLASH_KEYR = FLASH_KEY1;                   /* RM0351, "Unlocking the Flash memory" */
     FLASH_KEYR = FLASH_KEY2;
     /* ES0250: the data cache may be corrupted by a program while it reads; as HAL does, caches off, reset, on. */
     uint32_t acr = FLASH_ACR;
@@ -67,7 +67,7 @@ const char *boot_confirm_app(void)
     }
 
     /* A second call in this start must not program the same double word again. The backup domain is write-protected
-     * until PWR_CR1.DBP is set (RM0351 §5.1.5), which needs the PWR clock. */
+     * until PWR_CR1.DBP is set (RM0351, "Backup domain access"), which needs the PWR clock. */
     RCC_APB1ENR1 |= RCC_APB1ENR1_PWREN;
     PWR_CR1 |= PWR_CR1_DBP;
     while ((PWR_CR1 & PWR_CR1_DBP) == 0u) {
