@@ -30,6 +30,29 @@ public class CliSettingsFileTests
         return effective;
     }
 
+    /// <summary>An IDE's post-build step (docs/your-application.md) runs in the IDE's build folder, outside the
+    /// repository, and names the repository's effective settings: their relative SigningKey is that repository's.</summary>
+    [Fact]
+    public async Task Stamp_outside_the_repository_signs_with_the_key_of_the_repository_its_settings_belong_to()
+    {
+        using var repository = new ScratchDirectory();
+        using var ide = new ScratchDirectory();
+        using var key = SigningKey.Generate();
+        Directory.CreateDirectory(repository.File("build"));
+        Directory.CreateDirectory(repository.File("out"));
+        Directory.CreateDirectory(repository.File("keys"));
+        repository.Write("build/settings.json", TestSettings.DefaultsJson);
+        repository.Write("keys/product.pem", key.PrivateKeyPem);
+        var effective = repository.Write("out/settings.effective.json", TestSettings.With("SigningKey", "keys/product.pem"));
+        var elf = await new TinyArmElf { WithSignatureSection = true }.Build(ide, TestSettings.Defaults);
+
+        var stamp = await Stm32Boot(ide.Path, "stamp", elf, "--settings", effective, "--out-dir", "stamped");
+
+        Assert.True(stamp.ExitCode == 0, stamp.Out + stamp.Error);
+        Assert.Contains($"signed by key {key.KeyIdText} ({repository.File("keys/product.pem")})", stamp.Out);
+        Assert.True(File.Exists(ide.File("stamped/application.hex")));
+    }
+
     [Fact]
     public async Task Info_in_a_built_tree_uses_its_effective_settings_and_says_so()
     {

@@ -105,7 +105,7 @@ public class StamperTests(TinyArmElfFixture fixture) : IClassFixture<TinyArmElfF
 
         var error = Assert.Throws<Stm32BootException>(() => Stamper.Stamp(elf, TestSettings.Defaults));
         Assert.Equal($"'{elf}' has no .image_header section; the application must place its image_header_t in section .image_header " +
-                     "at 0x08020000 (APP_HEADER in memory.ld).", error.Message);
+                     "at 0x08020000 (APP_HEADER in memory.ld), or be stamped with --add-header, which writes the whole header.", error.Message);
     }
 
     [Fact]

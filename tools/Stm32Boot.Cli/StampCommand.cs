@@ -4,13 +4,13 @@ using Spectre.Console.Cli;
 
 namespace Stm32Boot.Cli;
 
-[Description("Fill image_size, image_crc32 and header_crc32 into the application's header, sign the image (ECDSA P-256); write NAME.hex, NAME.bin (from the header base) and, for an ELF input, NAME.elf.")]
+[Description("Fill image_size, image_crc32 and header_crc32 into the application's header (or, with --add-header, write the whole header for an application that has none), sign the image (ECDSA P-256); write NAME.hex, NAME.bin (from the header base) and, for an ELF input with its own header, NAME.elf.")]
 public sealed class StampCommand : Command<StampCommand.Settings>
 {
     public sealed class Settings : SettingsFileOption
     {
         [CommandArgument(0, "<INPUT>")]
-        [Description("The linked application: ELF, or HEX holding the unstamped header.")]
+        [Description("The linked application: ELF, or HEX holding the unstamped header; with --add-header also a raw binary of the image (from the image base).")]
         public required string Input { get; init; }
 
         [CommandOption("--out-dir <DIR>", true)]
@@ -34,6 +34,10 @@ public sealed class StampCommand : Command<StampCommand.Settings>
         [Description("The security counter signed into the image (anti-rollback). Default: SecurityCounter of the settings.")]
         public uint? SecurityCounter { get; init; }
 
+        [CommandOption("--add-header")]
+        [Description("The application links nothing into the header page (no .image_header section): write the whole header, board id and image address from the settings, fw_version from --version or the settings' Version. Writes NAME.hex and NAME.bin, no ELF.")]
+        public bool AddHeader { get; init; }
+
         [CommandOption("--unsigned")]
         [Description("Do not sign: no signature block, and the header's signed flag clear.")]
         public bool Unsigned { get; init; }
@@ -52,7 +56,9 @@ public sealed class StampCommand : Command<StampCommand.Settings>
         var noKey = settings.Key is null && buildSettings.SigningKey is null;
         using var key = settings.Unsigned || noKey ? null : KeyOption.Load(settings.Key, buildSettings);
         var signing = key is null ? null : new ImageSigning(key, settings.SecurityCounter ?? buildSettings.SecurityCounter);
-        var result = Stamper.Stamp(settings.Input, buildSettings, version, signing);
+        var result = settings.AddHeader
+            ? Stamper.StampAddingHeader(settings.Input, buildSettings, version, signing)
+            : Stamper.Stamp(settings.Input, buildSettings, version, signing);
         var written = result.WriteTo(settings.OutDir, settings.Name);
 
         AnsiConsole.Write(HeaderView.Render(result.Header, $"stamped header at {HexNumber.Format(result.Map.Header.Base)}"));

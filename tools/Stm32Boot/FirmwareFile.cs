@@ -18,7 +18,9 @@ public enum FirmwareFormat
 public sealed record FirmwareFile(string Path, FirmwareFormat Format, MemoryImage Image, uint? StartAddress, ElfImage? Elf = null)
 {
     /// <param name="wholeFlash">The flash, when a binary of its size without @ADDRESS is to be read as a dump from its base.</param>
-    public static FirmwareFile Load(string spec, MemoryRegion? wholeFlash = null)
+    /// <param name="binaryBase">Where any other binary without @ADDRESS starts, for a caller that knows (stamp --add-header:
+    /// the image base); without it such a binary is refused.</param>
+    public static FirmwareFile Load(string spec, MemoryRegion? wholeFlash = null, uint? binaryBase = null)
     {
         if (!File.Exists(spec) && SplitBinarySpec(spec) is var (binPath, address))
         {
@@ -52,6 +54,13 @@ public sealed record FirmwareFile(string Path, FirmwareFormat Format, MemoryImag
             var dump = new MemoryImage();
             dump.Write(wholeFlash.Base, File.ReadAllBytes(spec));
             return new FirmwareFile(spec, FirmwareFormat.Binary, dump, null);
+        }
+
+        if (binaryBase is uint @base)
+        {
+            var binary = new MemoryImage();
+            binary.Write(@base, File.ReadAllBytes(spec));
+            return new FirmwareFile(spec, FirmwareFormat.Binary, binary, null);
         }
 
         throw new Stm32BootException(

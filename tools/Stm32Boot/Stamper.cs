@@ -33,16 +33,86 @@ public static class Stamper
             case FirmwareFormat.IntelHex:
                 if (!input.Image.TryRead(map.Header.Base, new byte[ImageHeader.Size]))
                     throw new Stm32BootException($"'{inputPath}' has no complete {ImageHeader.Size}-byte header at {HexNumber.Format(map.Header.Base)}; " +
-                                                 "stamp the application's own HEX (or its ELF), which holds the unstamped header there.");
+                                                 "stamp the application's own HEX (or its ELF), which holds the unstamped header there, " +
+                                                 "or add the header with --add-header.");
                 break;
             default:
-                throw new Stm32BootException($"'{inputPath}': stamp takes the application's ELF or HEX file, not a raw binary.");
+                throw new Stm32BootException($"'{inputPath}': stamp takes the application's ELF or HEX file, not a raw binary (which --add-header takes).");
         }
 
         RequireOnlyHeaderAndImage(input.Image, map, inputPath);
         var header = ImageHeader.Parse(input.Image.Read(map.Header.Base, ImageHeader.Size, 0xFF));
         RequireUnstampedHeaderFits(header, settings, inputPath);
+        return Fill(input, header with { FwVersion = version ?? header.FwVersion }, map, signing, headerFileOffset, signatureSection);
+    }
 
+    /// <summary>
+    /// <c>stamp --add-header</c>: for an application that links nothing into the header page (an existing STM32CubeMX
+    /// project whose FLASH region was only moved to the image base, docs/your-application.md). Writes the whole
+    /// header here — magic, versions, image_addr and board_id from the settings — then fills and signs it as
+    /// <see cref="Stamp"/> does. The stamped output is HEX and BIN only: an ELF without the header section has no
+    /// bytes a stamped ELF could hold the header in.
+    /// </summary>
+    /// <param name="inputPath">ELF, HEX, or a raw binary of the image (read from the image base unless named FILE@ADDRESS).</param>
+    /// <param name="version">The header's fw_version; default the settings' Version, as image_header.c takes it.</param>
+    public static StampResult StampAddingHeader(string inputPath, BuildSettings settings, FirmwareVersion? version = null, ImageSigning? signing = null)
+    {
+        var map = settings.MemoryMap;
+        var input = FirmwareFile.Load(inputPath, binaryBase: map.Image.Base);
+        if (input.Elf is { } elf)
+            input = input with { Image = WithoutBytesOfNoSection(elf, input.Image, map.Header) };
+        if (input.Image.IsEmpty)
+            throw new Stm32BootException($"'{inputPath}' holds no bytes; the vector table belongs at {HexNumber.Format(map.Image.Base)}.");
+
+        var inHeaderPage = input.Image.Slice(map.Header);
+        if (!inHeaderPage.IsEmpty)
+            throw new Stm32BootException($"'{inputPath}' already has {inHeaderPage.ByteCount} bytes in the header page {map.Header}, " +
+                                         $"the first at {HexNumber.Format(inHeaderPage.LowestAddress)}; --add-header is for an application " +
+                                         "with nothing there: stamp one that links its own header (section .image_header) without --add-header.");
+        if (input.Image.LowestAddress != map.Image.Base)
+            throw new Stm32BootException($"'{inputPath}' starts at {HexNumber.Format(input.Image.LowestAddress)}, but the image must start " +
+                                         $"at {HexNumber.Format(map.Image.Base)} with its vector table: link the application's FLASH region " +
+                                         $"at ORIGIN = {HexNumber.Format(map.Image.Base)} (docs/your-application.md).");
+        RequireOnlyHeaderAndImage(input.Image, map, inputPath);
+
+        var header = new ImageHeader
+        {
+            Magic = ImageHeader.ExpectedMagic.ToArray(),
+            HeaderVersion = ImageHeader.CurrentHeaderVersion,
+            HeaderSize = ImageHeader.Size,
+            FwVersion = version ?? settings.Version,
+            ImageAddr = map.Image.Base,
+            ImageSize = 0,
+            ImageCrc32 = 0,
+            BoardId = settings.BoardId,
+            Flags = 0,
+            Reserved = new byte[ImageHeader.ReservedLength],
+            HeaderCrc32 = 0,
+        };
+        return Fill(input, header, map, signing, headerFileOffset: null, signatureSection: null);
+    }
+
+    // GNU ld puts the ELF file header and program headers into the first loadable segment when they fit between its
+    // page-aligned start and its first section: an image linked at the image base with nothing before it gets them in
+    // the header page (0x94 bytes of them, then zeros up to the vector table). No section holds them, they are no part
+    // of the application, and the stamped files leave them out.
+    private static MemoryImage WithoutBytesOfNoSection(ElfImage elf, MemoryImage memory, MemoryRegion page)
+    {
+        var kept = new MemoryImage();
+        var outside = memory.Slice(0, page.Base).Segments.Concat(memory.Slice(page.End, 1UL << 32).Segments);
+        var ofSections = elf.Sections
+            .Where(section => section.HasFileBytes && section.Size > 0 && section.Address < page.End && section.Address + (ulong)section.Size > page.Base)
+            .SelectMany(section => memory.Slice(Math.Max(section.Address, page.Base), Math.Min(section.Address + (ulong)section.Size, page.End)).Segments);
+        foreach (var segment in outside.Concat(ofSections))
+            kept.Write(segment.Address, segment.Data);
+        return kept;
+    }
+
+    // Sizes, CRCs and signature into a header that fits the settings, over the input's image.
+    private static StampResult Fill(FirmwareFile input, ImageHeader header, MemoryMap map, ImageSigning? signing,
+                                    long? headerFileOffset, ElfSection? signatureSection)
+    {
+        var inputPath = input.Path;
         var imageBytes = input.Image.Slice(map.Image);
         if (imageBytes.IsEmpty)
             throw new Stm32BootException($"'{inputPath}' has no bytes in the image region {map.Image}; the vector table belongs at {HexNumber.Format(map.Image.Base)}.");
@@ -53,7 +123,6 @@ public static class Stamper
 
         var filled = header with
         {
-            FwVersion = version ?? header.FwVersion,
             ImageSize = imageSize,
             ImageCrc32 = ImageCrc.Compute(image),
             Flags = signing is null ? header.Flags & ~SignatureBlock.SignedFlag : header.Flags | SignatureBlock.SignedFlag,
@@ -78,7 +147,8 @@ public static class Stamper
     {
         var section = elf.FindSection(HeaderSectionName)
                       ?? throw new Stm32BootException($"'{elf.FileName}' has no {HeaderSectionName} section; the application must place its image_header_t " +
-                                                      $"in section {HeaderSectionName} at {HexNumber.Format(map.Header.Base)} (APP_HEADER in memory.ld).");
+                                                      $"in section {HeaderSectionName} at {HexNumber.Format(map.Header.Base)} (APP_HEADER in memory.ld), " +
+                                                      "or be stamped with --add-header, which writes the whole header.");
         if (!section.HasFileBytes || section.Size != ImageHeader.Size)
             throw new Stm32BootException($"'{elf.FileName}': section {HeaderSectionName} must hold the {ImageHeader.Size}-byte image_header_t, " +
                                          $"but it has {(section.HasFileBytes ? section.Size : 0)} bytes of content.");
