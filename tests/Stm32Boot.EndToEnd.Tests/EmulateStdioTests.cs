@@ -35,12 +35,15 @@ public class EmulateStdioTests
             {
                 RedirectStandardError = true,
             })!;
-            using var keys = new FileStream(user, FileMode.Open, FileAccess.ReadWrite);
+            // One stream to read the terminal, another to type: a FileStream is not safe for a read on one thread and a
+            // write on another (a key was sometimes typed twice or read back).
+            using var screen = new FileStream(user, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            using var keys = new FileStream(user, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
             var seen = new StringBuilder();
             var reader = new Thread(() =>
             {
                 var buffer = new byte[256];
-                try { int n; while ((n = keys.Read(buffer)) > 0) lock (seen) seen.Append(Encoding.ASCII.GetString(buffer, 0, n)); }
+                try { int n; while ((n = screen.Read(buffer)) > 0) lock (seen) seen.Append(Encoding.ASCII.GetString(buffer, 0, n)); }
                 catch (IOException) { }
             }) { IsBackground = true };
             reader.Start();
