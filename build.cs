@@ -6,6 +6,7 @@
 //   ./build.sh --target=Bench       benchmarks: sizes, emulator speed, boot time
 //   ./build.sh --target=Fuzz        every libFuzzer target for FuzzSeconds (600) each: execs, exec/s, coverage
 //   ./build.sh --target=Flash       stamp, then flash the board in update mode through FlashPort (AN3155 over UART)
+//   ./build.sh --target=PowerCuts   the full power-cut campaigns the Test task runs a slice of (hours: see the task)
 //   ./build.sh --Version=1.2.3.4    any setting of build/settings.json, also as STM32BOOT_<Key> (':' -> '__')
 
 // Cake's #addin does not resolve dependencies: every assembly is listed. Microsoft.Extensions.* stays at 10.0.x,
@@ -109,9 +110,16 @@ Task("Package")
     .Does(async () => await Stm32Boot("info", $"{outDir}/factory.hex", "--settings", effectiveSettings));
 
 Task("Flash")
-    .Description("Stamp, then flash out/application.hex through FlashPort at FlashBaud (build/settings.json, or --FlashPort=...), verify it and start it.")
+    .Description("Stamp, then flash out/application.hex through FlashPort at FlashBaud (build/settings.json, or --FlashPort=...), verify it and start it; " +
+                 "--FlashParity=none for a pty, --FlashEnter='update\r' to ask the running application for update mode first (stm32boot flash's --parity and --enter).")
     .IsDependentOn("Stamp")
-    .Does(async () => await Stm32Boot("flash", $"{outDir}/application.hex", "--settings", effectiveSettings, "--verify", "--go"));
+    .Does(async () =>
+    {
+        var flash = new List<string> { "flash", $"{outDir}/application.hex", "--settings", effectiveSettings, "--verify", "--go" };
+        if (Argument<string?>("FlashParity", null) is { } parity) flash.AddRange(new[] { "--parity", parity });
+        if (Argument<string?>("FlashEnter", null) is { } enter) flash.AddRange(new[] { "--enter", enter });
+        await Stm32Boot(flash.ToArray());
+    });
 
 Task("Variants")
     .Description("Firmware variants the end-to-end tests and the Bench run besides out/factory.hex: out/variants/NAME/factory.hex.")
@@ -169,6 +177,13 @@ Task("Fuzz")
         var failed = (await RunFuzzers(root, outDir, Argument("FuzzSeconds", 600))).Where(r => !r.Passed).Select(r => r.Target).ToList();
         if (failed.Count > 0) throw new CakeException($"fuzzing found failures in {string.Join(", ", failed)} (inputs and the lines to reproduce them above).");
     });
+
+Task("PowerCuts")
+    .Description("The full power-cut campaigns on the virtual board, which the Test task runs a slice of: a cut after every flash operation of a 64 KB swap install and revert (hours) and at 200 points of a 256 KB one (BOOT_SWAP_POWER_CUTS=all), and 200 points of a 256 KB UART update.")
+    .IsDependentOn("Variants")
+    .Does(async () => await Run("dotnet", new[] { "test", $"{root}/tests/Stm32Boot.EndToEnd.Tests", "-c", "Release", "--nologo", "--filter", "FullyQualifiedName~PowerCut",
+        "--logger", "console;verbosity=normal" }, "power cuts",
+        new Dictionary<string, string?> { ["BOOT_OUT_DIR"] = outDir, ["BOOT_SWAP_POWER_CUTS"] = Argument("SwapPowerCuts", "all") }));
 
 Task("Bench")
     .Description("Benchmarks: image sizes against their budgets (with and without signatures), emulator speed, boot time in virtual time (with the signature check at boot).")

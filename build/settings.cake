@@ -12,8 +12,9 @@ using System.Text.Json.Nodes;
 
 public sealed class BuildSettings
 {
-    // Cake's own arguments, and the Fuzz task's FuzzSeconds, are not build settings.
-    static readonly HashSet<string> CakeArguments = new(StringComparer.OrdinalIgnoreCase) { "target", "verbosity", "v", "description", "dryrun", "tree", "exclusive", "e", "debug", "d", "FuzzSeconds" };
+    // Cake's own arguments, and the tasks' own (Fuzz's FuzzSeconds, Flash's FlashParity and FlashEnter, PowerCuts' SwapPowerCuts), are not build
+    // settings.
+    static readonly HashSet<string> CakeArguments = new(StringComparer.OrdinalIgnoreCase) { "target", "verbosity", "v", "description", "dryrun", "tree", "exclusive", "e", "debug", "d", "FuzzSeconds", "FlashParity", "FlashEnter", "SwapPowerCuts" };
 
     readonly IConfiguration configuration;
     readonly JsonNode defaults;
