@@ -20,15 +20,11 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
     // a second; this margin also covers the application's reset.
     private static readonly TimeSpan EnterMargin = TimeSpan.FromSeconds(3);
 
-    public sealed class Settings : SettingsFileOption
+    public sealed class Settings : SerialTargetOption
     {
         [CommandArgument(0, "<IMAGE>")]
         [Description("The stamped application: HEX, ELF, or a raw binary as FILE.bin@ADDRESS (e.g. out/application.bin@0x08020000).")]
         public required string Image { get; init; }
-
-        [CommandOption("-p|--port <PORT>")]
-        [Description("Serial device (/dev/ttyACM0, COM3, a pty /dev/pts/N) or tcp:HOST:PORT. Default: FlashPort in the settings.")]
-        public string? Port { get; init; }
 
         [CommandOption("-b|--baud <BAUD>")]
         [Description("Baud rate of the protocol, 9600..921600 (the bootloader detects it). Default: FlashBaud in the settings.")]
@@ -59,14 +55,10 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         [DefaultValue(3)]
         public int Retries { get; init; } = 3;
 
-        [CommandOption("--force")]
-        [Description("Flash even an image the bootloader would refuse at reset (see `stm32boot info`).")]
-        public bool Force { get; init; }
-
         public override ValidationResult Validate()
         {
-            if (Port is not null && !LinkAddress.TryParse(Port, out _))
-                return ValidationResult.Error($"--port '{Port}' is not {LinkAddress.Expected}.");
+            if (base.Validate() is { Successful: false } port)
+                return port;
             if (Baud is { } baud && !UartFraming.IsSupportedBaud(baud))
                 return ValidationResult.Error($"--baud {baud} must be from {UartFraming.MinBaud} to {UartFraming.MaxBaud}.");
             if (Retries is < 0 or > 10)
@@ -92,9 +84,8 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         var build = settings.LoadSettings();
         var file = FirmwareFile.Load(settings.Image);
         var plan = FlashPlan.Create(file.Image, build.MemoryMap, file.Path);
-        if (!settings.Force)
-            RequireBootable(file, build);
-        var address = settings.Port is null ? build.FlashPort : LinkAddress.Parse(settings.Port, "--port");
+        settings.RequireBootable(file, build);
+        var address = settings.Address(build);
         var framing = new UartFraming(settings.Baud ?? build.FlashBaud, settings.Parity);
 
         using var link = SerialLink.Open(address, framing);
@@ -213,17 +204,6 @@ public sealed class FlashCommand : Command<FlashCommand.Settings>
         grid.AddRow("total", Markup.Escape($"{report.TotalTime.TotalSeconds:0.00} s: {report.EffectiveBytesPerSecond:N0} bytes/s effective, " +
                                            $"{OfWire(report.EffectiveBytesPerSecond)}"));
         AnsiConsole.Write(grid);
-    }
-
-    private static void RequireBootable(FirmwareFile file, BuildSettings build)
-    {
-        var inspection = ImageInspector.Inspect(file.Image, build.MemoryMap, build.BoardId);
-        if (inspection.Accepted)
-            return;
-        var failed = string.Join(", ", inspection.Checks.Where(check => !check.Passed).Select(check => check.Name));
-        throw new Stm32BootException($"'{file.Path}' would not boot: the bootloader refuses it at reset (failed: {failed}). " +
-                                     $"Run `stm32boot info {file.Path}` for details and flash the stamped application (out/application.hex), " +
-                                     "or pass --force to flash it anyway.");
     }
 
     /// <summary>Progress as plain lines: phase, percentage, bytes/s and the time left, every 10 %.</summary>

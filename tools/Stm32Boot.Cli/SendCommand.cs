@@ -13,15 +13,11 @@ namespace Stm32Boot.Cli;
              "refusal (its reason is printed); 2 usage.")]
 public sealed class SendCommand : Command<SendCommand.Settings>
 {
-    public sealed class Settings : SettingsFileOption
+    public sealed class Settings : SerialTargetOption
     {
         [CommandArgument(0, "<FILE>")]
         [Description("The stamped application built for the swap memory map: HEX, ELF, or FILE.bin@ADDRESS.")]
         public required string File { get; init; }
-
-        [CommandOption("-p|--port <PORT>")]
-        [Description("Serial device (/dev/ttyACM0, COM3, a pty /dev/pts/N) or tcp:HOST:PORT. Default: FlashPort in the settings.")]
-        public string? Port { get; init; }
 
         [CommandOption("-b|--baud <BAUD>")]
         [Description("Baud rate of the application's console (8N1).")]
@@ -32,14 +28,10 @@ public sealed class SendCommand : Command<SendCommand.Settings>
         [Description("Type `receive` on the console first, so one command does it all; otherwise it must be running already.")]
         public bool Start { get; init; }
 
-        [CommandOption("--force")]
-        [Description("Send even an image the bootloader would refuse at reset (see `stm32boot info`): the application refuses it too.")]
-        public bool Force { get; init; }
-
         public override ValidationResult Validate()
         {
-            if (Port is not null && !LinkAddress.TryParse(Port, out _))
-                return ValidationResult.Error($"--port '{Port}' is not {LinkAddress.Expected}.");
+            if (base.Validate() is { Successful: false } port)
+                return port;
             if (!UartFraming.IsSupportedBaud(Baud))
                 return ValidationResult.Error($"--baud {Baud} must be from {UartFraming.MinBaud} to {UartFraming.MaxBaud}.");
             return ValidationResult.Success();
@@ -51,9 +43,8 @@ public sealed class SendCommand : Command<SendCommand.Settings>
         var build = settings.LoadSettings();
         var file = FirmwareFile.Load(settings.File);
         var image = SlotImage.Create(file.Image, build.MemoryMap, file.Path);
-        if (!settings.Force)
-            RequireBootable(file, build);
-        var address = settings.Port is null ? build.FlashPort : LinkAddress.Parse(settings.Port, "--port");
+        settings.RequireBootable(file, build);
+        var address = settings.Address(build);
         using var link = SerialLink.Open(address, new UartFraming(settings.Baud, UartParity.None));
 
         AnsiConsole.MarkupLineInterpolated(
@@ -80,16 +71,6 @@ public sealed class SendCommand : Command<SendCommand.Settings>
                               $"{transfer.Resent} blocks sent again");
         AnsiConsole.MarkupLineInterpolated($"[green]{result.Answer}[/]");
         return ExitCode.Ok;
-    }
-
-    private static void RequireBootable(FirmwareFile file, BuildSettings build)
-    {
-        var inspection = ImageInspector.Inspect(file.Image, build.MemoryMap, build.BoardId);
-        if (inspection.Accepted)
-            return;
-        var failed = string.Join(", ", inspection.Checks.Where(check => !check.Passed).Select(check => check.Name));
-        throw new Stm32BootException($"'{file.Path}' would not boot: the bootloader refuses it at reset (failed: {failed}). " +
-                                     $"Run `stm32boot info {file.Path}` for details, or pass --force to send it anyway.");
     }
 
     /// <summary>A line per tenth of the transfer, with the rate and the time left.</summary>

@@ -92,7 +92,7 @@ public sealed class FlashCommandTests(TinyArmElfFixture fixture) : IClassFixture
 
         Assert.Equal(1, refused.ExitCode);
         Assert.StartsWith($"stm32boot: error: '{fixture.ElfPath}' would not boot: the bootloader refuses it at reset (failed: header_crc32, image_size, image_crc32).", refused.Error);
-        Assert.Contains("or pass --force to flash it anyway.", refused.Error);
+        Assert.Contains("or pass --force to send it anyway.", refused.Error);
         Assert.True(exitCode == 0, output + error);
         Assert.NotEmpty(bootloader.WrittenBlocks);
     }
