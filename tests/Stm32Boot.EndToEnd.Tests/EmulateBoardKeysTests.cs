@@ -19,95 +19,56 @@ public class EmulateBoardKeysTests
     [Fact]
     public void Reset_power_and_B1_keys_reach_the_board_and_LED_changes_show_on_stderr()
     {
-        using var scratch = new Scratch();
-        var user = scratch.File("user");
-        var terminal = scratch.File("terminal");
-        using var socat = Process.Start(new ProcessStartInfo("socat", [$"pty,raw,echo=0,link={user}", $"pty,link={terminal}"]))!;
-        try
-        {
-            WaitFor(() => File.Exists(user) && File.Exists(terminal), "ptys from socat");
-            // --max-time only as a net: the test ends the run with the quit key.
-            using var emulate = new Process
-            {
-                StartInfo = new ProcessStartInfo("sh",
-                    ["-c", $"exec dotnet '{FlashCommandTests.Stm32bootDll}' emulate '{Shipped.File("factory.hex")}' --max-time 120 <'{terminal}' >'{terminal}'"])
-                {
-                    RedirectStandardError = true,
-                },
-            };
-            var events = new StringBuilder();
-            emulate.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (events) events.Append(e.Data).Append('\n'); };
-            emulate.Start();
-            emulate.BeginErrorReadLine();
-            // One stream to read the terminal, another to type: a FileStream is not safe for a read on one thread and a
-            // write on another (its buffer is shared), and would type a key twice or read back what was typed.
-            using var screen = new FileStream(user, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-            using var keys = new FileStream(user, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-            var seen = new StringBuilder();
-            var reader = new Thread(() =>
-            {
-                var buffer = new byte[256];
-                try { int n; while ((n = screen.Read(buffer)) > 0) lock (seen) seen.Append(Encoding.ASCII.GetString(buffer, 0, n)); }
-                catch (IOException) { }
-            }) { IsBackground = true };
-            reader.Start();
-            string Transcript() => $"terminal:\n{Text(seen)}\nstderr:\n{Text(events)}";
-            // stderr is a pipe read on its own: an event line may come after the terminal output that followed it.
-            void WaitForEvent(string line) =>
-                WaitFor(() => Regex.IsMatch(Text(events), @"(?m)^\[\d+\.\d{3} s\] " + line + "$"), $"event line '{line}' on stderr", Transcript);
-            void Press(char key)
-            {
-                keys.Write([CtrlT, (byte)key]);
-            }
+        // --max-time only as a net: the test ends the run with the quit key.
+        using var terminal = new EmulateOnTerminal($"'{Shipped.File("factory.hex")}' --max-time 120");
+        // stderr is a pipe read on its own: an event line may come after the terminal output that followed it.
+        void WaitForEvent(string line) =>
+            terminal.WaitFor(() => Regex.IsMatch(terminal.Events, @"(?m)^\[\d+\.\d{3} s\] " + line + "$"), $"event line '{line}' on stderr");
+        void Press(char key) => terminal.Type([CtrlT, (byte)key]);
 
-            WaitFor(() => Text(seen).Contains("\n> ", StringComparison.Ordinal), "the application's prompt", Transcript);
-            Assert.Contains("reset: power-on", Text(seen));
-            // The application blinks LED2 (500 ms on, 500 ms off): its edges show as they happen, one line each.
-            WaitForEvent("LED2 on");
+        terminal.WaitFor(() => terminal.Screen.Contains("\n> ", StringComparison.Ordinal), "the application's prompt");
+        Assert.Contains("reset: power-on", terminal.Screen);
+        // The application blinks LED2 (500 ms on, 500 ms off): its edges show as they happen, one line each.
+        WaitForEvent("LED2 on");
 
-            Press('r');
-            WaitFor(() => Text(seen).Contains("reset: pin", StringComparison.Ordinal), "a banner with reset: pin after Ctrl-T r", Transcript);
-            Assert.Equal(2, Count(Text(seen), "L475 bootloader"));
-            WaitForEvent(@"reset pressed \(NRST\)");
+        Press('r');
+        terminal.WaitFor(() => terminal.Screen.Contains("reset: pin", StringComparison.Ordinal), "a banner with reset: pin after Ctrl-T r");
+        Assert.Equal(2, Count(terminal.Screen, "L475 bootloader"));
+        WaitForEvent(@"reset pressed \(NRST\)");
 
-            Press('p');
-            WaitForEvent("power off");
-            Press('p');
-            WaitFor(() => Count(Text(seen), "reset: power-on") == 2, "a second banner with reset: power-on after Ctrl-T p twice", Transcript);
-            WaitForEvent("power on");
-            var off = Stamp(Text(events), "power off");
-            var on = Stamp(Text(events), "power on");
-            Assert.True(on > off, $"power on at {on} s, not after power off at {off} s");
+        Press('p');
+        WaitForEvent("power off");
+        Press('p');
+        terminal.WaitFor(() => Count(terminal.Screen, "reset: power-on") == 2, "a second banner with reset: power-on after Ctrl-T p twice");
+        WaitForEvent("power on");
+        var off = Stamp(terminal.Events, "power off");
+        var on = Stamp(terminal.Events, "power on");
+        Assert.True(on > off, $"power on at {on} s, not after power off at {off} s");
 
-            Press('b');
-            Press('r');
-            WaitFor(() => Text(seen).Contains("stay: button held", StringComparison.Ordinal), "stay: button held after Ctrl-T b, Ctrl-T r", Transcript);
-            WaitForEvent("B1 pressed");
-            Press('b');
-            WaitForEvent("B1 released");
+        Press('b');
+        Press('r');
+        terminal.WaitFor(() => terminal.Screen.Contains("stay: button held", StringComparison.Ordinal), "stay: button held after Ctrl-T b, Ctrl-T r");
+        WaitForEvent("B1 pressed");
+        Press('b');
+        WaitForEvent("B1 released");
 
-            Press('l');
-            WaitForEvent("LED1 (on|off), LED2 (on|off)");
-            // Update mode blinks LED1.
-            WaitForEvent("LED1 on");
+        Press('l');
+        WaitForEvent("LED1 (on|off), LED2 (on|off)");
+        // Update mode blinks LED1.
+        WaitForEvent("LED1 on");
 
-            // Neither Ctrl-T nor the letters after it reached the firmware (its console echoes what it receives).
-            Assert.False(Text(seen).Contains('\x14', StringComparison.Ordinal), Transcript());
-            Assert.DoesNotMatch(@"> [rpbl]", Text(seen));
+        // Neither Ctrl-T nor the letters after it reached the firmware (its console echoes what it receives).
+        Assert.False(terminal.Screen.Contains('\x14', StringComparison.Ordinal), terminal.Transcript);
+        Assert.DoesNotMatch(@"> [rpbl]", terminal.Screen);
 
-            Press('h');
-            WaitFor(() => Text(events).Contains("  Ctrl-T r  press the reset button (NRST pin reset)", StringComparison.Ordinal), "the keys after Ctrl-T h", Transcript);
-            Press('q');
-            emulate.WaitForExit(30_000);
-            Assert.True(emulate.HasExited, $"emulate did not end after Ctrl-T q. stderr:\n{Text(events)}");
-            emulate.WaitForExit();
-            Assert.Equal(0, emulate.ExitCode);
-            Assert.Contains("stopped at", Text(events));
-        }
-        finally
-        {
-            if (!socat.HasExited) socat.Kill();
-        }
+        Press('h');
+        terminal.WaitFor(() => terminal.Events.Contains("  Ctrl-T r  press the reset button (NRST pin reset)", StringComparison.Ordinal), "the keys after Ctrl-T h");
+        Press('q');
+        terminal.Emulate.WaitForExit(30_000);
+        Assert.True(terminal.Emulate.HasExited, $"emulate did not end after Ctrl-T q. stderr:\n{terminal.Events}");
+        terminal.Emulate.WaitForExit();
+        Assert.Equal(0, terminal.Emulate.ExitCode);
+        Assert.Contains("stopped at", terminal.Events);
     }
 
     [Fact]
