@@ -49,8 +49,12 @@ Task("Clean")
     .Does(() => { if (DirectoryExists(outDir)) DeleteDirectory(outDir, new DeleteDirectorySettings { Recursive = true, Force = true }); });
 
 Task("Doctor")
-    .Description("Check the toolchain and Debian packages; as root on Debian, install what is missing.")
-    .Does(async () => await Doctor.CheckAsync(Context, root, settings.ToolchainPrefix));
+    .Description("Check the toolchain and the Debian packages building needs (build/packages.txt); as root on Debian, install what is missing.")
+    .Does(async () => await Doctor.CheckAsync(Context, $"{root}/build/packages.txt", settings.ToolchainPrefix));
+
+Task("TestPeers")
+    .Description("Check the Debian packages the tests, fuzzers and benchmarks need besides (build/test-packages.txt); as root on Debian, install what is missing.")
+    .Does(async () => await Doctor.CheckAsync(Context, $"{root}/build/test-packages.txt", null));
 
 Task("Deps")
     .Description("Fetch the pinned third-party sources (build/deps.json) into out/deps/: as root from Debian's source packages, else print the commands.")
@@ -141,6 +145,7 @@ Task("Variants")
     });
 
 Task("Test")
+    .IsDependentOn("TestPeers")
     .Description("Every test: host C (CTest), a smoke run of every fuzz target, C# tools (xunit), virtual board and end to end on out/factory.hex.")
     .IsDependentOn("Variants")
     .Does(async () =>
@@ -170,6 +175,7 @@ Task("Test")
     });
 
 Task("Fuzz")
+    .IsDependentOn("TestPeers")
     .Description("Every libFuzzer target of tests/host for FuzzSeconds each (--FuzzSeconds=N, default 600): execs, exec/s, coverage.")
     .IsDependentOn("Doctor")
     .Does(async () =>
@@ -179,6 +185,7 @@ Task("Fuzz")
     });
 
 Task("PowerCuts")
+    .IsDependentOn("TestPeers")
     .Description("The full power-cut campaigns on the virtual board, which the Test task runs a slice of: a cut after every flash operation of a 64 KB swap install and revert (hours) and at 200 points of a 256 KB one (BOOT_SWAP_POWER_CUTS=all), and 200 points of a 256 KB UART update.")
     .IsDependentOn("Variants")
     .Does(async () => await Run("dotnet", new[] { "test", $"{root}/tests/Stm32Boot.EndToEnd.Tests", "-c", "Release", "--nologo", "--filter", "FullyQualifiedName~PowerCut",
@@ -186,6 +193,7 @@ Task("PowerCuts")
         new Dictionary<string, string?> { ["BOOT_OUT_DIR"] = outDir, ["BOOT_SWAP_POWER_CUTS"] = Argument("SwapPowerCuts", "all") }));
 
 Task("Bench")
+    .IsDependentOn("TestPeers")
     .Description("Benchmarks: image sizes against their budgets (with and without signatures), emulator speed, boot time in virtual time (with the signature check at boot).")
     .IsDependentOn("Variants")
     .Does(async () => await Run("dotnet", new[] { "run", "--project", $"{root}/tests/Stm32Boot.Bench", "-c", "Release", "--", outDir }, "bench"));

@@ -1,11 +1,14 @@
 #nullable enable
-// Doctor: the firmware toolchain and the Debian packages the tests use. As root on Debian it installs what is
-// missing (that is how .ci/run and a fresh machine get them); anywhere else it prints the exact command.
+// Doctor: the Debian packages of a list (build/packages.txt for building, build/test-packages.txt for the tests) and,
+// for the build, the firmware toolchain. As root on Debian it installs what is missing (that is how .ci/run and a fresh
+// machine get them); anywhere else it prints the exact command.
 public static class Doctor
 {
-    public static async Task CheckAsync(ICakeContext context, string root, string toolchainPrefix)
+    /// <param name="list">build/packages.txt or build/test-packages.txt.</param>
+    /// <param name="toolchainPrefix">Runs gcc, cmake and ninja once installed; null for the test list.</param>
+    public static async Task CheckAsync(ICakeContext context, string list, string? toolchainPrefix)
     {
-        var packages = System.IO.File.ReadAllLines($"{root}/build/packages.txt")
+        var packages = System.IO.File.ReadAllLines(list)
             .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("#")).ToArray();
         var missing = new List<string>();
         foreach (var package in packages)
@@ -21,6 +24,8 @@ public static class Doctor
             if (await Exec("bash", "-c", $"export DEBIAN_FRONTEND=noninteractive; {command}") is not (0, _))
                 throw new CakeException($"installing {string.Join(", ", missing)} failed; run `{command}` and read its output.");
         }
+        if (toolchainPrefix is null)
+            return;
         foreach (var tool in new[] { $"{toolchainPrefix}gcc", "cmake", "ninja" })
         {
             var (code, version) = await Exec(tool, "--version");

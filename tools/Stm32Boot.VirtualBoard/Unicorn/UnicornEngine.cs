@@ -16,7 +16,7 @@ internal sealed unsafe class UnicornEngine : IDisposable
         {
             throw new InvalidOperationException(
                 "The virtual board needs Unicorn 2 (libunicorn.so.2), which was not found. Install the Debian package " +
-                "libunicorn2 (apt-get install libunicorn2; build/packages.txt lists it).", e);
+                "libunicorn2 (apt-get install libunicorn2; build/test-packages.txt lists it).", e);
         }
         Handle = uc;
         // UC_MODE_MCLASS would give a Cortex-M33; the model setting gives the M4 (no v8-M instructions).
