@@ -111,16 +111,13 @@ update_slot_status_t update_slot_request_install(void)
     }
     /* The same image finished twice (sent again without a reset between) already carries the request: a double
      * word is programmed once after an erase (RM0351 §3.3.7, PROGERR). */
-    uint64_t marker;
-    slot.read.read(&slot.read, MM_HEADER_BASE + BOOT_STATE_OFFSET, &marker, sizeof marker);
-    if (marker == BOOT_STATE_TRIAL_MAGIC) {
+    if (boot_state_trial_requested(&slot.read, MM_HEADER_BASE)) {
         return UPDATE_SLOT_OK;
     }
     if (!boot_state_mark(&slot.write, MM_HEADER_BASE, BOOT_STATE_TRIAL_SLOT, BOOT_STATE_TRIAL_MAGIC)) {
         return UPDATE_SLOT_FLASH_ERROR;
     }
-    slot.read.read(&slot.read, MM_HEADER_BASE + BOOT_STATE_OFFSET, &marker, sizeof marker);
-    return marker == BOOT_STATE_TRIAL_MAGIC ? UPDATE_SLOT_OK : UPDATE_SLOT_FLASH_ERROR;
+    return boot_state_trial_requested(&slot.read, MM_HEADER_BASE) ? UPDATE_SLOT_OK : UPDATE_SLOT_FLASH_ERROR;
 }
 
 update_slot_status_t update_slot_header(image_header_t *header)

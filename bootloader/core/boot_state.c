@@ -26,6 +26,11 @@ boot_state_t boot_state_read(const image_port_t *flash, uint32_t header_addr)
     return state;
 }
 
+bool boot_state_trial_requested(const image_port_t *flash, uint32_t header_addr)
+{
+    return read_slot(flash, header_addr, BOOT_STATE_TRIAL_SLOT) == BOOT_STATE_TRIAL_MAGIC;
+}
+
 bool boot_state_mark(const flash_write_port_t *write, uint32_t header_addr, uint32_t slot, uint64_t magic)
 {
     return write->program(write, slot_address(header_addr, slot), &magic, sizeof magic);

@@ -69,6 +69,10 @@ typedef enum {
 /* The state in the header page at header_addr. */
 boot_state_t boot_state_read(const image_port_t *flash, uint32_t header_addr);
 
+/* The trial marker reads exactly BOOT_STATE_TRIAL_MAGIC: programmed whole. In SlotMode swap that is the install
+ * request of the secondary slot's image; a marker cut short, or bytes that are no marker, are none. */
+bool boot_state_trial_requested(const image_port_t *flash, uint32_t header_addr);
+
 /* Programs one marker double word: the trial marker (BOOT_STATE_TRIAL_SLOT) or the mark of start k
  * (BOOT_STATE_FIRST_START + k). False when the flash reports an error. */
 bool boot_state_mark(const flash_write_port_t *write, uint32_t header_addr, uint32_t slot, uint64_t magic);

@@ -88,11 +88,9 @@ static bool begin_and_run(slot_swap_kind_t kind, uint32_t pages)
 static bool install_requested(void)
 {
     static const uint8_t magic[IMAGE_HEADER_MAGIC_SIZE] = IMAGE_HEADER_MAGIC;
-    uint64_t marker;
     uint8_t header_magic[IMAGE_HEADER_MAGIC_SIZE];
-    flash_port.read(&flash_port, MM_SECONDARY_BASE + BOOT_STATE_OFFSET, &marker, sizeof marker);
     flash_port.read(&flash_port, MM_SECONDARY_BASE, header_magic, sizeof header_magic);
-    return marker == BOOT_STATE_TRIAL_MAGIC && memcmp(header_magic, magic, sizeof magic) == 0;
+    return boot_state_trial_requested(&flash_port, MM_SECONDARY_BASE) && memcmp(header_magic, magic, sizeof magic) == 0;
 }
 
 /* The waiting image, checked as the primary slot will hold it: board, CRC, signature, counter. A refused one is

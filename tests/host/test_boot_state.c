@@ -92,6 +92,21 @@ static void an_update_starts_in_trial_and_the_hosts_bytes_in_the_state_area_are_
     CHECK_EQ_U32(0, dev.ops.program_over_data);
 }
 
+/* The install request of SlotMode swap is the trial marker programmed whole: erased, cut short or any other bytes
+ * are no request. */
+static void the_trial_marker_requests_only_when_it_reads_exactly_its_magic(void)
+{
+    install_over_uart(true);
+    CHECK_TRUE(boot_state_trial_requested(&dev.flash_port, DEV_HEADER_ADDR));
+
+    device_factory_fresh();
+    CHECK_TRUE(!boot_state_trial_requested(&dev.flash_port, DEV_HEADER_ADDR));
+    /* A program cut short leaves some of the magic's zero bits still at one. */
+    uint64_t torn = BOOT_STATE_TRIAL_MAGIC | 0x0F0Fu;
+    memcpy(device_flash_at(STATE_ADDR), &torn, sizeof torn);
+    CHECK_TRUE(!boot_state_trial_requested(&dev.flash_port, DEV_HEADER_ADDR));
+}
+
 static void the_commit_programs_the_trial_marker_first_and_the_magic_last(void)
 {
     device_factory_fresh();
@@ -304,6 +319,7 @@ static void a_cut_during_the_confirmation_is_no_confirmation_and_the_next_start_
 int main(void)
 {
     RUN_TEST(an_update_starts_in_trial_and_the_hosts_bytes_in_the_state_area_are_never_programmed);
+    RUN_TEST(the_trial_marker_requests_only_when_it_reads_exactly_its_magic);
     RUN_TEST(the_commit_programs_the_trial_marker_first_and_the_magic_last);
     RUN_TEST(without_boot_attempts_an_update_writes_no_marker_and_nothing_is_counted);
     RUN_TEST(an_image_programmed_by_a_programmer_counts_as_confirmed);
