@@ -139,6 +139,9 @@ Task("Variants")
         await BuildVariant("unsigned", ("RequireSignature", false), ("VerifySignatureAtBoot", false));
         // The shipped build verifies an image before it commits it; this one also at every boot (the Bench times it).
         await BuildVariant("verify-at-boot", ("VerifySignatureAtBoot", true));
+        // BootBanner quiet, the product's console: a boot with nothing to report prints nothing (the tests and the Bench's
+        // boot time per reset cause).
+        await BuildVariant("quiet-boot", ("BootBanner", "quiet"));
         // SlotMode swap moves the application's region (the slot ends with bank 1): the application is rebuilt and
         // stamped for that map too, into out/variants/swap/application.{hex,bin,elf}.
         await BuildVariant("swap", VariantImages.BootloaderAndApplication, ("SlotMode", "swap"));

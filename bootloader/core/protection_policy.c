@@ -80,16 +80,19 @@ bool protection_policy_decide(const protection_config_t *config, const option_by
             wanted->optr = (wanted->optr & ~FLASH_OPTR_RDP_Msk) | RDP_LEVEL1;
         }
         bool set = set_rdp || wanted->wrp[0] != current->wrp[0];
-        text_t *text = line_start(&line);
-        text_str(text, set ? "setting " : "");
-        wrp_pages(text, 0u, last);
-        text_str(text, ", RDP level ");
-        text_u32(text, set_rdp ? 1u : level);
-        text_str(text, set ? "" : " in force");
-        if (config->mode == PROTECTION_WRP && level == 1u) {
-            text_str(text, " (kept: level 0 erases the flash)");
+        /* Quiet: protection in force is every boot's state, not news. */
+        if (set || !config->quiet) {
+            text_t *text = line_start(&line);
+            text_str(text, set ? "setting " : "");
+            wrp_pages(text, 0u, last);
+            text_str(text, ", RDP level ");
+            text_u32(text, set_rdp ? 1u : level);
+            text_str(text, set ? "" : " in force");
+            if (config->mode == PROTECTION_WRP && level == 1u) {
+                text_str(text, " (kept: level 0 erases the flash)");
+            }
+            print(text->buf);
         }
-        print(text->buf);
     }
 
     if (memcmp(wanted, current, sizeof *wanted) == 0) {

@@ -9,7 +9,9 @@
  *   loop), nor at RDP level 2 (the option bytes are frozen).
  * - A WRP area over the application region is reported: every update there would fail with WRPERR.
  * - OPTVERR (a value and its complement did not match, e.g. after a power cut during OPTSTRT) is reported; the
- *   defaults RM0351 forced then are taken as they read. */
+ *   defaults RM0351 forced then are taken as they read.
+ * - Protection already in force is said at every boot ("protection: WRP pages 0-63, RDP level 1 in force"), unless
+ *   quiet (BootBanner quiet): then only what needs doing, or is wrong, makes a line. */
 #ifndef PROTECTION_POLICY_H
 #define PROTECTION_POLICY_H
 
@@ -30,6 +32,7 @@ typedef struct {
     uint32_t pages_per_bank;
     uint32_t first_region_page;   /* the application header + image, global page numbers */
     uint32_t last_region_page;
+    bool quiet;                   /* no line for protection already in force */
 } protection_config_t;
 
 typedef struct {

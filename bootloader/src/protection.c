@@ -30,6 +30,7 @@ static const protection_config_t config = {
     .pages_per_bank = FLASH_PAGES_PER_BANK,
     .first_region_page = (MM_HEADER_BASE - MM_FLASH_BASE) / MM_FLASH_PAGE_SIZE,
     .last_region_page = FLASH_PAGE_COUNT - 1u,
+    .quiet = BOOT_BANNER_QUIET,
 };
 
 static bool console_ready;

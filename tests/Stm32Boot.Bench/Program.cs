@@ -18,7 +18,8 @@ if (File.Exists(factory))
 {
     AnsiConsole.Write(SizeBench.Run(outDir));
     AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
-    AnsiConsole.Write(BootTimeBench.RunPerResetCause(factory));
+    AnsiConsole.Write(BootTimeBench.RunImageCheck(factory, Path.Combine(outDir, "bootloader.elf")));
+    AnsiConsole.Write(BootTimeBench.RunPerResetCause(outDir));
     AnsiConsole.Write(BootTimeBench.RunSignatureCheckAtBoot(outDir));
     AnsiConsole.Write(UartUpdateBench.Run(outDir));
     AnsiConsole.Write(UsbUpdateBench.Run(outDir));

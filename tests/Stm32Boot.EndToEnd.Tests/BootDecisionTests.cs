@@ -63,9 +63,14 @@ public class BootDecisionTests
     [InlineData(1021u)]
     [InlineData(1022u)]
     [InlineData(1023u)]
-    public void An_image_whose_size_is_no_multiple_of_four_is_checked_to_its_last_byte(uint size)
+    [InlineData(1024u)]
+    [InlineData(1025u)]
+    [InlineData(1028u)]
+    [InlineData(1036u)]
+    public void An_image_of_any_size_is_checked_to_its_last_byte(uint size)
     {
-        // The CRC unit takes whole words, then the last one to three bytes one by one (platform/src/crc_unit.c).
+        // The CRC unit takes blocks of four words, then the last 1 to 15 bytes one by one (platform/src/crc_unit.c): the
+        // last byte ends a block, or lies first, inside or last among the bytes after the blocks.
         var app = SyntheticApplications.With(Shipped.Settings.Version, size, SyntheticApplications.SleepForever);
         using (var board = VirtualBoards.With(SyntheticApplications.Factory(app)))
             Assert.StartsWith("boot: application ", board.PowerOnAndReadVerdict());

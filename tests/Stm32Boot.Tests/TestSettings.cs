@@ -27,6 +27,7 @@ public static class TestSettings
           "RequireSignature": true,
           "VerifySignatureAtBoot": false,
           "SlotMode": "single",
+          "BootBanner": "full",
           "MemoryMap": {
             "FlashBase": "0x08000000",
             "FlashSize": "0x00100000",

@@ -30,12 +30,24 @@ static protection_config_t config(protection_mode_t mode)
 
 static const option_bytes_t factory = { FACTORY_OPTR, { NO_AREA, NO_AREA, NO_AREA, NO_AREA } };
 
-static bool decide(protection_mode_t mode, option_bytes_t current, protection_state_t state, option_bytes_t *wanted)
+static bool decide_with(protection_config_t c, option_bytes_t current, protection_state_t state, option_bytes_t *wanted)
 {
     memset(lines, 0, sizeof lines);
     line_count = 0u;
-    protection_config_t c = config(mode);
     return protection_policy_decide(&c, &current, state, wanted, print);
+}
+
+static bool decide(protection_mode_t mode, option_bytes_t current, protection_state_t state, option_bytes_t *wanted)
+{
+    return decide_with(config(mode), current, state, wanted);
+}
+
+static bool decide_quietly(protection_mode_t mode, option_bytes_t current, protection_state_t state,
+                           option_bytes_t *wanted)
+{
+    protection_config_t c = config(mode);
+    c.quiet = true;
+    return decide_with(c, current, state, wanted);
 }
 
 static void none_leaves_factory_option_bytes_alone_and_says_nothing(void)
@@ -74,6 +86,45 @@ static void a_later_boot_verifies_and_programs_nothing(void)
     CHECK_TRUE(!decide(PROTECTION_WRP_RDP1, current, (protection_state_t){ 0 }, &wanted));
     CHECK_EQ_U32(1u, line_count);
     CHECK_EQ_STR("protection: WRP pages 0-63, RDP level 1 in force", lines[0]);
+}
+
+/* BootBanner quiet: protection in force is no news, and a boot with nothing to report prints nothing. */
+static void quiet_says_nothing_of_protection_in_force(void)
+{
+    option_bytes_t current = { 0xFFEFF8BBu, { BOOT_PAGES, NO_AREA, NO_AREA, NO_AREA } };
+    option_bytes_t wanted;
+    CHECK_TRUE(!decide_quietly(PROTECTION_WRP_RDP1, current, (protection_state_t){ 0 }, &wanted));
+    CHECK_EQ_U32(0u, line_count);
+    CHECK_TRUE(memcmp(&wanted, &current, sizeof wanted) == 0);
+    /* wrp finding level 1 already: the "kept" note is every boot's too. */
+    CHECK_TRUE(!decide_quietly(PROTECTION_WRP, current, (protection_state_t){ 0 }, &wanted));
+    CHECK_EQ_U32(0u, line_count);
+}
+
+/* Quiet still says what the bootloader does to the option bytes, and what is wrong with them. */
+static void quiet_still_says_what_it_programs_and_what_is_wrong(void)
+{
+    option_bytes_t wanted;
+    CHECK_TRUE(decide_quietly(PROTECTION_WRP_RDP1, factory, (protection_state_t){ 0 }, &wanted));
+    CHECK_EQ_U32(1u, line_count);
+    CHECK_EQ_STR("protection: setting WRP pages 0-63, RDP level 1", lines[0]);
+
+    option_bytes_t bfb2 = factory;
+    bfb2.optr |= BFB2;
+    CHECK_TRUE(decide_quietly(PROTECTION_NONE, bfb2, (protection_state_t){ 0 }, &wanted));
+    CHECK_EQ_U32(1u, line_count);
+    CHECK_EQ_STR("protection: BFB2 set (ST's bootloader could start bank 2): clearing it", lines[0]);
+
+    /* In force, but with an area over the application and after a failed load: both reported, in force not. */
+    option_bytes_t wrong = { 0xFFEFF8BBu, { BOOT_PAGES, NO_AREA, NO_AREA, 0xFF0AFF02u } };
+    CHECK_TRUE(!decide_quietly(PROTECTION_WRP_RDP1, wrong, (protection_state_t){ .load_failed = true }, &wanted));
+    CHECK_EQ_U32(2u, line_count);
+    CHECK_EQ_STR("protection: OPTVERR: option bytes loaded as RM0351's defaults", lines[0]);
+    CHECK_EQ_STR("protection: WRP pages 2-10 of bank 2 over the application: updates fail (WRPERR)", lines[1]);
+
+    CHECK_TRUE(!decide_quietly(PROTECTION_WRP_RDP1, factory, (protection_state_t){ .after_reload = true }, &wanted));
+    CHECK_EQ_U32(2u, line_count);
+    CHECK_EQ_STR("protection: option bytes differ after the reload: not programming again", lines[1]);
 }
 
 static void wrp_leaves_level_1_alone_and_says_why(void)
@@ -147,6 +198,8 @@ int main(void)
     RUN_TEST(bfb2_is_cleared_whatever_the_mode);
     RUN_TEST(wrp_rdp1_sets_both_in_one_programming);
     RUN_TEST(a_later_boot_verifies_and_programs_nothing);
+    RUN_TEST(quiet_says_nothing_of_protection_in_force);
+    RUN_TEST(quiet_still_says_what_it_programs_and_what_is_wrong);
     RUN_TEST(wrp_leaves_level_1_alone_and_says_why);
     RUN_TEST(wrp_without_rdp_keeps_level_0);
     RUN_TEST(a_wider_wrp1a_is_narrowed_to_exactly_the_bootloader);

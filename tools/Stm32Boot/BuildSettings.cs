@@ -34,7 +34,7 @@ public sealed partial class BuildSettings
     private static readonly string[] TopLevelKeys =
     [
         "Version", "BootloaderVersion", "BoardId", "BuildType", "ToolchainPrefix", "DoubleResetWindowMs", "FlashPort", "FlashBaud",
-        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "TrustedKeys", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "SlotMode", "MemoryMap",
+        "UsbFirmwareName", "AllowDowngrade", "UsbBootWindowMs", "BootAttempts", "Protection", "SigningKey", "TrustedKeys", "SecurityCounter", "RequireSignature", "VerifySignatureAtBoot", "SlotMode", "BootBanner", "MemoryMap",
     ];
 
     private static readonly string[] MemoryMapKeys =
@@ -97,6 +97,10 @@ public sealed partial class BuildSettings
     /// written to and swapped in from, with a trial start and an automatic revert (<see cref="Stm32Boot.SlotMode"/>).
     /// Shapes <see cref="MemoryMap"/>.</summary>
     public required SlotMode SlotMode { get; init; }
+
+    /// <summary>full: every banner line at every reset. quiet: a reset that starts the application with nothing to
+    /// report prints nothing; news lines and every stay in update mode still print (<see cref="Stm32Boot.BootBanner"/>).</summary>
+    public required BootBanner BootBanner { get; init; }
 
     public required MemoryMap MemoryMap { get; init; }
 
@@ -240,6 +244,12 @@ public sealed partial class BuildSettings
             throw new Stm32BootException("SlotMode swap needs BootAttempts >= 1: the trial start is what lets the bootloader revert " +
                                          "an installed image that never confirms itself. Set BootAttempts to 1..7, or SlotMode to \"single\".");
 
+        var bootBannerText = String(root, "BootBanner", "");
+        if (!BootBannerNames.TryParse(bootBannerText, out var bootBanner))
+            throw new Stm32BootException($"BootBanner '{bootBannerText}' is not one of {string.Join(", ", BootBannerNames.All.Select(n => $"\"{n}\""))} " +
+                                         "(full: every banner line at every reset; quiet: a boot with nothing to report prints nothing, " +
+                                         "news and every stay in update mode still print).");
+
         var securityCounter = Property(root, "SecurityCounter", "");
         if (securityCounter.ValueKind != JsonValueKind.Number || !securityCounter.TryGetUInt32(out var counter))
             throw new Stm32BootException($"SecurityCounter {securityCounter.GetRawText()} must be a whole number from 0 to {uint.MaxValue}.");
@@ -266,6 +276,7 @@ public sealed partial class BuildSettings
             RequireSignature = requireSignature,
             VerifySignatureAtBoot = verifyAtBoot,
             SlotMode = slotMode,
+            BootBanner = bootBanner,
             MemoryMap = MemoryMap.Create(
                 Hex(memoryMap, "FlashBase", "MemoryMap."), Hex(memoryMap, "FlashSize", "MemoryMap."),
                 Hex(memoryMap, "PageSize", "MemoryMap."), Hex(memoryMap, "BootloaderSize", "MemoryMap."),

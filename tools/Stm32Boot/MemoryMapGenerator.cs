@@ -110,6 +110,8 @@ public static class MemoryMapGenerator
         text.Append($"#define VERIFY_SIGNATURE_AT_BOOT {(settings.VerifySignatureAtBoot ? 1 : 0)}\n");
         // CMakeLists.txt reads this line for the bootloader's flash budget: keep it "#define SLOT_MODE_SWAP 0|1".
         text.Append($"#define SLOT_MODE_SWAP {(settings.SlotMode == SlotMode.Swap ? 1 : 0)}\n");
+        // BootBanner "full" | "quiet" as one switch the bootloader tests with if (...) and #if.
+        text.Append($"#define BOOT_BANNER_QUIET {(settings.BootBanner == BootBanner.Quiet ? 1 : 0)}\n");
         text.Append("\n#endif /* BUILD_CONFIG_H */\n");
         return text.ToString();
     }
