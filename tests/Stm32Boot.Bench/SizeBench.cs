@@ -1,7 +1,8 @@
 // Flash use of the shipped images against their regions, and the bootloader against its size budget
 // (BOOTLOADER_FLASH_BUDGET in CMakeLists.txt, the one place it is set; the link fails above it): the shipped
 // bootloader, which requires signatures, and the same bootloader built without them (out/variants/unsigned,
-// RequireSignature false), whose link must then leave out the signature code (image_verify.c and BearSSL).
+// RequireSignature false), whose link must then leave out the signature code (image_verify.c and BearSSL); the
+// SlotMode swap, protected (Protection wrp+rdp1) and quiet-boot (BootBanner quiet) variants.
 using System.Text.RegularExpressions;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -54,6 +55,15 @@ internal static class SizeBench
             Bootloader("bootloader, SlotMode swap", FlashBytes(ElfImage.Load(Path.Combine(swapFirmware, "bootloader.elf")).Memory, map.Bootloader), Budget(swapFirmware));
         else
             table.AddRow("bootloader, SlotMode swap", "[yellow]skipped: no out/variants/swap (./build.sh --target=Variants)[/]", "", "", "");
+        // The other single-slot variants against the same budget: the protected one is the fullest (option bytes code).
+        foreach (var (name, variant) in new[] { ("bootloader, Protection wrp+rdp1", "protected"), ("bootloader, BootBanner quiet", "quiet-boot") })
+        {
+            var elf = Path.Combine(outDir, "variants", variant, "firmware", "bootloader.elf");
+            if (File.Exists(elf))
+                Bootloader(name, FlashBytes(ElfImage.Load(elf).Memory, map.Bootloader));
+            else
+                table.AddRow(name, $"[yellow]skipped: no out/variants/{variant} (./build.sh --target=Variants)[/]", "", "", "");
+        }
         table.AddRow("application", $"{application:N0}", $"{100.0 * application / map.Image.Size:F1} %", "", "");
         return table;
     }
