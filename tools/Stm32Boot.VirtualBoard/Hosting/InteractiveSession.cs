@@ -5,15 +5,16 @@
 // virtual time that a host's answer would have to wait out (stm32flash waits for three answers per 256-byte block).
 // While the board waits (its core sleeps in WFI, or spins in a loop proven to wait for the next event:
 // Machine.IdleUntilPs) nothing happens on it before its next event, so the session's thread sleeps until the wall
-// clock reaches that event's virtual time, or until the host acts (bytes on the link, a board key, a debugger); on
-// waking it brings the board up to the present at once, which is exact because the board did nothing meanwhile, so
-// host bytes land at the virtual time they arrived. While the host talks to the board (a byte either way in the last
-// ActiveWindow) the wait is as exact as the wall clock allows, spinning for the last millisecond, since the host may
-// be timing the answers (stm32flash, a whole update). Once nobody has talked to it for a while (a prompt, the
-// bootloader waiting for a host) the board may lag the wall clock by up to IdleBatch: it then catches up with a few
-// events at once, its 1 kHz SysTick costing the host a wake-up per IdleBatch instead of one per millisecond, while a
-// host byte or key still wakes it at once. A busy firmware may fall behind the wall clock; it is never hurried, and
-// host bytes then land as soon as the board looks.
+// clock reaches that event's virtual time or the host acts (bytes on the link, a board key, a debugger), instead of
+// running the board again and again up to a present that moved on by a few microseconds. On waking it brings the
+// board up to the present in one run before it looks at the link again, so host bytes land at the virtual time they
+// arrived. While the host talks to the board (a byte either way in the last ActiveWindow) the wait is as exact as
+// the wall clock allows, spinning its last millisecond, since the host may be timing the answers (stm32flash, a whole
+// update). Once nobody has talked to it for a while (a prompt, the bootloader waiting for a host) the board may lag
+// the wall clock by up to IdleBatchMs and then catch up with the events it lagged behind in one run: its 1 kHz
+// SysTick costs the host one wake-up per IdleBatchMs instead of one per millisecond, while a host byte or key still
+// wakes it at once. A busy firmware may fall behind the wall clock; it is never hurried, and host bytes then land as
+// soon as the board looks.
 using System.Diagnostics;
 
 namespace Stm32Boot.VirtualBoard.Hosting;
@@ -26,10 +27,11 @@ public sealed class InteractiveSession
     /// one sleeps on _wake, which the answer sets).
     private static readonly TimeSpan AnswerWindow = TimeSpan.FromMilliseconds(2);
     /// How long after the last byte either way (or key) the host counts as talking to the board: waits are exact.
-    /// Longer than the board's longest silence in an exchange (a page erase, 22 ms: Flash.PageErasePs).
-    private static readonly TimeSpan ActiveWindow = TimeSpan.FromMilliseconds(100);
+    /// Longer than the board's silences in an exchange: a page erase (22 ms, Flash.PageErasePs), the 100 ms between
+    /// two BUSY bytes while the bootloader checks a signature.
+    private static readonly TimeSpan ActiveWindow = TimeSpan.FromMilliseconds(250);
     /// How far a board nobody talks to may lag the wall clock while it waits: a wake-up of the host per IdleBatchMs.
-    private const int IdleBatchMs = 10;
+    private const int IdleBatchMs = 20;
     /// The longest sleep of an idle board: it then catches up with the wall clock even when nothing is scheduled,
     /// so NowPs keeps following the wall clock as a running board's does.
     private const int LongestIdleWaitMs = 100;
@@ -105,7 +107,7 @@ public sealed class InteractiveSession
         var max = maxPs ?? ulong.MaxValue;
         // The board waits only if the host changed nothing since its last run (a key, a byte may end the wait), and
         // for a time still to come (an event due now is run first, below).
-        if (!changed && _board.Machine.IdleUntilPs is { } idle && idle > _board.NowPs) return WaitWhileIdle(Math.Min(idle, max));
+        if (!changed && _board.Machine.IdleUntilPs is { } idle && idle > _board.NowPs) return WaitWhileIdle(Math.Min(idle, max), max);
         var until = Math.Min(Math.Min(WallPs(), _board.NowPs + Slice), max);
         if (until > _board.NowPs) return _board.Machine.RunUntil(until);
         // Caught up with the wall clock: nothing can happen before the host sends or time passes.
@@ -115,9 +117,11 @@ public sealed class InteractiveSession
     }
 
     /// The board does nothing by itself before virtual time nextPs: sleep until the wall clock reaches it (a board
-    /// nobody talks to: at least IdleBatchMs) or the host acts, then bring the board to the present. Advancing a
-    /// waiting board is exact (nothing executes, or only the loop that waits) and costs next to nothing.
-    private RunResult? WaitWhileIdle(ulong nextPs)
+    /// nobody talks to: at least IdleBatchMs) or the host acts, then bring the board to the present in one run, so
+    /// what the host sent meanwhile lands at the time it arrived (at the next look). Up to nextPs that run is exact
+    /// and costs next to nothing (nothing executes, or only the loop that waits); after it, the events the board
+    /// lagged behind run as they would have.
+    private RunResult? WaitWhileIdle(ulong nextPs, ulong maxPs)
     {
         var wallPs = WallPs();
         if (nextPs > wallPs)
@@ -131,7 +135,7 @@ public sealed class InteractiveSession
                 while (WallPs() < nextPs && !_wake.WaitOne(0)) Thread.SpinWait(100);
             wallPs = WallPs();
         }
-        var to = Math.Min(wallPs, nextPs);
+        var to = Math.Min(wallPs, maxPs);
         return to > _board.NowPs ? _board.Machine.RunUntil(to) : null;
     }
 
