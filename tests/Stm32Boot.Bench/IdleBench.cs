@@ -17,7 +17,7 @@ internal static partial class IdleBench
     private const double LimitPercent = 5.0;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(3);
     /// After the board is in its waiting state: tiered compilation and the first catch-up done before measuring.
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
     public static IRenderable Run(string outDir)
     {
