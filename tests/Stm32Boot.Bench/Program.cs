@@ -1,6 +1,6 @@
 // Prints the virtual board's figures: emulation speed on a CPU-bound CRC loop, what polling fast-forward saves,
-// and (once out/factory.hex exists) image sizes against their budgets with and without signatures, boot-to-application
-// time in virtual µs for three application sizes and what the signature check at boot adds, and 256 KB updates over
+// and (once out/factory.hex exists) the host CPU an idle `stm32boot emulate` uses, image sizes against their budgets
+// with and without signatures, boot-to-application time in virtual µs for three application sizes and what the signature check at boot adds, and 256 KB updates over
 // the UART and from a USB drive; in SlotMode swap (out/variants/swap), install and revert times against the flash
 // operations they cannot do without, and the flash wear of an update against single mode's.
 using Spectre.Console;
@@ -16,6 +16,7 @@ AnsiConsole.Write(PollingBench.Run());
 var factory = Path.Combine(outDir, "factory.hex");
 if (File.Exists(factory))
 {
+    AnsiConsole.Write(IdleBench.Run(outDir));
     AnsiConsole.Write(SizeBench.Run(outDir));
     AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
     AnsiConsole.Write(BootTimeBench.RunImageCheck(factory, Path.Combine(outDir, "bootloader.elf")));

@@ -20,6 +20,9 @@ public sealed unsafe partial class Machine
     private BoardFaultException? _faulted;
     private bool _sleeping;
     private bool _fastForward;
+    /// The last run ended inside a polling loop proven to spin until the next event (PollDetector), nothing having
+    /// happened since: like a sleeping core, the board does nothing a host could see before that event.
+    private bool _spinning;
     private uint? _interrupt;
     private (UcMemType Type, uint Address, int Size, uint Value)? _unmapped;
     private uint? _breakpointHit;
@@ -33,6 +36,32 @@ public sealed unsafe partial class Machine
     /// The core is in WFI sleep (it wakes on an interrupt or event).
     public bool Sleeping => _sleeping;
 
+    /// Times the run loop entered the CPU emulator (one per slice of executed instructions).
+    public long EngineEntries { get; private set; }
+
+    /// While the board waits (the core sleeps in WFI with no wake-up pending, or spins in a polling loop PollDetector
+    /// proved to wait for the next event, or the power is off): the virtual time of the next thing that can happen on
+    /// it by itself, the next scheduled event (a SysTick expiry, a byte on the wire, a flash operation's end, a
+    /// scheduled power cut); ulong.MaxValue when nothing is scheduled. Null while the core executes. Until then only
+    /// the host can change anything (a host byte, a key, a debugger's write), so a host that paces the board by the
+    /// wall clock can sleep until the wall clock reaches this time or it acts itself. Valid between two runs, until
+    /// the host changes the board.
+    public ulong? IdleUntilPs
+    {
+        get
+        {
+            if (_engine is null && !_poweredOff) return null;
+            if (_faulted is not null || _pendingFault is not null || _pendingReset is not null || _pendingPowerCut is not null || _breakpointHit is not null)
+                return null;
+            // B1.5.19: WFI sleeps until an exception would preempt if PRIMASK were clear (WakeUpPending); an
+            // exception already pending that would wake it means the core executes at once.
+            if (!_poweredOff && !(_sleeping && !WakeUpPending()) && !(_spinning && !ExceptionTakeable())) return null;
+            var next = _clock.NextEventPs ?? ulong.MaxValue;
+            if (_powerCutAt is { } cut) next = Math.Min(next, cut.AtPs);
+            return Math.Max(next, _clock.NowPs);
+        }
+    }
+
     /// Runs for a span of virtual time, or until the condition (checked whenever the run loop has control:
     /// after every event, exception and slice) holds.
     public RunResult RunFor(ulong durationPs, Func<bool>? until = null) => RunUntil(_clock.NowPs + durationPs, until);
@@ -44,6 +73,9 @@ public sealed unsafe partial class Machine
         if (_poweredOff) return PassTimeOff(atPs);
         if (_engine is null) throw new InvalidOperationException("The board is not powered on: call PowerOn first.");
         if (_faulted is not null) throw new BoardFaultException($"the board stopped on an earlier fault: {_faulted.Fault}", _faulted.Cpu, _faulted.AtPs);
+        // Whatever the host changed since the last run (a byte, a pin, a debugger's write) the polling loop has not
+        // looked at yet: it is not proven to wait any more.
+        _spinning = false;
         try
         {
             return Loop(atPs, until);
@@ -62,7 +94,11 @@ public sealed unsafe partial class Machine
     {
         while (true)
         {
-            if (_clock.RunDue() > 0) _poll.Forget();
+            if (_clock.RunDue() > 0)
+            {
+                _poll.Forget();
+                _spinning = false;
+            }
             if (_pendingFault is { } fault) throw Faulted(fault);
             if (_powerCutAt is { } cut && _clock.NowPs >= cut.AtPs)
             {
@@ -103,10 +139,13 @@ public sealed unsafe partial class Machine
             if (_sleeping && WakeUpPending()) _sleeping = false;
             if (_sleeping || _fastForward)
             {
+                // A polling loop skipped up to the end of the run (not to an event) still waits when the run ends.
+                _spinning = _fastForward;
                 _fastForward = false;
                 AdvanceToNextEvent(atPs);
                 continue;
             }
+            _spinning = false;
             ExecuteSlice(atPs);
         }
     }
@@ -150,6 +189,7 @@ public sealed unsafe partial class Machine
         _skipBreakpoint = _reportedBreakpoint == pc || (_stepping && !_stepStarted) ? pc : null;
         _reportedBreakpoint = null;
         _inEngine = true;
+        EngineEntries++;
         UcError error;
         try { error = uc.Start(pc); }
         finally { _inEngine = false; }
@@ -223,6 +263,7 @@ public sealed unsafe partial class Machine
             var at = uc.Read(ArmReg.Pc);
             _entry.Enter(uc, n);
             _sleeping = false;
+            _spinning = false;
             _poll.Forget();
             Trace?.Invoke($"{Stamp()} enter {ExceptionEntry.ExceptionName(n)} from {(from == 0 ? "Thread mode" : ExceptionEntry.ExceptionName(from))} at 0x{at:X8}");
         }
@@ -232,6 +273,12 @@ public sealed unsafe partial class Machine
     {
         var uc = _engine!;
         return _exceptions.ExecutionPriority((uc.Read(ArmReg.Primask) & 1) != 0, (byte)uc.Read(ArmReg.Basepri), (uc.Read(ArmReg.Faultmask) & 1) != 0);
+    }
+
+    private bool ExceptionTakeable()
+    {
+        var n = _exceptions.HighestPending();
+        return n != 0 && _exceptions.GroupPriorityOf(n) < CurrentExecutionPriority();
     }
 
     private bool CanTakeNow(int n) => _exceptions.IsEnabled(n) && _exceptions.GroupPriorityOf(n) < CurrentExecutionPriority();

@@ -350,6 +350,7 @@ public sealed unsafe partial class Machine : IBoard, IDisposable
         _pendingPowerCut = null;
         _sleeping = false;
         _fastForward = false;
+        _spinning = false;
         _flashStall = null;
         _state->FlashStall = 0;
         _breakpointHit = null;

@@ -96,6 +96,7 @@ public sealed class GdbServerTests
         public string Description => "nothing";
         public void Send(byte value) { }
         public int Receive(Span<byte> buffer) => 0;
+        public event Action? Received { add { } remove { } }
         public void Dispose() { }
     }
 

@@ -79,6 +79,7 @@ public sealed class GdbServer : IDisposable
     /// and the fault is rethrown when it detaches or kills.
     public void Run(ulong? maxPs, CancellationToken cancel)
     {
+        using var stop = cancel.Register(_session.Wake);
         try
         {
             while (!cancel.IsCancellationRequested && !_killed)
@@ -437,7 +438,7 @@ public sealed class GdbServer : IDisposable
             var connection = Interlocked.Increment(ref _connection);
             _noAck = false;
             _client = stream;
-            _inputs.Add((connection, new Attached()));
+            Post((connection, new Attached()));
             Log?.Invoke($"gdb: debugger connected from {client.Client.RemoteEndPoint}");
             var reader = new RemotePacketReader();
             var buffer = new byte[4096];
@@ -450,15 +451,23 @@ public sealed class GdbServer : IDisposable
                     {
                         if (input is RemoteInput.Packet packet && !_noAck)
                             lock (_sendLock) stream.WriteByte(packet.ChecksumOk ? (byte)'+' : (byte)'-');
-                        _inputs.Add((connection, input));
+                        Post((connection, input));
                     }
                 }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException) { }
             _client = null;
-            _inputs.Add((connection, null));
+            Post((connection, null));
             client.Dispose();
         }
+    }
+
+    /// Hands the debugger's input to the board's thread, and wakes the session if it sleeps while the board waits
+    /// (Ctrl-C must stop a board idling at a prompt at once).
+    private void Post((int Connection, RemoteInput? Input) item)
+    {
+        _inputs.Add(item);
+        _session.Wake();
     }
 
     public void Dispose()

@@ -58,9 +58,13 @@ public sealed class BoardControls
                 break;
             default:
                 _pending.Enqueue(key);
+                Posted?.Invoke();
                 break;
         }
     }
+
+    /// Raised (on the posting thread) when a key was queued: a session sleeping while the board waits wakes on it.
+    public event Action? Posted;
 
     public void PrintHelp()
     {
@@ -90,9 +94,12 @@ public sealed class BoardControls
     }
 
     /// On the board's thread, between runs: applies the queued keys in the order typed, at the current virtual time.
-    public void ApplyPending()
+    /// Returns how many it applied.
+    public int ApplyPending()
     {
-        while (_pending.TryDequeue(out var key)) Apply(key.Command);
+        var applied = 0;
+        for (; _pending.TryDequeue(out var key); applied++) Apply(key.Command);
+        return applied;
     }
 
     private void Apply(BoardCommand command)

@@ -10,4 +10,7 @@ public interface IUartHostLink : IDisposable
     void Send(byte value);
     /// Bytes the host sent since the last call (never blocks); 0 when there are none.
     int Receive(Span<byte> buffer);
+    /// Raised on the link's own thread when host bytes arrived: a session that sleeps while the board waits wakes on
+    /// it, so the bytes reach the board at once.
+    event Action? Received;
 }

@@ -34,6 +34,12 @@ public sealed unsafe class PtyLink : IUartHostLink
         write(_master, &value, 1);
     }
 
+    public event Action? Received
+    {
+        add => _in.Added += value;
+        remove => _in.Added -= value;
+    }
+
     public int Receive(Span<byte> buffer) => _in.Take(buffer);
 
     private void ReadLoop()

@@ -7,9 +7,14 @@ internal sealed class ReceiveQueue
 {
     private readonly ConcurrentQueue<byte> _bytes = new();
 
+    /// Raised after Add, on the adding thread.
+    public event Action? Added;
+
     public void Add(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.IsEmpty) return;
         foreach (var b in bytes) _bytes.Enqueue(b);
+        Added?.Invoke();
     }
 
     public int Take(Span<byte> buffer)

@@ -68,6 +68,12 @@ public sealed class StdioLink : IUartHostLink
     /// Writes out what the board sent so far, e.g. before an event line on stderr, which shares the terminal.
     public void Flush() => _out.Flush();
 
+    public event Action? Received
+    {
+        add => _in.Added += value;
+        remove => _in.Added -= value;
+    }
+
     public int Receive(Span<byte> buffer)
     {
         _out.Flush();

@@ -30,6 +30,12 @@ public sealed class TcpLink : IUartHostLink
         catch (IOException) { _client = null; }
     }
 
+    public event Action? Received
+    {
+        add => _in.Added += value;
+        remove => _in.Added -= value;
+    }
+
     public int Receive(Span<byte> buffer) => _in.Take(buffer);
 
     private void AcceptLoop()
