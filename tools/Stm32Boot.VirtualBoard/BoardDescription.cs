@@ -18,8 +18,9 @@ public static class BoardDescription
 {
     public const string Name = "B-L475E-IOT01A";
 
-    /// DBGMCU_IDCODE.DEV_ID of the STM32L47x/L48x line (RM0351 §48.6.1); REV_ID 0x1007 is revision 4.
-    public const uint DeviceId = 0x415, RevisionId = 0x1007;
+    /// DBGMCU_IDCODE as the chip reads it: REV_ID 0x1007 (revision 4), DEV_ID 0x415, the STM32L47x/L48x line
+    /// (RM0351 §48.6.1).
+    public const uint IdCode = 0x1007_6415, DeviceId = IdCode & 0xFFF;
     /// STM32L475VG: 1 MB of flash in two 512 KB banks (DS10969, RM0351 §3.3.1).
     public const uint FlashSize = 0x0010_0000;
 

@@ -10,7 +10,7 @@ public sealed class DbgMcu : MmioPeripheral
         DBGMCU_APB2FZR = 0x10;
 
     /// REV_ID and DEV_ID of the board's chip (BoardDescription: revision 4 of the STM32L47x/L48x, RM0351 §48).
-    public const uint IdCode = BoardDescription.RevisionId << 16 | BoardDescription.DeviceId;
+    public const uint IdCode = BoardDescription.IdCode;
 
     /// DBG_SLEEP, DBG_STOP, DBG_STANDBY, TRACE_IOEN, TRACE_MODE.
     private const uint DBGMCU_CR_WRITABLE = 0x0000_00E7;
