@@ -25,7 +25,24 @@
 #define BOARD_PLLSAI1Q         2u
 #define BOARD_CLK48_HZ         48000000u
 
-/* USART1 reaches the ST-LINK virtual COM port. */
+/* The console, also the AN3155 line: USART1 on PB6/PB7 (AF7, DS10969 alternate function table) reaches the ST-LINK
+ * virtual COM port (UM2153). platform/src/usart1.c drives whichever USART these lines name; each is an RM0351 name
+ * that regs/usart.h, rcc.h and regs/dma.h define, so a port picks another instance by changing these lines alone:
+ * - the instance, its clock enable and its NVIC line and handler (RM0351 vector table: USART1 is IRQ 37);
+ * - its kernel clock: USART1's is PCLK2 while RCC_CCIPR.USART1SEL keeps its reset value (USART2/3, UART4/5 run from
+ *   PCLK1, which equals PCLK2 as long as this clock tree keeps APB1 and APB2 undivided);
+ * - the DMA channel that serves its receive request, and the request number written to DMA_CSELR (RM0351, DMA1 and
+ *   DMA2 request mapping: USART1_RX is request 2 of DMA1 channel 5 and of DMA2 channel 7; USART2_RX DMA1 channel 6,
+ *   USART3_RX DMA1 channel 3, UART4_RX DMA2 channel 5, UART5_RX DMA2 channel 2, request 2 each). */
+#define BOARD_CONSOLE_USART          USART1
+#define BOARD_CONSOLE_USART_RCC      RCC_PERIPH_USART1
+#define BOARD_CONSOLE_IRQn           USART1_IRQn
+#define BOARD_CONSOLE_IRQHandler     USART1_IRQHandler
+#define BOARD_CONSOLE_KERNEL_HZ()    rcc_pclk2_hz()
+#define BOARD_CONSOLE_RX_DMA         DMA1
+#define BOARD_CONSOLE_RX_DMA_RCC     RCC_PERIPH_DMA1
+#define BOARD_CONSOLE_RX_DMA_CHANNEL 5u
+#define BOARD_CONSOLE_RX_DMA_REQUEST 2u
 #define BOARD_CONSOLE_BAUD     115200u
 #define BOARD_CONSOLE_TX       GPIO_PIN(B, 6)
 #define BOARD_CONSOLE_RX       GPIO_PIN(B, 7)
@@ -71,6 +88,8 @@ _Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLSAI1N >= 64000000u &&
                BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLSAI1N <= 344000000u, "PLLSAI1 VCO output must be 64..344 MHz");
 _Static_assert(BOARD_MSI_HZ / BOARD_PLLM * BOARD_PLLSAI1N / BOARD_PLLSAI1Q == BOARD_CLK48_HZ,
                "BOARD_CLK48_HZ must equal MSI / PLLM * PLLSAI1N / PLLSAI1Q");
+_Static_assert(BOARD_CONSOLE_RX_DMA_CHANNEL >= 1u && BOARD_CONSOLE_RX_DMA_CHANNEL <= 7u, "DMA1 and DMA2 have channels 1..7");
+_Static_assert(BOARD_CONSOLE_RX_DMA_REQUEST <= 15u, "DMA_CSELR.CxS is 4 bits wide");
 _Static_assert(BOARD_CLK48_HZ == 48000000u, "USB OTG_FS needs exactly 48 MHz");
 /* Range 1 needs one wait state per started 16 MHz above the first 16 MHz. */
 _Static_assert(BOARD_FLASH_LATENCY == (BOARD_SYSCLK_HZ - 1u) / 16000000u,

@@ -22,11 +22,16 @@ typedef struct {
 } rcc_periph_t;
 
 #define RCC_PERIPH_DMA1       ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_DMA1EN })
+#define RCC_PERIPH_DMA2       ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_DMA2EN })
 #define RCC_PERIPH_CRC        ((rcc_periph_t){ RCC_BUS_AHB1, RCC_AHB1ENR_CRCEN })
 #define RCC_PERIPH_GPIO(port) ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_GPIOAEN << (port) })
 #define RCC_PERIPH_OTG_FS     ((rcc_periph_t){ RCC_BUS_AHB2, RCC_AHB2ENR_OTGFSEN })
 #define RCC_PERIPH_PWR        ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_PWREN })
 #define RCC_PERIPH_USART1     ((rcc_periph_t){ RCC_BUS_APB2, RCC_APB2ENR_USART1EN })
+#define RCC_PERIPH_USART2     ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_USART2EN })
+#define RCC_PERIPH_USART3     ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_USART3EN })
+#define RCC_PERIPH_UART4      ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_UART4EN })
+#define RCC_PERIPH_UART5      ((rcc_periph_t){ RCC_BUS_APB1_1, RCC_APB1ENR1_UART5EN })
 
 void rcc_periph_enable(rcc_periph_t periph);
 /* Clock off without a reset pulse, and forgotten by rcc_periph_reset_enabled(): the peripheral keeps its

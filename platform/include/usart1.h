@@ -1,4 +1,5 @@
-/* USART1, the board console (BOARD_CONSOLE_TX/RX): 8N1, polled transmit, receive through DMA1 into a ring buffer
+/* The board console: the USART board.h names (BOARD_CONSOLE_USART, USART1 on the B-L475E-IOT01A, hence the file's
+ * name) on BOARD_CONSOLE_TX/RX: 8N1, polled transmit, receive through board.h's DMA channel into a ring buffer
  * that the main loop drains, so that no byte is lost while a flash operation stalls the core. The bootloader's
  * update mode switches it to the AN3155 line format: 8E1 at whatever rate the host chose, measured by the hardware
  * auto-baud on the host's 0x7F. */
@@ -18,8 +19,8 @@ void usart1_write_line(const char *text);
 /* Waits until the last stop bit has left the shift register (USART_ISR.TC). */
 void usart1_flush(void);
 
-/* Starts reception into the ring buffer (DMA1 channel 5, USART_CR3.DMAR), dropping what it held, and enables RXNEIE
- * and USART1's NVIC line, whose interrupt only wakes the core for every byte received. */
+/* Starts reception into the ring buffer (BOARD_CONSOLE_RX_DMA_CHANNEL, USART_CR3.DMAR), dropping what it held, and
+ * enables RXNEIE and the USART's NVIC line, whose interrupt only wakes the core for every byte received. */
 void usart1_rx_start(void);
 /* Takes the oldest received byte; false when none is waiting. */
 bool usart1_read_byte(uint8_t *byte);

@@ -91,9 +91,9 @@ internal static class UartUpdateBench
         // Every frame on the line, either way, as its end time: a frame lasts framePs.
         var framePs = (ulong)(new UartFraming(baud, UartParity.Even).BitsPerByte * (double)Board.Second / baud);
         var frameEnds = new List<ulong>();
-        board.Peripherals.Usart1.HostFrameEnded += _ => frameEnds.Add(board.NowPs);
+        board.Peripherals.Console.HostFrameEnded += _ => frameEnds.Add(board.NowPs);
         long boardBytes = 0;
-        board.Peripherals.Usart1.Transmitted += _ =>
+        board.Peripherals.Console.Transmitted += _ =>
         {
             boardBytes++;
             frameEnds.Add(board.NowPs);
@@ -138,7 +138,7 @@ internal static class UartUpdateBench
         var bytes = update.Read(map.Header.Base, (int)(update.EndAddress - map.Header.Base), 0xFF);
         File.WriteAllBytes(bin, bytes);
         using var board = InUpdateMode(bootloader, old);
-        board.Peripherals.Usart1.HostBaudRate = baud;
+        board.Peripherals.Console.HostBaudRate = baud;
         using var pty = new PtyLink();
         var session = new InteractiveSession(board, pty);
         var from = board.NowPs;

@@ -94,7 +94,7 @@ internal static class UsbUpdateBench
         // line's transmission later). The Board's own handler has added the byte to the transcript already.
         var marks = new Dictionary<string, Mark>();
         Mark? lineStart = null;
-        board.Peripherals.Usart1.Transmitted += b =>
+        board.Peripherals.Console.Transmitted += b =>
         {
             if (board.Uart.Pending.Length == 1) lineStart = Now();
             if (b == '\n' && board.Uart.Lines[^1].Text.StartsWith("usb: ", StringComparison.Ordinal)) marks[board.Uart.Lines[^1].Text] = lineStart!;

@@ -25,7 +25,7 @@ public sealed class PtyBoard : IDisposable
     {
         Board = board;
         _ownsBoard = ownsBoard;
-        board.Peripherals.Usart1.HostBaudRate = baud;
+        board.Peripherals.Console.HostBaudRate = baud;
         _link = new PtyLink();
         _session = new InteractiveSession(board, _link);
         Baud = baud;

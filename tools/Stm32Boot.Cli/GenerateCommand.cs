@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 
 namespace Stm32Boot.Cli;
 
-[Description("Write memory_map.h, build_config.h, memory.ld and signing_keys.h (the public keys the bootloader trusts: SigningKey's and TrustedKeys) from the settings (unchanged files are left alone).")]
+[Description("Write memory_map.h, build_config.h, memory.ld, memory-map.svg (the map as a picture) and signing_keys.h (the public keys the bootloader trusts: SigningKey's and TrustedKeys) from the settings (unchanged files are left alone).")]
 public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 {
     public sealed class Settings : SettingsFileOption

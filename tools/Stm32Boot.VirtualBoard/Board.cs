@@ -1,5 +1,5 @@
-// The B-L475E-IOT01A as a test or the emulate command sees it: the Cortex-M4 machine with the STM32L475 models
-// attached, LEDs and button wired as on the board (UM2153), USART1 transcribed, a USB device that can be plugged
+// The board (BoardDescription: the B-L475E-IOT01A) as a test or the emulate command sees it: the Cortex-M4 machine
+// with the STM32L475 models attached, LEDs and button wired as BoardDescription says, the console USART transcribed, a USB device that can be plugged
 // into CN9 and pulled out at any moment, power-cut injection, and the option bytes as a programmer sets them.
 using System.Text.RegularExpressions;
 using Stm32Boot.VirtualBoard.Peripherals;
@@ -11,10 +11,6 @@ namespace Stm32Boot.VirtualBoard;
 public sealed class Board : IDisposable
 {
     public const ulong Microsecond = 1_000_000, Millisecond = 1_000_000_000, Second = 1_000_000_000_000;
-    /// LED1 (green) on PA5, LED2 (green) on PB14 (UM2153 §6.12): high = on.
-    public const char Led1Port = 'A', Led2Port = 'B';
-    public const int Led1Pin = 5, Led2Pin = 14;
-
     private readonly List<PinEdge> _edges = new();
     private long _cutAfterOperation;
     private IUsbFunction? _usbDevice;
@@ -24,7 +20,7 @@ public sealed class Board : IDisposable
         Machine = new Machine();
         Peripherals = new PeripheralSet(Machine);
         foreach (var peripheral in Peripherals.All) Machine.Attach(peripheral);
-        Peripherals.Usart1.Transmitted += b => Uart.Add(b, Machine.NowPs);
+        Peripherals.Console.Transmitted += b => Uart.Add(b, Machine.NowPs);
         Peripherals.Gpio.OutputChanged += (port, pin, level, atPs) => _edges.Add(new PinEdge(port, pin, level, atPs));
         Peripherals.Flash.OperationCompleted += OnFlashOperation;
         Machine.ResetOccurred += OnReset;
@@ -36,10 +32,14 @@ public sealed class Board : IDisposable
     /// Every GPIO output edge since the board was created.
     public IReadOnlyList<PinEdge> PinEdges => _edges;
     public ulong NowPs => Machine.NowPs;
-    public bool Led1 => Peripherals.Gpio.GetOutput(Led1Port, Led1Pin);
-    public bool Led2 => Peripherals.Gpio.GetOutput(Led2Port, Led2Pin);
-    public IEnumerable<PinEdge> Led1Edges => _edges.Where(e => e.Port == Led1Port && e.Pin == Led1Pin);
-    public IEnumerable<PinEdge> Led2Edges => _edges.Where(e => e.Port == Led2Port && e.Pin == Led2Pin);
+    /// LED1 and LED2 (BoardDescription): lit or dark now.
+    public bool Led1 => Lit(BoardDescription.Led1);
+    public bool Led2 => Lit(BoardDescription.Led2);
+    /// Every change of LED1 or LED2 (edges with the pin's level: BoardDescription.LedOnLevel is lit).
+    public IEnumerable<PinEdge> Led1Edges => _edges.Where(e => e.Port == BoardDescription.Led1.Port && e.Pin == BoardDescription.Led1.Pin);
+    public IEnumerable<PinEdge> Led2Edges => _edges.Where(e => e.Port == BoardDescription.Led2.Port && e.Pin == BoardDescription.Led2.Pin);
+
+    private bool Lit(BoardPin led) => Peripherals.Gpio.GetOutput(led.Port, led.Pin) == BoardDescription.LedOnLevel;
 
     /// Programs an Intel HEX file into flash: <see cref="LoadFirmware"/>, which takes any firmware file.
     public void LoadHex(string path) => LoadFirmware(path);
@@ -124,7 +124,7 @@ public sealed class Board : IDisposable
     public void ReleaseButton() => Peripherals.SetButtonPressed(false);
 
     /// Bytes from the host to USART1 RX, delivered one frame time apart from now.
-    public void SendToUart(ReadOnlySpan<byte> bytes) => Peripherals.Usart1.HostSend(bytes);
+    public void SendToUart(ReadOnlySpan<byte> bytes) => Peripherals.Console.HostSend(bytes);
     public void SendToUart(string text) => SendToUart(System.Text.Encoding.ASCII.GetBytes(text));
 
     public RunResult RunFor(ulong durationPs, Func<bool>? until = null) => Machine.RunFor(durationPs, until);

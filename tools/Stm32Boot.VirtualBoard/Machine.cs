@@ -10,7 +10,7 @@ namespace Stm32Boot.VirtualBoard;
 public sealed unsafe partial class Machine : IBoard, IDisposable
 {
     // STM32L475VG memories (RM0351 §2.2.2, Figure 2 / Table 3): chip facts, not the project's partitioning.
-    public const uint FlashBase = 0x0800_0000, FlashSize = 0x0010_0000;
+    public const uint FlashBase = 0x0800_0000, FlashSize = BoardDescription.FlashSize;
     public const uint Sram1Base = 0x2000_0000, Sram1Size = 0x0001_8000;
     public const uint Sram2Base = 0x1000_0000, Sram2Size = 0x0000_8000, Sram2Alias = 0x2001_8000;
     /// The OTP area in bank 1's information block (RM0351 §3.3.1, Table 7); the flash model keeps its content and

@@ -4,7 +4,8 @@ namespace Stm32Boot;
 
 /// <summary>
 /// Renders the build inputs that carry the settings into C and the linker: memory_map.h, build_config.h and
-/// memory.ld. Nothing in C or linker scripts repeats these numbers; they include these files instead.
+/// memory.ld. Nothing in C or linker scripts repeats these numbers; they include these files instead. And the same
+/// map as a picture for readers, memory-map.svg (<see cref="MemoryMapSvg"/>).
 /// </summary>
 public static class MemoryMapGenerator
 {
@@ -25,6 +26,7 @@ public static class MemoryMapGenerator
         new(MemoryMapHeader, RenderMemoryMap(settings.MemoryMap)),
         new(BuildConfigHeader, RenderBuildConfig(settings)),
         new(LinkerMemory, RenderLinkerMemory(settings.MemoryMap)),
+        new(MemoryMapSvg.FileName, MemoryMapSvg.Render(settings.MemoryMap)),
     ];
 
     /// <summary>Writes the files into <paramref name="directory"/>, creating it. A file whose content is unchanged

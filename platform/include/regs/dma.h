@@ -32,6 +32,8 @@ REG_OFFSET_ASSERT(dma_regs_t, CSELR, 0xA8);
 
 #define DMA1_BASE 0x40020000u
 #define DMA1 ((dma_regs_t *)DMA1_BASE)
+#define DMA2_BASE 0x40020400u
+#define DMA2 ((dma_regs_t *)DMA2_BASE)
 
 /* DMA_CCRx */
 #define DMA_CCR_EN           (1u << 0)
@@ -45,10 +47,9 @@ REG_OFFSET_ASSERT(dma_regs_t, CSELR, 0xA8);
 #define DMA_CCR_MSIZE_Pos    10u          /* 00 = 8 bits */
 #define DMA_CCR_PL_Pos       12u
 
-/* DMA_CSELR: CxS, 4 bits per channel from bit 0; RM0351 DMA1 request mapping: USART1_RX is request 2 of channel 5. */
+/* DMA_CSELR: CxS, 4 bits per channel from bit 0. Which channel and request serve the console's receiver is a board
+ * fact: board.h, BOARD_CONSOLE_RX_DMA_CHANNEL and BOARD_CONSOLE_RX_DMA_REQUEST. */
 #define DMA_CSELR_CxS_Pos(channel)  (4u * ((channel) - 1u))
 #define DMA_CSELR_CxS_Msk(channel)  (0xFu << DMA_CSELR_CxS_Pos(channel))
-#define DMA1_CHANNEL_USART1_RX      5u
-#define DMA1_CSELR_C5S_USART1_RX    2u
 
 #endif /* REGS_DMA_H */

@@ -154,12 +154,17 @@ REG_OFFSET_ASSERT(rcc_regs_t, CSR, 0x94);
 
 /* RCC_AHB1ENR / RCC_AHB1RSTR */
 #define RCC_AHB1ENR_DMA1EN     (1u << 0)
+#define RCC_AHB1ENR_DMA2EN     (1u << 1)
 #define RCC_AHB1ENR_FLASHEN    (1u << 8)
 #define RCC_AHB1ENR_CRCEN      (1u << 12)
 /* RCC_AHB2ENR / RCC_AHB2RSTR: GPIOxEN is bit x for ports A..H */
 #define RCC_AHB2ENR_GPIOAEN    (1u << 0)
 #define RCC_AHB2ENR_OTGFSEN    (1u << 12)
 /* RCC_APB1ENR1 / RCC_APB1RSTR1 */
+#define RCC_APB1ENR1_USART2EN  (1u << 17)
+#define RCC_APB1ENR1_USART3EN  (1u << 18)
+#define RCC_APB1ENR1_UART4EN   (1u << 19)
+#define RCC_APB1ENR1_UART5EN   (1u << 20)
 #define RCC_APB1ENR1_PWREN     (1u << 28)
 /* RCC_APB2ENR / RCC_APB2RSTR */
 #define RCC_APB2ENR_USART1EN   (1u << 14)

@@ -30,9 +30,23 @@ REG_OFFSET_ASSERT(usart_regs_t, ICR, 0x20);
 REG_OFFSET_ASSERT(usart_regs_t, RDR, 0x24);
 REG_OFFSET_ASSERT(usart_regs_t, TDR, 0x28);
 
+/* The instances a board may take for its console (board.h, BOARD_CONSOLE_USART): RM0351 memory map and vector
+ * table. LPUART1 is not among them: its baud rate register counts differently (256 x f_ck / baud). */
 #define USART1_BASE 0x40013800u
 #define USART1 ((usart_regs_t *)USART1_BASE)
 #define USART1_IRQn 37u
+#define USART2_BASE 0x40004400u
+#define USART2 ((usart_regs_t *)USART2_BASE)
+#define USART2_IRQn 38u
+#define USART3_BASE 0x40004800u
+#define USART3 ((usart_regs_t *)USART3_BASE)
+#define USART3_IRQn 39u
+#define UART4_BASE 0x40004C00u
+#define UART4 ((usart_regs_t *)UART4_BASE)
+#define UART4_IRQn 52u
+#define UART5_BASE 0x40005000u
+#define UART5 ((usart_regs_t *)UART5_BASE)
+#define UART5_IRQn 53u
 
 /* USART_CR1 */
 #define USART_CR1_UE      (1u << 0)

@@ -110,7 +110,7 @@ public sealed class FlashStallTests
         Assert.Equal(1u, Result(board, 6));      // only the first byte survived in RDR ...
         Assert.Equal(0x41u, Result(board, 8));
         Assert.Equal(1u, Result(board, 5));      // ... the others overran it
-        Assert.Equal(2, board.Peripherals.Usart1.HostBytesLost);
+        Assert.Equal(2, board.Peripherals.Console.HostBytesLost);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class FlashStallTests
         Assert.Equal(3u, Result(board, 7));
         Assert.Equal([0x41u, 0x42u, 0x43u, 0x00u], [Result(board, 12), Result(board, 13), Result(board, 14), Result(board, 15)]);
         Assert.Equal(0u, Result(board, 5));
-        Assert.Equal(0, board.Peripherals.Usart1.HostBytesLost);
+        Assert.Equal(0, board.Peripherals.Console.HostBytesLost);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class FlashStallTests
         Assert.Equal(3u, Result(board, 4));
         Assert.Equal(3u, Result(board, 6));
         Assert.Equal(0u, Result(board, 5));
-        Assert.Equal(0, board.Peripherals.Usart1.HostBytesLost);
+        Assert.Equal(0, board.Peripherals.Console.HostBytesLost);
     }
 
     [Fact]

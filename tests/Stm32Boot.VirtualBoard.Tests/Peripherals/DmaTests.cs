@@ -18,7 +18,7 @@ public sealed class DmaTests
     private const double FrameUs = 10 * 694 / 80.0;
 
     private readonly Bench _bench = new();
-    private Usart Usart => _bench.Models.Usart1;
+    private Usart Usart => _bench.Models.Console;
     private FakeBoard Board => _bench.Board;
 
     public DmaTests()

@@ -151,12 +151,12 @@ public sealed class RccTests
     [Fact]
     public void Usart1_kernel_clock_follows_USART1SEL()
     {
-        Assert.Equal(4_000_000u, Rcc.Usart1KernelClockHz); // PCLK2
+        Assert.Equal(4_000_000u, Rcc.UsartKernelClockHz(UsartInstance.Usart1)); // PCLK2
         _bench.Write(RCC_CCIPR, 2); // HSI16, off
-        Assert.Equal(0u, Rcc.Usart1KernelClockHz);
+        Assert.Equal(0u, Rcc.UsartKernelClockHz(UsartInstance.Usart1));
         _bench.Set(RCC_CR, HSION);
         _bench.Clock.AdvanceMicroseconds(2);
-        Assert.Equal(16_000_000u, Rcc.Usart1KernelClockHz);
+        Assert.Equal(16_000_000u, Rcc.UsartKernelClockHz(UsartInstance.Usart1));
     }
 
     [Fact]

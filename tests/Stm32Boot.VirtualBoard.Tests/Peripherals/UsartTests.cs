@@ -20,7 +20,7 @@ public sealed class UsartTests
 
     private readonly Bench _bench = new();
     private readonly List<(byte Value, ulong TimePs)> _sent = new();
-    private Usart Usart => _bench.Models.Usart1;
+    private Usart Usart => _bench.Models.Console;
 
     public UsartTests()
     {
@@ -98,11 +98,11 @@ public sealed class UsartTests
         Enable(TE | TCIE);
         _bench.Clock.AdvanceMicroseconds(FrameUs);
         _bench.Write(TDR, 'x');
-        Assert.False(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.False(_bench.Board.Irq(UsartInstance.Usart1.Irq));
         _bench.Clock.AdvanceMicroseconds(FrameUs);
-        Assert.True(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.True(_bench.Board.Irq(UsartInstance.Usart1.Irq));
         _bench.Write(ICR, TC);
-        Assert.False(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.False(_bench.Board.Irq(UsartInstance.Usart1.Irq));
     }
 
     [Fact]
@@ -117,10 +117,10 @@ public sealed class UsartTests
         _bench.Clock.AdvanceMicroseconds(0.2);
 
         Assert.Equal(RXNE, _bench.Read(ISR) & (RXNE | FE | PE | ORE | BUSY));
-        Assert.True(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.True(_bench.Board.Irq(UsartInstance.Usart1.Irq));
         Assert.Equal((uint)'v', _bench.Read(RDR));
         Assert.Equal(0u, _bench.Read(ISR) & RXNE);
-        Assert.False(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.False(_bench.Board.Irq(UsartInstance.Usart1.Irq));
     }
 
     [Fact]
@@ -214,9 +214,9 @@ public sealed class UsartTests
         Assert.Equal(0u, _bench.Read(ISR) & IDLE);
         _bench.Clock.AdvanceMicroseconds(FrameUs);
         Assert.Equal(IDLE, _bench.Read(ISR) & IDLE);
-        Assert.True(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.True(_bench.Board.Irq(UsartInstance.Usart1.Irq));
         _bench.Write(ICR, IDLE);
-        Assert.False(_bench.Board.Irq(Usart.Usart1Irq));
+        Assert.False(_bench.Board.Irq(UsartInstance.Usart1.Irq));
     }
 
     [Fact]

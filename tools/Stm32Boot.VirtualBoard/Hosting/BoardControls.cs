@@ -164,8 +164,8 @@ public sealed class BoardControls
 
     private void OnOutputChanged(char port, int pin, bool level, ulong atPs)
     {
-        if (port == Board.Led1Port && pin == Board.Led1Pin) _print($"{Stamp(atPs)} LED1 {OnOff(level)}");
-        else if (port == Board.Led2Port && pin == Board.Led2Pin) _print($"{Stamp(atPs)} LED2 {OnOff(level)}");
+        if (new BoardPin(port, pin) == BoardDescription.Led1) _print($"{Stamp(atPs)} LED1 {OnOff(level == BoardDescription.LedOnLevel)}");
+        else if (new BoardPin(port, pin) == BoardDescription.Led2) _print($"{Stamp(atPs)} LED2 {OnOff(level == BoardDescription.LedOnLevel)}");
     }
 
     private void Event(string what) => _print($"{Stamp(_board.NowPs)} {what}");

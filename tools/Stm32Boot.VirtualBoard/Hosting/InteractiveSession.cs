@@ -53,7 +53,7 @@ public sealed class InteractiveSession
         _board = board;
         _link = link;
         _controls = controls;
-        _board.Peripherals.Usart1.Transmitted += value =>
+        _board.Peripherals.Console.Transmitted += value =>
         {
             link.Send(value);
             _lastSent = _lastActivity = _wall.Elapsed;

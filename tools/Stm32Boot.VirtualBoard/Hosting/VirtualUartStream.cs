@@ -35,18 +35,18 @@ public sealed class VirtualUartStream : Stream
             _received.Enqueue(b);
             _lastByteAtPs = board.NowPs;
         };
-        board.Peripherals.Usart1.Transmitted += _onTransmitted;
+        board.Peripherals.Console.Transmitted += _onTransmitted;
     }
 
     /// The host's baud rate; changing it affects the bytes written from then on.
     public int Baud
     {
-        get => _board.Peripherals.Usart1.HostBaudRate ?? 0;
+        get => _board.Peripherals.Console.HostBaudRate ?? 0;
         set
         {
             if (value is < 300 or > 10_000_000)
                 throw new ArgumentOutOfRangeException(nameof(value), value, "A UART host sends at 300 to 10 000 000 baud.");
-            _board.Peripherals.Usart1.HostBaudRate = value;
+            _board.Peripherals.Console.HostBaudRate = value;
         }
     }
 
@@ -126,7 +126,7 @@ public sealed class VirtualUartStream : Stream
     {
         if (disposing && !_disposed)
         {
-            _board.Peripherals.Usart1.Transmitted -= _onTransmitted;
+            _board.Peripherals.Console.Transmitted -= _onTransmitted;
             _disposed = true;
         }
         base.Dispose(disposing);

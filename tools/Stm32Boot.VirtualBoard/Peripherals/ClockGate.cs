@@ -5,7 +5,6 @@ namespace Stm32Boot.VirtualBoard.Peripherals;
 public readonly record struct ClockGate(uint EnableRegister, int Bit)
 {
     public static readonly ClockGate Crc = new(Rcc.RCC_AHB1ENR, 12);     // RCC_AHB1ENR.CRCEN
-    public static readonly ClockGate Usart1 = new(Rcc.RCC_APB2ENR, 14);  // RCC_APB2ENR.USART1EN
     public static readonly ClockGate Pwr = new(Rcc.RCC_APB1ENR1, 28);    // RCC_APB1ENR1.PWREN
     public static readonly ClockGate OtgFs = new(Rcc.RCC_AHB2ENR, 12);   // RCC_AHB2ENR.OTGFSEN
 

@@ -9,8 +9,8 @@ public sealed class DbgMcu : MmioPeripheral
     private const uint DBGMCU_IDCODE = 0x00, DBGMCU_CR = 0x04, DBGMCU_APB1FZR1 = 0x08, DBGMCU_APB1FZR2 = 0x0C,
         DBGMCU_APB2FZR = 0x10;
 
-    /// REV_ID 0x1007 (revision 4), DEV_ID 0x415 (STM32L47x/L48x), as RM0351 §48 lists it.
-    public const uint IdCode = 0x1007_6415;
+    /// REV_ID and DEV_ID of the board's chip (BoardDescription: revision 4 of the STM32L47x/L48x, RM0351 §48).
+    public const uint IdCode = BoardDescription.IdCode;
 
     /// DBG_SLEEP, DBG_STOP, DBG_STANDBY, TRACE_IOEN, TRACE_MODE.
     private const uint DBGMCU_CR_WRITABLE = 0x0000_00E7;

@@ -82,7 +82,8 @@ public sealed class Flash : MmioPeripheral, IFlashBus
     /// from the bank's start for the main memory (0x1FFF7000 + n reads as 0x7000 + n).
     private const uint InformationBlock1Base = 0x1FFF_0000;
 
-    public const uint PageSize = 2048, RowSize = 256, BankSize = 512 * 1024, PagesPerBank = BankSize / PageSize;
+    /// Two banks, each half of the flash (RM0351 §3.3.1; BoardDescription.FlashSize).
+    public const uint PageSize = 2048, RowSize = 256, BankSize = BoardDescription.FlashSize / 2, PagesPerBank = BankSize / PageSize;
     private const int DoubleWordsPerRow = 32;
 
     // DS10969 §6.3.10 "Flash memory characteristics", typical values. Public for the benchmarks, which set flash

@@ -6,15 +6,9 @@ namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed partial class OtgFs
 {
-    /// UM2153: VBUS of CN9 comes from an STMPS2141 power switch whose enable input is PD12, active low (STMPS2141
-    /// datasheet, Table 1); a pull-up keeps it off while PD12 is not driven. Its open-drain fault output reaches PE3,
-    /// pulled up: low means over-current (not modelled: it never happens here).
-    public const char VbusEnablePort = 'D', OverCurrentPort = 'E';
-    public const int VbusEnablePin = 12, OverCurrentPin = 3;
-    public const bool VbusEnableLevel = false;
-    /// OTG_FS_DM on PA11 and OTG_FS_DP on PA12, alternate function 10 (DS10969, alternate function mapping).
-    public const char DataLinesPort = 'A';
-    public const int DmPin = 11, DpPin = 12, DataLinesAlternateFunction = 10;
+    // The connector's pins, the VBUS power switch's enable and its over-current flag (not modelled: an over-current
+    // never happens here) are the board's: BoardDescription.UsbDm, UsbDp, UsbVbusEnable, UsbOverCurrent.
+    private static readonly BoardPin VbusEnable = BoardDescription.UsbVbusEnable, Dm = BoardDescription.UsbDm, Dp = BoardDescription.UsbDp;
 
     // OTG_HPRT: PCDET, PENCHNG and POCCHNG are write-1-to-clear; writing 1 to PENA disables the port.
     private const uint OTG_HPRT_PCSTS = 1u << 0, OTG_HPRT_PCDET = 1u << 1, OTG_HPRT_PENA = 1u << 2,
@@ -92,7 +86,7 @@ public sealed partial class OtgFs
     public string? WhyNoConnection()
     {
         if (_device is null) return "no device is plugged into CN9";
-        if (!VbusOn) return $"VBUS is off: PD12 does not drive the power switch enable {(VbusEnableLevel ? "high" : "low")}";
+        if (!VbusOn) return $"VBUS is off: {VbusEnable} does not drive the power switch enable {(BoardDescription.UsbVbusEnableOnLevel ? "high" : "low")}";
         if (!_rcc.IsClocked(ClockGate.OtgFs)) return "the OTG_FS clock (RCC_AHB2ENR.OTGFSEN) is off";
         if (!_hostMode) return "the core is in device mode (GINTSTS.CMOD = 0)";
         if ((_hprt & OTG_HPRT_PPWR) == 0) return "the port is not powered (HPRT.PPWR = 0)";
@@ -113,11 +107,11 @@ public sealed partial class OtgFs
                     "pull-up no document promises. Keep it driven (high: VBUS off), for instance across the peripheral " +
                     "reset of the hand-over to the application; a GPIO port keeps its configuration when its clock is gated.");
 
-    private bool VbusOn => _gpio.GetOutput(VbusEnablePort, VbusEnablePin) == VbusEnableLevel;
+    private bool VbusOn => _gpio.GetOutput(VbusEnable.Port, VbusEnable.Pin) == BoardDescription.UsbVbusEnableOnLevel;
 
     private bool DataLinesRouted =>
-        _gpio.AlternateFunction(DataLinesPort, DmPin) == DataLinesAlternateFunction &&
-        _gpio.AlternateFunction(DataLinesPort, DpPin) == DataLinesAlternateFunction;
+        _gpio.AlternateFunction(Dm.Port, Dm.Pin) == BoardDescription.UsbAlternateFunction &&
+        _gpio.AlternateFunction(Dp.Port, Dp.Pin) == BoardDescription.UsbAlternateFunction;
 
     /// VBUS to the device follows PD12; a powered device pulls D+ up after its start-up delay.
     private void UpdateCable()

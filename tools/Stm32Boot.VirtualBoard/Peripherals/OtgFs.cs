@@ -109,11 +109,11 @@ public sealed partial class OtgFs : MmioPeripheral
         };
         gpio.PortChanged += port =>
         {
-            if (port == VbusEnablePort || port == DataLinesPort) UpdateCable();
+            if (port == VbusEnable.Port || port == Dm.Port || port == Dp.Port) UpdateCable();
         };
         gpio.PinReleased += (port, pin, _) =>
         {
-            if (port == VbusEnablePort && pin == VbusEnablePin) VbusEnableLetGo();
+            if (port == VbusEnable.Port && pin == VbusEnable.Pin) VbusEnableLetGo();
         };
         Reset(ResetKind.PowerOn);
     }

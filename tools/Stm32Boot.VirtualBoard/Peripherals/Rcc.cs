@@ -54,7 +54,7 @@ public sealed class Rcc : MmioPeripheral
     private const uint PLLSRC_NONE = 0, PLLSRC_MSI = 1, PLLSRC_HSI16 = 2;
 
     // RCC_CCIPR (RM0351 §6.4.28)
-    private const uint RCC_CCIPR_USART1SEL = 3u << 0, RCC_CCIPR_CLK48SEL = 3u << 26;
+    private const uint RCC_CCIPR_USARTxSEL = 3u, RCC_CCIPR_CLK48SEL = 3u << 26;
 
     // RCC_BDCR (RM0351 §6.4.29)
     private const uint RCC_BDCR_LSEON = 1u << 0, RCC_BDCR_LSERDY = 1u << 1, RCC_BDCR_LSEBYP = 1u << 2,
@@ -141,10 +141,11 @@ public sealed class Rcc : MmioPeripheral
     public uint Pclk1Hz { get; private set; }
     public uint Pclk2Hz { get; private set; }
 
-    /// USART1's kernel clock per RCC_CCIPR.USART1SEL (RM0351 §6.4.28), 0 while the selected source is off.
-    public uint Usart1KernelClockHz => (_ccipr & RCC_CCIPR_USART1SEL) switch
+    /// A USART's kernel clock per its RCC_CCIPR.USARTxSEL field (RM0351 §6.4.28): 00 is its bus clock (PCLK2 for
+    /// USART1, PCLK1 for the others), 01 SYSCLK, 10 HSI16, 11 LSE; 0 while the selected source is off.
+    public uint UsartKernelClockHz(UsartInstance usart) => ((_ccipr >> usart.KernelClockSelectShift) & RCC_CCIPR_USARTxSEL) switch
     {
-        0 => Pclk2Hz,
+        0 => usart.OnApb2 ? Pclk2Hz : Pclk1Hz,
         1 => SysclkHz,
         2 => (_cr & RCC_CR_HSIRDY) != 0 ? Hsi16Hz : 0,
         _ => (_bdcr & RCC_BDCR_LSERDY) != 0 ? LseHz : 0,

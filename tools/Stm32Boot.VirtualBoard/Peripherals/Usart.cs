@@ -1,6 +1,7 @@
-// USART1 (RM0351 §40) in asynchronous mode, wired to the host side of the ST-LINK virtual COM port.
+// A USART (RM0351 §40) in asynchronous mode, the board's console (BoardDescription.ConsoleUsart: USART1 on this
+// board), wired to the host side of the ST-LINK virtual COM port.
 // Transmit: TDR and the shift register double-buffer the data; a frame takes (start + word + stop bits) at the
-// baud rate BRR gives from the USART1 kernel clock, and Transmitted fires when its stop bit is out.
+// baud rate BRR gives from the USART's kernel clock, and Transmitted fires when its stop bit is out.
 // Receive: host bytes travel the line one after another at the host's baud rate in the USART's frame format (the
 // host link carries no parity, so the model adds correct parity); the receiver samples each bit in its middle at
 // its own baud rate, so a baud mismatch yields the garbage and framing errors silicon would see. Auto-baud (ABREN)
@@ -10,9 +11,6 @@ namespace Stm32Boot.VirtualBoard.Peripherals;
 
 public sealed class Usart : MmioPeripheral
 {
-    public const uint BaseAddress = 0x4001_3800;
-    public const int Usart1Irq = 37; // RM0351 Table 57
-
     private const uint USART_CR1 = 0x00, USART_CR2 = 0x04, USART_CR3 = 0x08, USART_BRR = 0x0C, USART_GTPR = 0x10,
         USART_RTOR = 0x14, USART_RQR = 0x18, USART_ISR = 0x1C, USART_ICR = 0x20, USART_RDR = 0x24, USART_TDR = 0x28;
 
@@ -67,6 +65,7 @@ public sealed class Usart : MmioPeripheral
     private const uint USART_ICR_CLEARABLE = 0x0012_1BDF;
 
     private readonly Rcc _rcc;
+    private readonly UsartInstance _instance;
     private readonly VirtualTimer _txTimer, _rxTimer, _idleTimer;
     private readonly Queue<byte> _hostBytes = new();
     private uint _cr1, _cr2, _cr3, _brr, _gtpr, _rtor, _isr, _rdr, _tdr, _shifter;
@@ -74,15 +73,17 @@ public sealed class Usart : MmioPeripheral
     private byte _lineByte;
     private ulong _lineBitPs;
 
-    public Usart(IBoard board, Rcc rcc) : base(board, "USART1", BaseAddress, 0x400)
+    public Usart(IBoard board, Rcc rcc, UsartInstance instance) : base(board, instance.Name, instance.BaseAddress, 0x400)
     {
         _rcc = rcc;
+        _instance = instance;
+        RxDmaRequest = new DmaRequest($"{instance.Name}_RX");
         _txTimer = new VirtualTimer(board);
         _rxTimer = new VirtualTimer(board);
         _idleTimer = new VirtualTimer(board);
         rcc.PeripheralReset += gate =>
         {
-            if (gate == ClockGate.Usart1) Reset(ResetKind.System);
+            if (gate == instance.Gate) Reset(ResetKind.System);
         };
         Reset(ResetKind.PowerOn);
     }
@@ -96,15 +97,19 @@ public sealed class Usart : MmioPeripheral
     /// USART_CR1.UE.
     public bool Enabled => (_cr1 & USART_CR1_UE) != 0;
 
-    /// USART1_RX's DMA request (RM0351 §40.5, continuous communication using DMA): RXNE while USART_CR3.DMAR is set.
-    public DmaRequest RxDmaRequest { get; } = new("USART1_RX");
+    /// The instance's receive DMA request (RM0351 §40.5, continuous communication using DMA): RXNE while
+    /// USART_CR3.DMAR is set.
+    public DmaRequest RxDmaRequest { get; }
+
+    /// Which USART this is: its name, registers, NVIC line, clock gate and DMA routes.
+    public UsartInstance Instance => _instance;
 
     /// The baud rate BRR and the kernel clock give now; 0 while BRR is below 16 or the clock is off.
     public int BaudRate
     {
         get
         {
-            var clock = _rcc.Usart1KernelClockHz;
+            var clock = _rcc.UsartKernelClockHz(_instance);
             var divider = UsartDiv;
             if (clock == 0 || divider < 16) return 0;
             return (int)((ulong)clock * (Oversampling8 ? 2u : 1u) / divider);
@@ -142,7 +147,7 @@ public sealed class Usart : MmioPeripheral
         UpdateIrq();
     }
 
-    private protected override bool IsInterfaceClocked(uint offset) => _rcc.IsClocked(ClockGate.Usart1);
+    private protected override bool IsInterfaceClocked(uint offset) => _rcc.IsClocked(_instance.Gate);
 
     private bool Oversampling8 => (_cr1 & USART_CR1_OVER8) != 0;
 
@@ -243,13 +248,13 @@ public sealed class Usart : MmioPeripheral
     {
         if (Enabled && ((old ^ next) & configBits) != 0)
         {
-            Board.Fault($"USART1: {register} changed from 0x{old:X8} to 0x{next:X8} while UE = 1; RM0351 §40.8 " +
+            Board.Fault($"{Name}: {register} changed from 0x{old:X8} to 0x{next:X8} while UE = 1; RM0351 §40.8 " +
                         "allows these fields to change only with the USART disabled (clear UE first).");
             next = (next & ~configBits) | (old & configBits);
         }
         if ((next & unmodelled) != 0)
         {
-            Board.Fault($"USART1: {register} = 0x{next:X8} enables features the virtual board does not model " +
+            Board.Fault($"{Name}: {register} = 0x{next:X8} enables features the virtual board does not model " +
                         $"(bits 0x{next & unmodelled:X8}: synchronous/LIN/smartcard/IrDA/half-duplex, pin swap or " +
                         "inversion, MSB first, receiver timeout, DMA transmission, hardware flow control or RS-485 " +
                         "driver enable).");
@@ -265,7 +270,7 @@ public sealed class Usart : MmioPeripheral
                            USART_CR1_UNMODELLED);
         if ((next & (USART_CR1_M0 | USART_CR1_M1)) == (USART_CR1_M0 | USART_CR1_M1))
         {
-            Board.Fault("USART1: USART_CR1.M1:M0 = 11 is reserved (RM0351 §40.8.1).");
+            Board.Fault($"{Name}: USART_CR1.M1:M0 = 11 is reserved (RM0351 §40.8.1).");
             next = (next & ~(USART_CR1_M0 | USART_CR1_M1)) | (old & (USART_CR1_M0 | USART_CR1_M1));
         }
         _cr1 = next;
@@ -291,7 +296,7 @@ public sealed class Usart : MmioPeripheral
     private void WriteRqr(uint request)
     {
         if ((request & (USART_RQR_SBKRQ | USART_RQR_MMRQ | USART_RQR_TXFRQ)) != 0)
-            Board.Fault($"USART1: USART_RQR = 0x{request:X2} requests a break, mute mode or a smartcard transmit " +
+            Board.Fault($"{Name}: USART_RQR = 0x{request:X2} requests a break, mute mode or a smartcard transmit " +
                         "flush, which the virtual board does not model.");
         if ((request & USART_RQR_ABRRQ) != 0)
         {
@@ -307,12 +312,12 @@ public sealed class Usart : MmioPeripheral
     {
         if (!Enabled)
         {
-            Board.Fault("USART1: USART_TDR written while UE = 0; enable the USART before sending.");
+            Board.Fault($"{Name}: USART_TDR written while UE = 0; enable the USART before sending.");
             return;
         }
         if (WordLength == 9 && !ParityEnabled)
         {
-            Board.Fault("USART1: 9 data bits without parity cannot reach the host: the host link carries bytes.");
+            Board.Fault($"{Name}: 9 data bits without parity cannot reach the host: the host link carries bytes.");
             return;
         }
         // Writing TDR clears TC (RM0351 §40.8.9); a write while TXE = 0 overwrites the waiting data.
@@ -355,15 +360,15 @@ public sealed class Usart : MmioPeripheral
 
     private ulong? BitPs()
     {
-        var clock = _rcc.Usart1KernelClockHz;
+        var clock = _rcc.UsartKernelClockHz(_instance);
         if (clock == 0)
         {
-            Board.Fault("USART1: its kernel clock (RCC_CCIPR.USART1SEL) is not running.");
+            Board.Fault($"{Name}: its kernel clock (RCC_CCIPR.{Name}SEL) is not running.");
             return null;
         }
         if (UsartDiv < 16)
         {
-            Board.Fault($"USART1: USART_BRR = 0x{_brr:X4} gives USARTDIV {UsartDiv}; RM0351 §40.5.4 requires at " +
+            Board.Fault($"{Name}: USART_BRR = 0x{_brr:X4} gives USARTDIV {UsartDiv}; RM0351 §40.5.4 requires at " +
                         "least 16. Program BRR before enabling the USART.");
             return null;
         }
@@ -493,7 +498,7 @@ public sealed class Usart : MmioPeripheral
             2 => (nextFall, 8),  // 0x7F: falling edge of the start bit to the falling edge of bit 7
             _ => (_lineByte == 0x55 ? 1 : -1, 1), // 0x55: every edge is checked, any other character fails
         };
-        var clock = _rcc.Usart1KernelClockHz;
+        var clock = _rcc.UsartKernelClockHz(_instance);
         var divider = 0.0;
         if (measured > 0 && clock != 0)
         {
@@ -516,7 +521,7 @@ public sealed class Usart : MmioPeripheral
     {
         var isr = Isr;
         bool Pending(uint flag, uint enable) => (isr & flag) != 0 && (_cr1 & enable) != 0;
-        Board.SetIrqLevel(Usart1Irq,
+        Board.SetIrqLevel(_instance.Irq,
             Pending(USART_ISR_TXE, USART_CR1_TXEIE) || Pending(USART_ISR_TC, USART_CR1_TCIE) ||
             Pending(USART_ISR_RXNE | USART_ISR_ORE, USART_CR1_RXNEIE) || Pending(USART_ISR_IDLE, USART_CR1_IDLEIE) ||
             Pending(USART_ISR_PE, USART_CR1_PEIE) || Pending(USART_ISR_CMF, USART_CR1_CMIE));
