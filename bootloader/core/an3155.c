@@ -36,10 +36,55 @@ static __attribute__((noinline)) void expect(an3155_t *p, an3155_state_t state, 
     p->rx_need = bytes;
 }
 
-static void finish(an3155_t *p, uint8_t reply)
+/* ACK when accepted, NACK otherwise, and NACK too when a queued block failed to program since the last answer:
+ * that failure is reported once, by this answer, whatever the command. After a NACK the next byte is a command.
+ * True for ACK. */
+static __attribute__((noinline)) bool answer(an3155_t *p, bool accepted)
 {
-    send_byte(p, reply);
+    accepted = accepted && !p->failed;
+    p->failed = false;
+    send_byte(p, accepted ? AN3155_ACK : AN3155_NACK);
+    if (!accepted) {
+        expect(p, AN3155_WAIT_COMMAND, 1u);
+    }
+    return accepted;
+}
+
+static void finish(an3155_t *p, bool accepted)
+{
+    (void)answer(p, accepted);
     expect(p, AN3155_WAIT_COMMAND, 1u);
+}
+
+/* Programs the oldest queued block's next double word (the bytes up to the next double-word boundary): one flash
+ * program, 82 us. A failure drops the backlog and is kept for the next answer. False when nothing was queued. */
+static bool program_step(an3155_t *p)
+{
+    if (p->backlog_count == 0u) {
+        return false;
+    }
+    an3155_block_t *block = &p->backlog[p->backlog_head];
+    uint32_t n = FLASH_WRITER_DOUBLE_WORD - block->address % FLASH_WRITER_DOUBLE_WORD;
+    n = n < (uint32_t)(block->end - block->next) ? n : (uint32_t)(block->end - block->next);
+    if (flash_writer_program(p->writer, block->address, block->data + block->next, n) != FLASH_WRITER_OK) {
+        p->failed = true;
+        p->backlog_count = 0u;
+        return false;
+    }
+    block->address += n;
+    block->next = (uint16_t)(block->next + n);
+    if (block->next == block->end) {
+        p->backlog_head = (p->backlog_head + 1u) % AN3155_BACKLOG_BLOCKS;
+        p->backlog_count--;
+    }
+    return true;
+}
+
+/* Programs queued blocks until at most `keep` are left. */
+static __attribute__((noinline)) void drain(an3155_t *p, uint32_t keep)
+{
+    while (p->backlog_count > keep && program_step(p)) {
+    }
 }
 
 static uint8_t xor_of(const uint8_t *bytes, size_t len)
@@ -51,69 +96,54 @@ static uint8_t xor_of(const uint8_t *bytes, size_t len)
     return x;
 }
 
+/* The Get commands' data, between their two ACKs (the first from on_command). */
 static void answer_get(an3155_t *p)
 {
-    uint8_t reply[3u + sizeof supported_commands];
-    reply[0] = AN3155_ACK;
-    reply[1] = (uint8_t)sizeof supported_commands; /* bytes that follow, minus one: version + commands */
-    reply[2] = AN3155_PROTOCOL_VERSION;
-    memcpy(&reply[3], supported_commands, sizeof supported_commands);
+    uint8_t reply[2u + sizeof supported_commands];
+    reply[0] = (uint8_t)sizeof supported_commands; /* bytes that follow, minus one: version + commands */
+    reply[1] = AN3155_PROTOCOL_VERSION;
+    memcpy(&reply[2], supported_commands, sizeof supported_commands);
     send(p, reply, sizeof reply);
-    finish(p, AN3155_ACK);
 }
 
 static void answer_get_version(an3155_t *p)
 {
     /* AN3155 fixes both option bytes at 0x00, kept only for compatibility with the generic protocol. */
-    const uint8_t reply[] = { AN3155_ACK, AN3155_PROTOCOL_VERSION, 0x00u, 0x00u };
+    const uint8_t reply[] = { AN3155_PROTOCOL_VERSION, 0x00u, 0x00u };
     send(p, reply, sizeof reply);
-    finish(p, AN3155_ACK);
 }
 
 static void answer_get_id(an3155_t *p)
 {
-    const uint8_t reply[] = {
-        AN3155_ACK, 0x01u, (uint8_t)(p->config->product_id >> 8), (uint8_t)p->config->product_id,
-    };
+    const uint8_t reply[] = { 0x01u, (uint8_t)(p->config->product_id >> 8), (uint8_t)p->config->product_id };
     send(p, reply, sizeof reply);
-    finish(p, AN3155_ACK);
 }
 
 static void on_command(an3155_t *p, uint8_t complement)
 {
-    if ((uint8_t)(p->command ^ complement) != 0xFFu) {
-        finish(p, AN3155_NACK);
+    bool known = memchr(supported_commands, p->command, sizeof supported_commands) != NULL;
+    if (!answer(p, (uint8_t)(p->command ^ complement) == 0xFFu && known
+                       && !(p->command == AN3155_CMD_READ_MEMORY && p->config->read_protected))) {
         return;
     }
     switch (p->command) {
     case AN3155_CMD_GET:
         answer_get(p);
-        return;
+        break;
     case AN3155_CMD_GET_VERSION:
         answer_get_version(p);
-        return;
+        break;
     case AN3155_CMD_GET_ID:
         answer_get_id(p);
-        return;
-    case AN3155_CMD_READ_MEMORY:
-        if (p->config->read_protected) {
-            finish(p, AN3155_NACK);
-            return;
-        }
-        /* fall through */
-    case AN3155_CMD_GO:
-    case AN3155_CMD_WRITE_MEMORY:
-        send_byte(p, AN3155_ACK);
-        expect(p, AN3155_WAIT_ADDRESS, 5u);
-        return;
+        break;
     case AN3155_CMD_EXT_ERASE:
-        send_byte(p, AN3155_ACK);
         expect(p, AN3155_WAIT_ERASE_COUNT, 2u);
         return;
-    default:
-        finish(p, AN3155_NACK);
+    default: /* Read Memory, Go, Write Memory */
+        expect(p, AN3155_WAIT_ADDRESS, 5u);
         return;
     }
+    finish(p, true);
 }
 
 /* The erases the host asked for and nothing needed yet: the header page's first (it counts as one of max_pages),
@@ -132,9 +162,11 @@ static void go(an3155_t *p)
 {
     const image_check_config_t *check = p->writer->config->policy->check;
     if (p->address != check->header_addr && p->address != check->image_addr) {
-        finish(p, AN3155_NACK);
+        finish(p, false);
         return;
     }
+    /* The blocks acknowledged last are in flash first: a failure among them NACKs Go below. */
+    drain(p, 0u);
     /* Whatever the host wrote last completes the update now. A staged header that does not commit (its image is
      * not in flash) is refused, not skipped: the ACK would start the old application as if the new one were in. */
     flash_writer_status_t commit = flash_writer_commit(p->writer);
@@ -145,11 +177,9 @@ static void go(an3155_t *p)
         image_header_t installed;
         after_reset = image_check(check, p->config->installed, &installed);
     }
-    if ((commit != FLASH_WRITER_OK && commit != FLASH_WRITER_NOTHING_STAGED) || after_reset != IMAGE_OK) {
-        finish(p, AN3155_NACK);
+    if (!answer(p, (commit == FLASH_WRITER_OK || commit == FLASH_WRITER_NOTHING_STAGED) && after_reset == IMAGE_OK)) {
         return;
     }
-    send_byte(p, AN3155_ACK);
     p->state = AN3155_RESETTING;
     /* Pages the host had erased and never needed are erased before the reset forgets them; after the ACK, which
      * must not wait for them, and outside the image, which the commit made whole. */
@@ -160,7 +190,7 @@ static void go(an3155_t *p)
 static void on_address(an3155_t *p)
 {
     if (xor_of(p->rx, 4u) != p->rx[4]) {
-        finish(p, AN3155_NACK);
+        finish(p, false);
         return;
     }
     p->address = (uint32_t)p->rx[0] << 24 | (uint32_t)p->rx[1] << 16 | (uint32_t)p->rx[2] << 8 | p->rx[3];
@@ -168,11 +198,9 @@ static void on_address(an3155_t *p)
         go(p);
         return;
     }
-    if (!flash_writer_in_region(p->writer, p->address, 1u)) {
-        finish(p, AN3155_NACK);
+    if (!answer(p, flash_writer_in_region(p->writer, p->address, 1u))) {
         return;
     }
-    send_byte(p, AN3155_ACK);
     if (p->command == AN3155_CMD_READ_MEMORY) {
         expect(p, AN3155_WAIT_READ_COUNT, 2u);
         return;
@@ -186,12 +214,12 @@ static void on_address(an3155_t *p)
 static void on_read_count(an3155_t *p)
 {
     uint32_t count = p->rx[0] + 1u;
-    if ((uint8_t)(p->rx[0] ^ p->rx[1]) != 0xFFu || !flash_writer_in_region(p->writer, p->address, count)
-        || flash_writer_erase_pending(p->writer, p->address, count, FLASH_WRITER_MAX_PAGES) != FLASH_WRITER_OK) {
-        finish(p, AN3155_NACK);
+    drain(p, 0u);
+    if (!answer(p, (uint8_t)(p->rx[0] ^ p->rx[1]) == 0xFFu && flash_writer_in_region(p->writer, p->address, count)
+                       && flash_writer_erase_pending(p->writer, p->address, count, FLASH_WRITER_MAX_PAGES)
+                              == FLASH_WRITER_OK)) {
         return;
     }
-    send_byte(p, AN3155_ACK);
     flash_writer_read(p->writer, p->address, p->rx, count);
     send(p, p->rx, count);
     expect(p, AN3155_WAIT_COMMAND, 1u);
@@ -205,12 +233,40 @@ static void on_write_data(an3155_t *p)
         return;
     }
     uint32_t count = p->rx[0] + 1u;
-    if (xor_of(p->rx, 1u + count) != p->rx[1u + count] || !flash_writer_in_region(p->writer, p->address, count)) {
-        finish(p, AN3155_NACK);
+    flash_writer_t *w = p->writer;
+    if (xor_of(p->rx, 1u + count) != p->rx[1u + count] || !flash_writer_in_region(w, p->address, count)) {
+        finish(p, false);
         return;
     }
-    flash_writer_status_t status = flash_writer_write(p->writer, p->address, &p->rx[1], count);
-    finish(p, status == FLASH_WRITER_OK ? AN3155_ACK : AN3155_NACK);
+    /* A block that may complete the update is written as before the backlog: after it, programmed, and followed by
+     * the commit attempt (with BUSY while it verifies), so its ACK means "committed" and a refusal of the whole
+     * image is its NACK, as stm32flash without -g needs to learn of it. Once per update, at the last image block or
+     * the image header. */
+    if (flash_writer_may_complete(w, p->address, count)) {
+        drain(p, 0u);
+        finish(p, flash_writer_write(w, p->address, &p->rx[1], count) == FLASH_WRITER_OK);
+        return;
+    }
+    /* Inside the header page the block is only staged in RAM: at once, so the gate below and every later image
+     * program judge the staged header as the host has written it so far. */
+    uint32_t offset = p->address - w->config->policy->check->header_addr;
+    if (offset < FLASH_WRITER_PAGE_SIZE && count <= FLASH_WRITER_PAGE_SIZE - offset) {
+        finish(p, flash_writer_program(w, p->address, &p->rx[1], count) == FLASH_WRITER_OK);
+        return;
+    }
+    /* A free place in the backlog (a program failure there NACKs this block), and a staged header the policy does
+     * not refuse already: its refusal is this block's NACK, before anything is queued. */
+    drain(p, AN3155_BACKLOG_BLOCKS - 1u);
+    bool accepted = flash_writer_gate(w) == FLASH_WRITER_OK;
+    if (accepted && !p->failed) {
+        an3155_block_t *block = &p->backlog[(p->backlog_head + p->backlog_count) % AN3155_BACKLOG_BLOCKS];
+        block->address = p->address;
+        block->next = 0u;
+        block->end = (uint16_t)count;
+        memcpy(block->data, &p->rx[1], count);
+        p->backlog_count++;
+    }
+    finish(p, accepted);
 }
 
 /* Erases the region's pages among first..last; the header is invalidated before any image page either way. The
@@ -221,17 +277,17 @@ static void erase_span(an3155_t *p, uint32_t first, uint32_t last)
     for (uint32_t page = first; page <= last; page++) {
         flash_writer_status_t status = flash_writer_erase_later(p->writer, page);
         if (status != FLASH_WRITER_OK && status != FLASH_WRITER_OUT_OF_RANGE) {
-            finish(p, AN3155_NACK);
+            finish(p, false);
             return;
         }
     }
-    finish(p, AN3155_ACK);
+    finish(p, true);
 }
 
 static void erase_special(an3155_t *p, uint16_t code, uint8_t checksum)
 {
     if (checksum != (uint8_t)((code >> 8) ^ code)) {
-        finish(p, AN3155_NACK);
+        finish(p, false);
         return;
     }
     uint32_t bank2 = p->config->bank2_first_page;
@@ -246,7 +302,7 @@ static void erase_special(an3155_t *p, uint16_t code, uint8_t checksum)
         erase_span(p, bank2, FLASH_WRITER_MAX_PAGES - 1u);
         return;
     default:
-        finish(p, AN3155_NACK);
+        finish(p, false);
         return;
     }
 }
@@ -256,11 +312,11 @@ static void erase_listed(an3155_t *p)
     for (uint32_t page = 0; page < FLASH_WRITER_MAX_PAGES; page++) {
         if (bitset_has(p->erase_set, page)
             && flash_writer_erase_later(p->writer, page) != FLASH_WRITER_OK) {
-            finish(p, AN3155_NACK);
+            finish(p, false);
             return;
         }
     }
-    finish(p, AN3155_ACK);
+    finish(p, true);
 }
 
 static void on_erase_count(an3155_t *p)
@@ -296,10 +352,12 @@ static void on_erase_page(an3155_t *p)
 
 static void on_erase_checksum(an3155_t *p)
 {
+    /* What the host wrote before it erased is in flash before the pages are erased (as the host sees it). */
+    drain(p, 0u);
     if (p->erase_code >= ERASE_FIRST_CODE) {
         erase_special(p, p->erase_code, p->rx[0]);
     } else if (p->rx[0] != p->erase_checksum || p->erase_refused) {
-        finish(p, AN3155_NACK);
+        finish(p, false);
     } else {
         erase_listed(p);
     }
@@ -321,7 +379,7 @@ static void on_phase_complete(an3155_t *p)
     switch (p->state) {
     case AN3155_WAIT_SYNC:
         if (p->rx[0] == AN3155_SYNC) {
-            finish(p, AN3155_ACK);
+            finish(p, true);
         } else {
             /* Auto-baud measured something that was not the host's 0x7F: measure again. */
             p->port->restart_baud_detection(p->port);
@@ -374,28 +432,33 @@ void an3155_receive(an3155_t *protocol, uint8_t byte)
     protocol->last_activity_ms = protocol->port->now_ms(protocol->port);
 }
 
-void an3155_poll(an3155_t *protocol)
+bool an3155_poll(an3155_t *protocol)
 {
     uint32_t idle = protocol->port->now_ms(protocol->port) - protocol->last_activity_ms;
+    if (protocol->backlog_count != 0u) {
+        /* The backlog first, and the idle work only once it is empty (within 64 passes). */
+        return (protocol->rx_need - protocol->rx_len >= AN3155_PROGRAM_MARGIN || idle != 0u)
+            && program_step(protocol) && protocol->backlog_count != 0u;
+    }
     switch (protocol->state) {
     case AN3155_WAIT_SYNC:
     case AN3155_RESETTING:
-        return;
+        return false;
     case AN3155_WAIT_COMMAND:
         if (idle < AN3155_IDLE_COMMIT_MS) {
-            return;
+            return false;
         }
         if (flash_writer_commit_pending(protocol->writer)) {
             (void)flash_writer_commit(protocol->writer);
         }
         /* One page per poll: a command arriving meanwhile waits for one erase, not for all of them. */
         erase_pending_everywhere(protocol, 1u);
-        return;
+        return false;
     default:
         if (idle >= AN3155_FRAME_TIMEOUT_MS) {
             expect(protocol, AN3155_WAIT_COMMAND, 1u);
         }
-        return;
+        return false;
     }
 }
 

@@ -123,11 +123,17 @@ void update_mode_run(const image_policy_t *policy)
             last_byte_ms = systick_ms();
             an3155_receive(&protocol, byte);
         }
-        an3155_poll(&protocol);
+        bool more = an3155_poll(&protocol);
         usb_drive_poll();
-        /* Every received byte and every SysTick wakes the core: a byte that lands between the last read and
-         * the WFI waits at most one millisecond. */
-        cortex_wfi();
+        /* Sleep only with nothing to do. Every received byte and every SysTick wakes the core; the check and the WFI
+         * run with interrupts masked, so a byte that lands after the check leaves its interrupt pending, and a pending
+         * interrupt wakes WFI even while PRIMASK masks it (ARMv7-M ARM B1.5.19): no byte waits for the next SysTick.
+         * The interrupt is taken when PRIMASK clears. */
+        cortex_irq_disable();
+        if (!more && !usart1_rx_waiting()) {
+            cortex_wfi();
+        }
+        cortex_irq_enable();
     }
 }
 

@@ -9,10 +9,13 @@
 
 #define BLOCK 256u
 
+/* As the chip's main loop: every byte received, then a poll (which programs a queued double word while the phase has
+ * bytes to come). Time stands still: the bytes of a frame arrive at once. */
 void host_send(const uint8_t *bytes, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         an3155_receive(&dev.protocol, bytes[i]);
+        (void)an3155_poll(&dev.protocol);
     }
 }
 
@@ -21,6 +24,13 @@ void host_wait_ms(uint32_t ms)
     for (uint32_t i = 0; i < ms; i++) {
         dev.link.now_ms++;
         an3155_poll(&dev.protocol);
+    }
+}
+
+void host_settle(void)
+{
+    dev.link.now_ms++;
+    while (an3155_poll(&dev.protocol)) {
     }
 }
 

@@ -173,6 +173,9 @@ static void write_memory_stream(void)
     EXPECT_REPLY(0x79);
     HOST_SEND(0x03, 0x11, 0x22, 0x33, 0x44, 0x03 ^ 0x11 ^ 0x22 ^ 0x33 ^ 0x44);
     EXPECT_REPLY(0x79);
+    /* Acknowledged once received: programmed in the main loop's next passes. */
+    CHECK_TRUE(device_erased(0x08040000u, 4u));
+    host_settle();
     static const uint8_t expected[] = { 0x11, 0x22, 0x33, 0x44 };
     CHECK_TRUE(memcmp(device_flash_at(0x08040000u), expected, sizeof expected) == 0);
     CHECK_TRUE(device_erased(0x08040004u, DEV_PAGE_SIZE - 4u));

@@ -106,6 +106,7 @@ static void write_erases_its_pending_page_at_the_address(void)
     CHECK_EQ_U32(PAGE_ADDR(70), dev.ops.log[1].addr);
     HOST_SEND(0x07, 1, 2, 3, 4, 5, 6, 7, 8, 0x07 ^ 1 ^ 2 ^ 3 ^ 4 ^ 5 ^ 6 ^ 7 ^ 8);
     EXPECT_REPLY(0x79);
+    host_settle();
     static const uint8_t expected[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
     CHECK_TRUE(memcmp(device_flash_at(addr), expected, sizeof expected) == 0);
     CHECK_TRUE(device_erased(PAGE_ADDR(70), 0x300u));
@@ -121,6 +122,7 @@ static void block_across_two_pending_pages(void)
     uint8_t block[16];
     memset(block, 0x42, sizeof block);
     CHECK_TRUE(host_write(PAGE_ADDR(74) - 8u, block, sizeof block));
+    host_settle();
     CHECK_TRUE(memcmp(device_flash_at(PAGE_ADDR(74) - 8u), block, sizeof block) == 0);
     CHECK_TRUE(device_erased(PAGE_ADDR(73), DEV_PAGE_SIZE - 8u));
     CHECK_TRUE(device_erased(PAGE_ADDR(74) + 8u, DEV_PAGE_SIZE - 8u));
@@ -197,6 +199,7 @@ static void erased_again_after_a_write_is_pending_again(void)
     CHECK_TRUE(erase_pages(75u, 75u));
     CHECK_TRUE(memcmp(device_flash_at(PAGE_ADDR(75)), first, sizeof first) == 0);
     CHECK_TRUE(host_write(PAGE_ADDR(75) + 8u, second, sizeof second));
+    host_settle();
     CHECK_TRUE(device_erased(PAGE_ADDR(75), 8u));
     CHECK_TRUE(memcmp(device_flash_at(PAGE_ADDR(75) + 8u), second, sizeof second) == 0);
     CHECK_EQ_U32(0, dev.ops.program_over_data);
