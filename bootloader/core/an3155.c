@@ -4,11 +4,13 @@
 
 #include "bitset.h"
 
-/* Get: the protocol version, then the commands in the order AN3155 lists them. */
-static const uint8_t supported_commands[] = {
-    AN3155_CMD_GET, AN3155_CMD_GET_VERSION, AN3155_CMD_GET_ID, AN3155_CMD_READ_MEMORY,
+/* Get's data: the bytes that follow minus one, the protocol version, then the commands in the order AN3155 lists
+ * them. */
+static const uint8_t get_reply[] = {
+    7u, AN3155_PROTOCOL_VERSION, AN3155_CMD_GET, AN3155_CMD_GET_VERSION, AN3155_CMD_GET_ID, AN3155_CMD_READ_MEMORY,
     AN3155_CMD_GO, AN3155_CMD_WRITE_MEMORY, AN3155_CMD_EXT_ERASE,
 };
+_Static_assert(sizeof get_reply == 2u + 7u, "Get's count byte is the commands + version, minus one");
 
 /* Extended Erase codes above the page counts (AN3155: 0xFFF0..0xFFFC are reserved). */
 #define ERASE_MASS        0xFFFFu
@@ -96,53 +98,56 @@ static uint8_t xor_of(const uint8_t *bytes, size_t len)
     return x;
 }
 
-/* The Get commands' data, between their two ACKs (the first from on_command). */
+/* The data of Get, Get Version and Get ID, between their two ACKs (the first from on_command). */
 static void answer_get(an3155_t *p)
 {
-    uint8_t reply[2u + sizeof supported_commands];
-    reply[0] = (uint8_t)sizeof supported_commands; /* bytes that follow, minus one: version + commands */
-    reply[1] = AN3155_PROTOCOL_VERSION;
-    memcpy(&reply[2], supported_commands, sizeof supported_commands);
-    send(p, reply, sizeof reply);
-}
-
-static void answer_get_version(an3155_t *p)
-{
-    /* AN3155 fixes both option bytes at 0x00, kept only for compatibility with the generic protocol. */
-    const uint8_t reply[] = { AN3155_PROTOCOL_VERSION, 0x00u, 0x00u };
-    send(p, reply, sizeof reply);
-}
-
-static void answer_get_id(an3155_t *p)
-{
-    const uint8_t reply[] = { 0x01u, (uint8_t)(p->config->product_id >> 8), (uint8_t)p->config->product_id };
+    /* Get Version: AN3155 fixes both option bytes at 0x00, kept only for compatibility with the generic protocol. */
+    uint8_t reply[3] = { AN3155_PROTOCOL_VERSION, 0x00u, 0x00u };
+    if (p->command == AN3155_CMD_GET) {
+        send(p, get_reply, sizeof get_reply);
+        return;
+    }
+    if (p->command == AN3155_CMD_GET_ID) {
+        reply[0] = 0x01u;
+        reply[1] = (uint8_t)(p->config->product_id >> 8);
+        reply[2] = (uint8_t)p->config->product_id;
+    }
     send(p, reply, sizeof reply);
 }
 
 static void on_command(an3155_t *p, uint8_t complement)
 {
-    bool known = memchr(supported_commands, p->command, sizeof supported_commands) != NULL;
-    if (!answer(p, (uint8_t)(p->command ^ complement) == 0xFFu && known
-                       && !(p->command == AN3155_CMD_READ_MEMORY && p->config->read_protected))) {
-        return;
-    }
+    an3155_state_t next = AN3155_WAIT_ADDRESS;
+    uint32_t bytes = 5u;
+    bool accepted = (uint8_t)(p->command ^ complement) == 0xFFu;
     switch (p->command) {
     case AN3155_CMD_GET:
-        answer_get(p);
-        break;
     case AN3155_CMD_GET_VERSION:
-        answer_get_version(p);
-        break;
     case AN3155_CMD_GET_ID:
-        answer_get_id(p);
+        next = AN3155_WAIT_COMMAND;
+        break;
+    case AN3155_CMD_READ_MEMORY:
+        accepted = accepted && !p->config->read_protected;
+        break;
+    case AN3155_CMD_GO:
+    case AN3155_CMD_WRITE_MEMORY:
         break;
     case AN3155_CMD_EXT_ERASE:
-        expect(p, AN3155_WAIT_ERASE_COUNT, 2u);
-        return;
-    default: /* Read Memory, Go, Write Memory */
-        expect(p, AN3155_WAIT_ADDRESS, 5u);
+        next = AN3155_WAIT_ERASE_COUNT;
+        bytes = 2u;
+        break;
+    default:
+        accepted = false;
+        break;
+    }
+    if (!answer(p, accepted)) {
         return;
     }
+    if (next != AN3155_WAIT_COMMAND) {
+        expect(p, next, bytes);
+        return;
+    }
+    answer_get(p);
     finish(p, true);
 }
 
@@ -238,20 +243,15 @@ static void on_write_data(an3155_t *p)
         finish(p, false);
         return;
     }
-    /* A block that may complete the update is written as before the backlog: after it, programmed, and followed by
-     * the commit attempt (with BUSY while it verifies), so its ACK means "committed" and a refusal of the whole
-     * image is its NACK, as stm32flash without -g needs to learn of it. Once per update, at the last image block or
-     * the image header. */
-    if (flash_writer_may_complete(w, p->address, count)) {
+    /* Written at once, as before the backlog, after what is queued: a block of the header page, which is only
+     * staged in RAM (so the gate below and every later image program judge the staged header as the host has
+     * written it so far), and a block that may complete the update, which is programmed and followed by the commit
+     * attempt (with BUSY while it verifies): its ACK means "committed", and a refusal of the whole image is its NACK,
+     * as stm32flash without -g needs to learn of it. */
+    if (p->address - w->config->policy->check->header_addr < FLASH_WRITER_PAGE_SIZE
+        || flash_writer_may_complete(w, p->address, count)) {
         drain(p, 0u);
         finish(p, flash_writer_write(w, p->address, &p->rx[1], count) == FLASH_WRITER_OK);
-        return;
-    }
-    /* Inside the header page the block is only staged in RAM: at once, so the gate below and every later image
-     * program judge the staged header as the host has written it so far. */
-    uint32_t offset = p->address - w->config->policy->check->header_addr;
-    if (offset < FLASH_WRITER_PAGE_SIZE && count <= FLASH_WRITER_PAGE_SIZE - offset) {
-        finish(p, flash_writer_program(w, p->address, &p->rx[1], count) == FLASH_WRITER_OK);
         return;
     }
     /* A free place in the backlog (a program failure there NACKs this block), and a staged header the policy does
@@ -267,56 +267,6 @@ static void on_write_data(an3155_t *p)
         p->backlog_count++;
     }
     finish(p, accepted);
-}
-
-/* Erases the region's pages among first..last; the header is invalidated before any image page either way. The
- * image pages are only marked (flash_writer_erase_later): each is erased when first needed, so the ACK does not
- * wait for 22 ms a page. */
-static void erase_span(an3155_t *p, uint32_t first, uint32_t last)
-{
-    for (uint32_t page = first; page <= last; page++) {
-        flash_writer_status_t status = flash_writer_erase_later(p->writer, page);
-        if (status != FLASH_WRITER_OK && status != FLASH_WRITER_OUT_OF_RANGE) {
-            finish(p, false);
-            return;
-        }
-    }
-    finish(p, true);
-}
-
-static void erase_special(an3155_t *p, uint16_t code, uint8_t checksum)
-{
-    if (checksum != (uint8_t)((code >> 8) ^ code)) {
-        finish(p, false);
-        return;
-    }
-    uint32_t bank2 = p->config->bank2_first_page;
-    switch (code) {
-    case ERASE_MASS:
-        erase_span(p, 0u, FLASH_WRITER_MAX_PAGES - 1u);
-        return;
-    case ERASE_BANK1:
-        erase_span(p, 0u, bank2 - 1u);
-        return;
-    case ERASE_BANK2:
-        erase_span(p, bank2, FLASH_WRITER_MAX_PAGES - 1u);
-        return;
-    default:
-        finish(p, false);
-        return;
-    }
-}
-
-static void erase_listed(an3155_t *p)
-{
-    for (uint32_t page = 0; page < FLASH_WRITER_MAX_PAGES; page++) {
-        if (bitset_has(p->erase_set, page)
-            && flash_writer_erase_later(p->writer, page) != FLASH_WRITER_OK) {
-            finish(p, false);
-            return;
-        }
-    }
-    finish(p, true);
 }
 
 static void on_erase_count(an3155_t *p)
@@ -350,17 +300,30 @@ static void on_erase_page(an3155_t *p)
     }
 }
 
+/* The list, or the special code's pages inside the region, is complete and checked: every page is erased as far as
+ * the host can tell. The header is invalidated before any image page either way; the image pages are only marked
+ * (flash_writer_erase_later) and each is erased when first needed, so the ACK does not wait for 22 ms a page. */
 static void on_erase_checksum(an3155_t *p)
 {
     /* What the host wrote before it erased is in flash before the pages are erased (as the host sees it). */
     drain(p, 0u);
-    if (p->erase_code >= ERASE_FIRST_CODE) {
-        erase_special(p, p->erase_code, p->rx[0]);
-    } else if (p->rx[0] != p->erase_checksum || p->erase_refused) {
-        finish(p, false);
-    } else {
-        erase_listed(p);
+    uint16_t code = p->erase_code;
+    bool accepted = p->rx[0] == p->erase_checksum && !p->erase_refused;
+    if (code >= ERASE_FIRST_CODE) {
+        uint32_t bank2 = p->config->bank2_first_page;
+        uint32_t first = code == ERASE_BANK2 ? bank2 : 0u;
+        uint32_t end = code == ERASE_BANK1 ? bank2 : FLASH_WRITER_MAX_PAGES;
+        accepted = accepted && code >= ERASE_BANK2;
+        for (uint32_t page = first; page < end; page++) {
+            if (flash_writer_page_in_region(p->writer, page)) {
+                bitset_add(p->erase_set, page);
+            }
+        }
     }
+    for (uint32_t page = 0; accepted && page < FLASH_WRITER_MAX_PAGES; page++) {
+        accepted = !bitset_has(p->erase_set, page) || flash_writer_erase_later(p->writer, page) == FLASH_WRITER_OK;
+    }
+    finish(p, accepted);
 }
 
 void an3155_init(an3155_t *protocol, const an3155_config_t *config, const an3155_port_t *port,

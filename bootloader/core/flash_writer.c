@@ -274,36 +274,23 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
         }
     }
 
-    /* Pass 0 plans: which double words change, and whether one of them was programmed already (the page is then
-     * rewritten). Pass 1 programs the ones that change. */
-    uint32_t first_dw = offset - offset % DW;
+    /* Each double word that changes is programmed, unless flash holds data there already: flash programs a double
+     * word once after an erase (RM0351 §3.3.7), so the page is then rewritten with the write laid over it (the
+     * double words programmed before in this loop hold the write's bytes already). */
     uint32_t end = offset + (uint32_t)len;
     uint8_t current[DW];
     uint8_t merged[DW];
-    bool changes = false;
-    bool rewrite = false;
-    for (int pass = 0;; pass++) {
-        for (uint32_t dw = first_dw; dw < end; dw += DW) {
-            merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
-            if (memcmp(merged, current, DW) == 0) {
-                continue;
-            }
-            if (pass == 0) {
-                changes = true;
-                rewrite = rewrite || !all_erased(current, DW);
-            } else if (!w->write->program(w->write, page_addr + dw, merged, DW)) {
-                return FLASH_WRITER_FLASH_ERROR;
-            }
-        }
-        if (pass == 1 || !changes) {
-            return FLASH_WRITER_OK;
+    for (uint32_t dw = offset - offset % DW; dw < end; dw += DW) {
+        merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
+        if (memcmp(merged, current, DW) == 0) {
+            continue;
         }
         flash_writer_status_t status = invalidate_header(w);
         if (status != FLASH_WRITER_OK) {
             return status;
         }
         w->dirty = true;
-        if (rewrite) {
+        if (!all_erased(current, DW)) {
             w->flash->read(w->flash, page_addr, w->page_buffer, PAGE);
             memcpy(w->page_buffer + offset, data, len);
             if (!w->write->erase_page(w->write, page)) {
@@ -311,7 +298,11 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
             }
             return program_page_buffer(w, page_addr);
         }
+        if (!w->write->program(w->write, page_addr + dw, merged, DW)) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
     }
+    return FLASH_WRITER_OK;
 }
 
 /* The image size the staged header names when its image lies inside the region; 0 otherwise (also while nothing
