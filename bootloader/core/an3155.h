@@ -26,17 +26,18 @@
  *             While a command's work runs long (a commit verifying a large image's signature), BUSY (0x76) goes out
  *             every AN3155_BUSY_INTERVAL_MS before its answer.
  * What an ACK means. A Write Memory block is acknowledged once it is received whole, its checksum matches, it lies in
- * the region and the staged header does not refuse it (flash_writer_gate): it is then queued (the backlog, up to
- * AN3155_BACKLOG_BLOCKS blocks) and programmed a double word per main-loop pass while the host sends the next
- * command, so the host never waits for programming (32 x 82 us per block, DS10969) unless it sends faster than the
- * flash takes it. A block of the header page is only staged in RAM, at once. Everything that observes or depends on
- * flash programs the backlog first: Read Memory, Extended Erase, Go, the idle commit, and a block that finds the
- * backlog full. A program that fails (a flash error, or the policy refusing the image page change) drops the
- * backlog and is remembered until the next answer, which is a NACK instead of an ACK whatever the command; stock
- * stm32flash and stm32boot flash stop there, and Go, which programs the backlog before it answers, never ACKs an
- * image with a failed block (the commit's CRC check would refuse it anyway). The update commits only on Go or once
- * the host has been idle for AN3155_IDLE_COMMIT_MS; until then a reset or power cut leaves the old application (if
- * no image page had changed yet) or none, never a partial one. A Go ACK still means "verified by CRC and committed".
+ * the region and the staged header does not refuse it (flash_writer_gate): it is then queued, and programmed while
+ * the host sends the next block, at that block's address (the DMA keeps receiving while each double-word program
+ * stalls the core, 32 x 82 us per 256 bytes, DS10969): the host never waits for programming. Everything that
+ * observes or depends on flash programs the queued block first: Read Memory, Extended Erase, Go, and a host quiet
+ * for a millisecond. Two kinds of block are still written before their ACK: a block of the header page (only staged
+ * in RAM) and a block that may complete the update (it touches the image header or the image's last byte): that one
+ * is followed by the commit attempt, so its ACK means "committed", as Go's does, and a refused image is its NACK.
+ * A queued block that fails to program (a flash error, or the policy refusing the change) is remembered until the
+ * next answer, which is then a NACK whatever the command (at the latest the next block's): stock stm32flash and
+ * stm32boot flash stop there, and Go, which programs the queued block before it answers, never ACKs after such a
+ * failure. Until the commit a reset or power cut leaves the old application (if no image page changed yet) or none,
+ * never a partial one: the header-last rule of flash_writer.h holds whatever the ACKs said.
  *
  * Everything else, a bad checksum or complement, or an address or length outside the region is answered with
  * NACK and changes nothing. RAM is never written or jumped to (stm32flash -R's stub at 0x20003100 gets NACK).
@@ -44,12 +45,13 @@
  * Once synchronised the protocol only ever answers: a frame that stops arriving is dropped silently after
  * AN3155_FRAME_TIMEOUT_MS and the next byte starts a new command.
  *
- * Timing (stm32flash gives a write block 0.5 s): a 256-byte Write Memory is answered at once, or after the oldest
- * queued block is programmed when the backlog is full (32 double words at 82 us, 2.6 ms, plus 22 ms when that erases
- * a page on first touch that the host did not erase, or about 45 ms when it rewrites a page for a double word written
- * twice). A page the host erased is erased at the address of the first block into it, while the block is on the
- * line. An erase is answered after the backlog and at most one erase (the header's, 22 ms). Go commits, which
- * verifies the image (its CRC, and its signature: some 0.3 s for 256 KB), with BUSY bytes while it runs. */
+ * Timing (stm32flash gives a write block 0.5 s): a 256-byte Write Memory is answered at once. Its address is
+ * answered before the previous block is programmed (2.6 ms, plus 22 ms when that erases a page on first touch that
+ * the host did not erase, or about 45 ms when it rewrites a page for a double word written twice), and before a
+ * pending page the block lands in is erased (22 ms): both run while the block's bytes are on the line. The block that
+ * may complete the update waits for its programming and the commit, which verifies the image (its CRC, and its
+ * signature: some 0.3 s for 256 KB), with BUSY bytes while it runs. An erase is answered after the queued block and
+ * at most one erase (the header's, 22 ms). */
 #ifndef AN3155_H
 #define AN3155_H
 
@@ -89,16 +91,6 @@
 #define AN3155_IDLE_COMMIT_MS   100u
 
 #define AN3155_MAX_BLOCK 256u
-/* Acknowledged Write Memory blocks waiting to be programmed. Two, so that after a page erase (22 ms, which stalls the
- * core: no answer goes out meanwhile, and the host sends one block at most) the block that arrived during the erase
- * is acknowledged at once, while the one before it is still being programmed: the flash stays busy instead of the
- * host waiting for that block's 2.6 ms of programming. */
-#define AN3155_BACKLOG_BLOCKS 2u
-/* A double word is programmed only while at least this many bytes of the current phase are still to come, or while
- * the host is quiet: a program stalls the core for 82 us (DS10969, bank 1 holds the code), which must not delay the
- * answer the host waits for. 8 bytes last 95 us at 921600 Bd 8E1, the fastest rate (README). */
-#define AN3155_PROGRAM_MARGIN 8u
-
 typedef struct an3155_port {
     void (*send)(const struct an3155_port *port, const uint8_t *data, size_t len);
     uint32_t (*now_ms)(const struct an3155_port *port);
@@ -131,20 +123,17 @@ typedef enum {
     AN3155_RESETTING,           /* Go accepted: nothing more is received */
 } an3155_state_t;
 
-/* A Write Memory block acknowledged and not yet programmed: bytes next..end of data go to address on. */
-typedef struct {
-    uint32_t address;
-    uint16_t next;
-    uint16_t end;
-    uint8_t data[AN3155_MAX_BLOCK];
-} an3155_block_t;
-
 typedef struct {
     const an3155_config_t *config;
     const an3155_port_t *port;
     flash_writer_t *writer;
     an3155_state_t state;
     uint8_t command;
+    /* The queued block failed to program since the last answer: the next answer is NACK. */
+    bool failed;
+    uint8_t rx_xor;             /* XOR of the current phase's bytes */
+    uint32_t queued;            /* bytes of the acknowledged Write Memory block not yet programmed (0: none) */
+    uint32_t queued_address;
     uint32_t address;
     uint32_t last_activity_ms;
     /* A command's work is running in the main thread (an3155_tick sends BUSY); cleared before its answer. */
@@ -160,20 +149,14 @@ typedef struct {
     uint8_t erase_checksum;
     bool erase_refused;
     uint32_t erase_set[FLASH_WRITER_MAX_PAGES / 32u];
-    /* The backlog: backlog_count blocks from backlog[backlog_head] on, oldest first. */
-    an3155_block_t backlog[AN3155_BACKLOG_BLOCKS];
-    uint32_t backlog_head;
-    uint32_t backlog_count;
-    /* A queued block failed to program since the last answer: the next answer is NACK. */
-    bool failed;
+    uint8_t queued_data[AN3155_MAX_BLOCK];
 } an3155_t;
 
 void an3155_init(an3155_t *protocol, const an3155_config_t *config, const an3155_port_t *port,
                  flash_writer_t *writer);
 void an3155_receive(an3155_t *protocol, uint8_t byte);
-/* Programs a double word of the backlog, drops a stalled frame and lets an idle host's update commit. True when it
- * programmed and more is queued: call again without sleeping. */
-bool an3155_poll(an3155_t *protocol);
+/* Programs the queued block once the host is quiet, drops a stalled frame and lets an idle host's update commit. */
+void an3155_poll(an3155_t *protocol);
 /* From the millisecond tick (an interrupt that preempts an3155_receive): BUSY while a command's work runs long. */
 void an3155_tick(an3155_t *protocol, uint32_t now_ms);
 

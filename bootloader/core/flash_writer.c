@@ -94,27 +94,13 @@ bool flash_writer_page_in_region(const flash_writer_t *writer, uint32_t page)
 
 void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, size_t len)
 {
-    uint8_t *out = dst;
+    writer->flash->read(writer->flash, addr, dst, len);
+    /* The staged bytes over the part inside the header page. */
     uint32_t header = header_addr(writer);
-    while (len > 0u) {
-        bool in_header = addr >= header && addr - header < PAGE;
-        size_t n;
-        if (in_header) {
-            n = PAGE - (addr - header);
-        } else if (addr < header) {
-            n = header - addr;
-        } else {
-            n = len;
-        }
-        n = n < len ? n : len;
-        if (in_header && writer->staged_valid) {
-            memcpy(out, writer->staged + (addr - header), n);
-        } else {
-            writer->flash->read(writer->flash, addr, out, n);
-        }
-        out += n;
-        addr += (uint32_t)n;
-        len -= n;
+    uint32_t from = addr > header ? addr : header;
+    uint32_t to = addr + (uint32_t)len < header + PAGE ? addr + (uint32_t)len : header + PAGE;
+    if (writer->staged_valid && from < to) {
+        memcpy((uint8_t *)dst + (from - addr), writer->staged + (from - header), to - from);
     }
 }
 
@@ -520,15 +506,14 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
         && !boot_state_mark(writer->write, header_page, BOOT_STATE_TRIAL_SLOT, BOOT_STATE_TRIAL_MAGIC)) {
         return FLASH_WRITER_FLASH_ERROR;
     }
-    /* Double word 0 holds the magic: programmed last, it makes the header valid in one step. */
-    for (uint32_t offset = DW; offset < BOOT_STATE_OFFSET; offset += DW) {
-        if (!all_erased(writer->staged + offset, DW)
-            && !writer->write->program(writer->write, header_page + offset, writer->staged + offset, DW)) {
+    /* Double words 1.. first; double word 0 holds the magic: programmed last (offset wraps to 0), it makes the header
+     * valid in one step. */
+    for (uint32_t offset = DW; offset <= BOOT_STATE_OFFSET; offset += DW) {
+        uint32_t at = offset % BOOT_STATE_OFFSET;
+        if ((at == 0u || !all_erased(writer->staged + at, DW))
+            && !writer->write->program(writer->write, header_page + at, writer->staged + at, DW)) {
             return FLASH_WRITER_FLASH_ERROR;
         }
-    }
-    if (!writer->write->program(writer->write, header_page, writer->staged, DW)) {
-        return FLASH_WRITER_FLASH_ERROR;
     }
     if (!header_page_matches_staged(writer)) {
         return FLASH_WRITER_FLASH_ERROR;

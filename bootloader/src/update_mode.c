@@ -123,14 +123,15 @@ void update_mode_run(const image_policy_t *policy)
             last_byte_ms = systick_ms();
             an3155_receive(&protocol, byte);
         }
-        bool more = an3155_poll(&protocol);
+        an3155_poll(&protocol);
         usb_drive_poll();
-        /* Sleep only with nothing to do. Every received byte and every SysTick wakes the core; the check and the WFI
-         * run with interrupts masked, so a byte that lands after the check leaves its interrupt pending, and a pending
-         * interrupt wakes WFI even while PRIMASK masks it (ARMv7-M ARM B1.5.19): no byte waits for the next SysTick.
-         * The interrupt is taken when PRIMASK clears. */
+        /* Every received byte and every SysTick wakes the core. The check and the WFI run with interrupts masked: a
+         * byte that lands after the check leaves its interrupt pending, and a pending interrupt wakes WFI even while
+         * PRIMASK masks it (ARMv7-M ARM B1.5.19), so no byte waits for the next SysTick (without the mask, one that
+         * landed between the last read and the WFI did, up to 1 ms per answer). The interrupt is taken once PRIMASK
+         * clears. */
         cortex_irq_disable();
-        if (!more && !usart1_rx_waiting()) {
+        if (!usart1_rx_waiting()) {
             cortex_wfi();
         }
         cortex_irq_enable();

@@ -11,14 +11,12 @@
 _Static_assert(FLASH_PAGES_PER_BANK == 256u, "RM0351: 256 pages of 2 KB per bank on the 1 MB STM32L475VG");
 _Static_assert(FLASH_PAGES_PER_BANK - 1u <= FLASH_CR_PNB_Msk >> FLASH_CR_PNB_Pos, "PNB must hold a bank's pages");
 
-/* In flash_status_t's order (text_pick: one packed string, no table of pointers; "?" past the last). */
+/* In flash_status_t's order (text_pick: one packed string, no table of pointers; "?" past the last). The hardware's
+ * errors by their FLASH_SR flag names (RM0351 §3.7.5 says what each means): short, for the bootloader's flash budget. */
 const char *flash_status_text(flash_status_t status)
 {
-    return text_pick("ok\0address outside the flash memory\0address or length not a multiple of 8 bytes\0"
-                     "flash control register stays locked until the next reset\0programming error (target not erased)\0"
-                     "write-protected area\0programming alignment error\0programming size error\0"
-                     "programming sequence error\0fast programming data miss\0fast programming error\0"
-                     "PCROP read protection error\0flash operation error\0",
+    return text_pick("ok\0outside the flash\0not double-word aligned\0FLASH_CR locked until reset\0PROGERR\0WRPERR\0"
+                     "PGAERR\0SIZERR\0PGSERR\0MISERR\0FASTERR\0RDERR\0OPERR\0",
                      status);
 }
 
