@@ -188,8 +188,15 @@ static void on_address(an3155_t *p)
      * the backlog empty. A failure there is this block's answer. */
     drain(p);
     /* A pending page the block lands in is erased now, while its bytes are on the line (a 256-byte block takes
-     * 24.5 ms at 115200, the erase 22 ms), not after them. A failure shows again when the block is written. */
-    (void)flash_writer_erase_pending(p->writer, p->address, 1u, FLASH_WRITER_MAX_PAGES);
+     * 24.5 ms at 115200, the erase 22 ms), not after them: one erase per block, so the installed header the host
+     * erased goes first, alone (through the gate), and the page at the next block's address, with this block's
+     * programs. A failure shows again when the block is written. */
+    flash_writer_t *w = p->writer;
+    if (!w->header_erase_pending) {
+        (void)flash_writer_erase_pending(w, p->address, 1u, FLASH_WRITER_MAX_PAGES);
+    } else if (p->address - w->config->policy->check->header_addr >= FLASH_WRITER_PAGE_SIZE) {
+        (void)flash_writer_erase_header(w);
+    }
 }
 
 static void on_read_count(an3155_t *p)
@@ -372,8 +379,8 @@ void an3155_receive(an3155_t *protocol, uint8_t byte)
 void an3155_poll(an3155_t *protocol)
 {
     uint32_t idle = protocol->port->now_ms(protocol->port) - protocol->last_activity_ms;
-    if (idle != 0u) {
-        /* A host quiet for a millisecond sends no next block to program the queued one at: programmed now. */
+    if (idle >= AN3155_QUIET_MS) {
+        /* A quiet host sends no next block to program the queued one at: programmed now. */
         drain(protocol);
     }
     switch (protocol->state) {

@@ -30,7 +30,7 @@
  * the host sends the next block, at that block's address (the DMA keeps receiving while each double-word program
  * stalls the core, 32 x 82 us per 256 bytes, DS10969): the host never waits for programming. Everything that
  * observes or depends on flash programs the queued block first: Read Memory, Extended Erase, Go, and a host quiet
- * for a millisecond. Two kinds of block are still written before their ACK: a block of the header page (only staged
+ * for AN3155_QUIET_MS. Two kinds of block are still written before their ACK: a block of the header page (only staged
  * in RAM) and a block that may complete the update (it touches the image header or the image's last byte): that one
  * is followed by the commit attempt, so its ACK means "committed", as Go's does, and a refused image is its NACK.
  * A queued block that fails to program (a flash error, or the policy refusing the change) is remembered until the
@@ -86,6 +86,10 @@
  * expecting the pair to be NACKed as a bad command; had the first 0x7F been dropped, the second would start a
  * new frame and nothing would ever answer. */
 #define AN3155_FRAME_TIMEOUT_MS 2000u
+/* The host has sent nothing for this long: the queued Write Memory block is programmed without waiting for a next
+ * one. Well above the gaps inside a host's stream of commands (a pty's latency is a millisecond or two), so the 2.6 ms
+ * of programming never lands on a command the host waits to have answered. */
+#define AN3155_QUIET_MS         10u
 /* The host is quiet this long between commands: the update may be complete in an order no write announced, and
  * the pages it erased without writing them can be erased in flash, one per poll. */
 #define AN3155_IDLE_COMMIT_MS   100u

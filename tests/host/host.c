@@ -28,7 +28,7 @@ void host_wait_ms(uint32_t ms)
 
 void host_settle(void)
 {
-    dev.link.now_ms++;
+    dev.link.now_ms += AN3155_QUIET_MS;
     an3155_poll(&dev.protocol);
 }
 
