@@ -1,6 +1,7 @@
 #include "flash.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "memory_map.h"
 #include "regs/flash.h"
@@ -68,6 +69,10 @@ flash_status_t flash_take_errors(void)
     };
     uint32_t sr = FLASH->SR;
     flash_clear_errors();
+    /* The usual case, after every double word of an update: no flag to look up. */
+    if ((sr & FLASH_SR_ALL_ERRORS) == 0u) {
+        return FLASH_OK;
+    }
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if ((sr & map[i].flag) != 0u) {
             return map[i].status;
@@ -150,9 +155,7 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
     for (size_t offset = 0; offset < len && status == FLASH_OK; offset += FLASH_DOUBLE_WORD) {
         /* A double word is two word writes, low address first; the source may be unaligned. */
         uint32_t words[2];
-        for (size_t i = 0; i < sizeof words; i++) {
-            ((uint8_t *)words)[i] = src[offset + i];
-        }
+        memcpy(words, src + offset, sizeof words);
         volatile uint32_t *dst = (volatile uint32_t *)(address + offset);
         dst[0] = words[0];
         dst[1] = words[1];
