@@ -16,8 +16,8 @@ _Static_assert(FLASH_PAGES_PER_BANK - 1u <= FLASH_CR_PNB_Msk >> FLASH_CR_PNB_Pos
  * errors by their FLASH_SR flag names (RM0351 §3.7.5 says what each means): short, for the bootloader's flash budget. */
 const char *flash_status_text(flash_status_t status)
 {
-    return text_pick("ok\0outside the flash\0not double-word aligned\0FLASH_CR locked until reset\0PROGERR\0WRPERR\0"
-                     "PGAERR\0SIZERR\0PGSERR\0MISERR\0FASTERR\0RDERR\0OPERR\0",
+    return text_pick("ok\0range\0unaligned\0locked\0PROGERR\0WRPERR\0PGAERR\0SIZERR\0PGSERR\0MISERR\0"
+                     "FASTERR\0RDERR\0OPERR\0",
                      status);
 }
 
