@@ -6,7 +6,8 @@
  *   0x00      Get: protocol version 0x31 and the commands below
  *   0x01      Get Version: 0x31 and two option bytes 0x00 0x00
  *   0x02      Get ID: the product id (DBGMCU_IDCODE.DEV_ID, 0x415)
- *   0x11      Read Memory, 0x31 Write Memory: only inside the application header + image region. The bootloader
+ *   0x11      Read Memory, 0x31 Write Memory: only inside the application header + image region (Write Memory: see
+ *             "What an ACK means" below). The bootloader
  *             is refused for reads too: its code is not the host's business, and one rule for reading and
  *             writing means everything a host may write it can verify and nothing else is exposed. Under read
  *             protection (FLASH_OPTR.RDP != 0xAA) Read Memory is NACKed at once, as ST's own bootloader does
@@ -24,17 +25,33 @@
  *             the policy refuses (flash_writer.h) is refused before it costs anything.
  *             While a command's work runs long (a commit verifying a large image's signature), BUSY (0x76) goes out
  *             every AN3155_BUSY_INTERVAL_MS before its answer.
+ * What an ACK means. A Write Memory block is acknowledged once it is received whole, its checksum matches, it lies in
+ * the region and the staged header does not refuse it (flash_writer_gate): it is then queued, and programmed while
+ * the host sends the next block, at that block's address (the DMA keeps receiving while each double-word program
+ * stalls the core, 32 x 82 us per 256 bytes, DS10969): the host never waits for programming. Everything that
+ * observes or depends on flash programs the queued block first: Read Memory, Extended Erase, Go, and a host quiet
+ * for AN3155_QUIET_MS. Two kinds of block are still written before their ACK: a block of the header page (only staged
+ * in RAM) and a block that may complete the update (it touches the image header or the image's last byte): that one
+ * is followed by the commit attempt, so its ACK means "committed", as Go's does, and a refused image is its NACK.
+ * A queued block that fails to program (a flash error, or the policy refusing the change) is remembered until the
+ * next answer, which is then a NACK whatever the command (at the latest the next block's): stock stm32flash and
+ * stm32boot flash stop there, and Go, which programs the queued block before it answers, never ACKs after such a
+ * failure. Until the commit a reset or power cut leaves the old application (if no image page changed yet) or none,
+ * never a partial one: the header-last rule of flash_writer.h holds whatever the ACKs said.
+ *
  * Everything else, a bad checksum or complement, or an address or length outside the region is answered with
  * NACK and changes nothing. RAM is never written or jumped to (stm32flash -R's stub at 0x20003100 gets NACK).
  *
  * Once synchronised the protocol only ever answers: a frame that stops arriving is dropped silently after
  * AN3155_FRAME_TIMEOUT_MS and the next byte starts a new command.
  *
- * Timing (stm32flash gives a write block 0.5 s): a 256-byte Write Memory is 32 double words at 82 us, about
- * 2.6 ms after its last byte, plus 22 ms when it erases a page on first touch that the host did not erase (a
- * page the host erased is erased while the block is on the line), or about 45 ms when it rewrites a page for a
- * double word written twice, plus the image CRC (estimated at some 50 ms for the largest image) when it may
- * complete the update. An erase is answered after at most one erase (the header's, 22 ms). */
+ * Timing (stm32flash gives a write block 0.5 s): a 256-byte Write Memory is answered at once. Its address is
+ * answered before the previous block is programmed (2.6 ms, plus 22 ms when that erases a page on first touch that
+ * the host did not erase, or about 45 ms when it rewrites a page for a double word written twice), and before a
+ * pending page the block lands in is erased (22 ms): both run while the block's bytes are on the line. The block that
+ * may complete the update waits for its programming and the commit, which verifies the image (its CRC, and its
+ * signature: some 0.3 s for 256 KB), with BUSY bytes while it runs. An erase is answered after the queued block and
+ * at most one erase (the header's, 22 ms). */
 #ifndef AN3155_H
 #define AN3155_H
 
@@ -69,12 +86,15 @@
  * expecting the pair to be NACKed as a bad command; had the first 0x7F been dropped, the second would start a
  * new frame and nothing would ever answer. */
 #define AN3155_FRAME_TIMEOUT_MS 2000u
+/* The host has sent nothing for this long: the queued Write Memory block is programmed without waiting for a next
+ * one. Well above the gaps inside a host's stream of commands (a pty's latency is a millisecond or two), so the 2.6 ms
+ * of programming never lands on a command the host waits to have answered. */
+#define AN3155_QUIET_MS         10u
 /* The host is quiet this long between commands: the update may be complete in an order no write announced, and
  * the pages it erased without writing them can be erased in flash, one per poll. */
 #define AN3155_IDLE_COMMIT_MS   100u
 
 #define AN3155_MAX_BLOCK 256u
-
 typedef struct an3155_port {
     void (*send)(const struct an3155_port *port, const uint8_t *data, size_t len);
     uint32_t (*now_ms)(const struct an3155_port *port);
@@ -113,6 +133,11 @@ typedef struct {
     flash_writer_t *writer;
     an3155_state_t state;
     uint8_t command;
+    /* The queued block failed to program since the last answer: the next answer is NACK. */
+    bool failed;
+    uint8_t rx_xor;             /* XOR of the current phase's bytes */
+    uint32_t queued;            /* bytes of the acknowledged Write Memory block not yet programmed (0: none) */
+    uint32_t queued_address;
     uint32_t address;
     uint32_t last_activity_ms;
     /* A command's work is running in the main thread (an3155_tick sends BUSY); cleared before its answer. */
@@ -128,12 +153,13 @@ typedef struct {
     uint8_t erase_checksum;
     bool erase_refused;
     uint32_t erase_set[FLASH_WRITER_MAX_PAGES / 32u];
+    uint8_t queued_data[AN3155_MAX_BLOCK];
 } an3155_t;
 
 void an3155_init(an3155_t *protocol, const an3155_config_t *config, const an3155_port_t *port,
                  flash_writer_t *writer);
 void an3155_receive(an3155_t *protocol, uint8_t byte);
-/* Drops a stalled frame and lets an idle host's update commit. */
+/* Programs the queued block once the host is quiet, drops a stalled frame and lets an idle host's update commit. */
 void an3155_poll(an3155_t *protocol);
 /* From the millisecond tick (an interrupt that preempts an3155_receive): BUSY while a command's work runs long. */
 void an3155_tick(an3155_t *protocol, uint32_t now_ms);

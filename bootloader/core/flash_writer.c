@@ -94,27 +94,13 @@ bool flash_writer_page_in_region(const flash_writer_t *writer, uint32_t page)
 
 void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, size_t len)
 {
-    uint8_t *out = dst;
+    writer->flash->read(writer->flash, addr, dst, len);
+    /* The staged bytes over the part inside the header page. */
     uint32_t header = header_addr(writer);
-    while (len > 0u) {
-        bool in_header = addr >= header && addr - header < PAGE;
-        size_t n;
-        if (in_header) {
-            n = PAGE - (addr - header);
-        } else if (addr < header) {
-            n = header - addr;
-        } else {
-            n = len;
-        }
-        n = n < len ? n : len;
-        if (in_header && writer->staged_valid) {
-            memcpy(out, writer->staged + (addr - header), n);
-        } else {
-            writer->flash->read(writer->flash, addr, out, n);
-        }
-        out += n;
-        addr += (uint32_t)n;
-        len -= n;
+    uint32_t from = addr > header ? addr : header;
+    uint32_t to = addr + (uint32_t)len < header + PAGE ? addr + (uint32_t)len : header + PAGE;
+    if (writer->staged_valid && from < to) {
+        memcpy((uint8_t *)dst + (from - addr), writer->staged + (from - header), to - from);
     }
 }
 
@@ -156,16 +142,19 @@ static bool staged_header_whole(const flash_writer_t *w)
 }
 
 /* The gate before every image page change: a whole staged header must pass what the policy can tell from the page
- * alone. Its verdict is kept until the staged page changes. */
-static flash_writer_status_t gate(flash_writer_t *w)
+ * alone. Its verdict is kept until the staged page changes (stage() and the erases clear gate_checked), so the
+ * UART path, which programs a double word per call, asks the policy once and checks the page's wholeness once. */
+flash_writer_status_t flash_writer_gate(flash_writer_t *w)
 {
-    const image_policy_t *policy = w->config->policy;
-    if (!w->staged_valid || !staged_header_whole(w)) {
+    if (!w->staged_valid) {
         return FLASH_WRITER_OK;
     }
     if (!w->gate_checked) {
+        if (!staged_header_whole(w)) {
+            return FLASH_WRITER_OK;
+        }
         w->gate_checked = true;
-        w->gate = image_policy_check_header(policy, w->staged, w->staged + IMAGE_SIGNATURE_OFFSET);
+        w->gate = image_policy_check_header(w->config->policy, w->staged, w->staged + IMAGE_SIGNATURE_OFFSET);
         if (w->gate.kind != IMAGE_VERDICT_OK) {
             report(w, &w->gate);
         }
@@ -202,7 +191,7 @@ static flash_writer_status_t erase_now(flash_writer_t *w, uint32_t page)
 
 static flash_writer_status_t erase_image_page(flash_writer_t *w, uint32_t page)
 {
-    flash_writer_status_t status = gate(w);
+    flash_writer_status_t status = flash_writer_gate(w);
     if (status == FLASH_WRITER_OK) {
         status = invalidate_header(w);
     }
@@ -260,7 +249,7 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
                                               const uint8_t *data, size_t len)
 {
     uint32_t page = page_number(w, page_addr);
-    flash_writer_status_t refused = gate(w);
+    flash_writer_status_t refused = flash_writer_gate(w);
     if (refused != FLASH_WRITER_OK) {
         return refused;
     }
@@ -271,36 +260,23 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
         }
     }
 
-    /* Pass 0 plans: which double words change, and whether one of them was programmed already (the page is then
-     * rewritten). Pass 1 programs the ones that change. */
-    uint32_t first_dw = offset - offset % DW;
+    /* Each double word that changes is programmed, unless flash holds data there already: flash programs a double
+     * word once after an erase (RM0351 §3.3.7), so the page is then rewritten with the write laid over it (the
+     * double words programmed before in this loop hold the write's bytes already). */
     uint32_t end = offset + (uint32_t)len;
     uint8_t current[DW];
     uint8_t merged[DW];
-    bool changes = false;
-    bool rewrite = false;
-    for (int pass = 0;; pass++) {
-        for (uint32_t dw = first_dw; dw < end; dw += DW) {
-            merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
-            if (memcmp(merged, current, DW) == 0) {
-                continue;
-            }
-            if (pass == 0) {
-                changes = true;
-                rewrite = rewrite || !all_erased(current, DW);
-            } else if (!w->write->program(w->write, page_addr + dw, merged, DW)) {
-                return FLASH_WRITER_FLASH_ERROR;
-            }
-        }
-        if (pass == 1 || !changes) {
-            return FLASH_WRITER_OK;
+    for (uint32_t dw = offset - offset % DW; dw < end; dw += DW) {
+        merge_double_word(w, page_addr, dw, offset, end, data, current, merged);
+        if (memcmp(merged, current, DW) == 0) {
+            continue;
         }
         flash_writer_status_t status = invalidate_header(w);
         if (status != FLASH_WRITER_OK) {
             return status;
         }
         w->dirty = true;
-        if (rewrite) {
+        if (!all_erased(current, DW)) {
             w->flash->read(w->flash, page_addr, w->page_buffer, PAGE);
             memcpy(w->page_buffer + offset, data, len);
             if (!w->write->erase_page(w->write, page)) {
@@ -308,7 +284,11 @@ static flash_writer_status_t write_image_page(flash_writer_t *w, uint32_t page_a
             }
             return program_page_buffer(w, page_addr);
         }
+        if (!w->write->program(w->write, page_addr + dw, merged, DW)) {
+            return FLASH_WRITER_FLASH_ERROR;
+        }
     }
+    return FLASH_WRITER_OK;
 }
 
 /* The image size the staged header names when its image lies inside the region; 0 otherwise (also while nothing
@@ -333,9 +313,7 @@ static bool image_pending(flash_writer_t *w)
         == FLASH_WRITER_PENDING;
 }
 
-/* A write that may complete the update: it touches the image header, or the last image byte the staged header
- * names. */
-static bool may_complete_update(const flash_writer_t *w, uint32_t addr, size_t len)
+bool flash_writer_may_complete(const flash_writer_t *w, uint32_t addr, size_t len)
 {
     uint32_t header = header_addr(w);
     if (addr < header + IMAGE_HEADER_SIZE && addr + len > header) {
@@ -349,19 +327,17 @@ static bool may_complete_update(const flash_writer_t *w, uint32_t addr, size_t l
     return addr <= last && last - addr < len;
 }
 
-flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, const void *data, size_t len)
+flash_writer_status_t flash_writer_program(flash_writer_t *writer, uint32_t addr, const void *data, size_t len)
 {
     if (!flash_writer_in_region(writer, addr, (uint32_t)len)) {
         return FLASH_WRITER_OUT_OF_RANGE;
     }
     const uint8_t *bytes = data;
     uint32_t header = header_addr(writer);
-    uint32_t at = addr;
-    size_t left = len;
-    while (left > 0u) {
-        uint32_t page_addr = at - (at - writer->config->flash_base) % PAGE;
-        uint32_t offset = at - page_addr;
-        size_t n = PAGE - offset < left ? PAGE - offset : left;
+    while (len > 0u) {
+        uint32_t page_addr = addr - (addr - writer->config->flash_base) % PAGE;
+        uint32_t offset = addr - page_addr;
+        size_t n = PAGE - offset < len ? PAGE - offset : len;
         if (page_addr == header) {
             stage(writer, offset, bytes, n);
         } else {
@@ -371,18 +347,24 @@ flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, 
             }
         }
         bytes += n;
-        at += (uint32_t)n;
-        left -= n;
-    }
-    if (may_complete_update(writer, addr, len) && !image_pending(writer)) {
-        /* An image that is not whole yet (IMAGE_REJECTED) is the normal case of a write on the way; one that is
-         * whole and refused by the policy is this write's failure. */
-        flash_writer_status_t status = flash_writer_commit(writer);
-        if (status == FLASH_WRITER_FLASH_ERROR || status == FLASH_WRITER_REFUSED) {
-            return status;
-        }
+        addr += (uint32_t)n;
+        len -= n;
     }
     return FLASH_WRITER_OK;
+}
+
+flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, const void *data, size_t len)
+{
+    flash_writer_status_t status = flash_writer_program(writer, addr, data, len);
+    if (status == FLASH_WRITER_OK && flash_writer_may_complete(writer, addr, len) && !image_pending(writer)) {
+        /* An image that is not whole yet (IMAGE_REJECTED) is the normal case of a write on the way; one that is
+         * whole and refused by the policy is this write's failure. */
+        status = flash_writer_commit(writer);
+        if (status != FLASH_WRITER_FLASH_ERROR && status != FLASH_WRITER_REFUSED) {
+            status = FLASH_WRITER_OK;
+        }
+    }
+    return status;
 }
 
 flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t page)
@@ -438,7 +420,7 @@ flash_writer_status_t flash_writer_erase_header(flash_writer_t *writer)
     if (!writer->header_erase_pending) {
         return FLASH_WRITER_OK;
     }
-    flash_writer_status_t status = gate(writer);
+    flash_writer_status_t status = flash_writer_gate(writer);
     return status != FLASH_WRITER_OK ? status : invalidate_header(writer);
 }
 
@@ -457,7 +439,7 @@ flash_writer_status_t flash_writer_erase_pending(flash_writer_t *writer, uint32_
             /* Not erase_image_page() once a header is committed: it names an image without the page (the commit
              * erased the pending pages of its image first), and must stay. Before that, the installed header goes
              * first, through the gate. */
-            flash_writer_status_t status = writer->committed ? FLASH_WRITER_OK : gate(writer);
+            flash_writer_status_t status = writer->committed ? FLASH_WRITER_OK : flash_writer_gate(writer);
             if (status == FLASH_WRITER_OK && !writer->committed) {
                 status = invalidate_header(writer);
             }
@@ -524,15 +506,14 @@ flash_writer_status_t flash_writer_commit(flash_writer_t *writer)
         && !boot_state_mark(writer->write, header_page, BOOT_STATE_TRIAL_SLOT, BOOT_STATE_TRIAL_MAGIC)) {
         return FLASH_WRITER_FLASH_ERROR;
     }
-    /* Double word 0 holds the magic: programmed last, it makes the header valid in one step. */
-    for (uint32_t offset = DW; offset < BOOT_STATE_OFFSET; offset += DW) {
-        if (!all_erased(writer->staged + offset, DW)
-            && !writer->write->program(writer->write, header_page + offset, writer->staged + offset, DW)) {
+    /* Double words 1.. first; double word 0 holds the magic: programmed last (offset wraps to 0), it makes the header
+     * valid in one step. */
+    for (uint32_t offset = DW; offset <= BOOT_STATE_OFFSET; offset += DW) {
+        uint32_t at = offset % BOOT_STATE_OFFSET;
+        if ((at == 0u || !all_erased(writer->staged + at, DW))
+            && !writer->write->program(writer->write, header_page + at, writer->staged + at, DW)) {
             return FLASH_WRITER_FLASH_ERROR;
         }
-    }
-    if (!writer->write->program(writer->write, header_page, writer->staged, DW)) {
-        return FLASH_WRITER_FLASH_ERROR;
     }
     if (!header_page_matches_staged(writer)) {
         return FLASH_WRITER_FLASH_ERROR;

@@ -101,6 +101,19 @@ void flash_writer_read(const flash_writer_t *writer, uint32_t addr, void *dst, s
  * of that image is still pending: the host is waiting for this write's answer, not for those erases. */
 flash_writer_status_t flash_writer_write(flash_writer_t *writer, uint32_t addr, const void *data, size_t len);
 
+/* A write that may complete the update: it touches the image header, or the last image byte the staged header
+ * names. flash_writer_write() attempts the commit after it. */
+bool flash_writer_may_complete(const flash_writer_t *writer, uint32_t addr, size_t len);
+
+/* flash_writer_write() without the commit attempt: the UART protocol programs blocks it has acknowledged already,
+ * a double word at a time, and commits only on Go or once the host is idle (an3155.h). */
+flash_writer_status_t flash_writer_program(flash_writer_t *writer, uint32_t addr, const void *data, size_t len);
+
+/* The policy's verdict on the staged header page as it stands: FLASH_WRITER_REFUSED when the page holds a whole
+ * header (and signature block) that the policy refuses on what the page alone tells; FLASH_WRITER_OK otherwise.
+ * Every image page change passes it first; the UART protocol also asks before it acknowledges an image block. */
+flash_writer_status_t flash_writer_gate(flash_writer_t *writer);
+
 /* Erases one page. The header page is erased in flash and the staged copy with it. */
 flash_writer_status_t flash_writer_erase_page(flash_writer_t *writer, uint32_t page);
 

@@ -125,9 +125,16 @@ void update_mode_run(const image_policy_t *policy)
         }
         an3155_poll(&protocol);
         usb_drive_poll();
-        /* Every received byte and every SysTick wakes the core: a byte that lands between the last read and
-         * the WFI waits at most one millisecond. */
-        cortex_wfi();
+        /* Every received byte and every SysTick wakes the core. The check and the WFI run with interrupts masked: a
+         * byte that lands after the check leaves its interrupt pending, and a pending interrupt wakes WFI even while
+         * PRIMASK masks it (ARMv7-M ARM B1.5.19), so no byte waits for the next SysTick (without the mask, one that
+         * landed between the last read and the WFI did, up to 1 ms per answer). The interrupt is taken once PRIMASK
+         * clears. */
+        cortex_irq_disable();
+        if (!usart1_rx_waiting()) {
+            cortex_wfi();
+        }
+        cortex_irq_enable();
     }
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 static inline void cortex_irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }
+static inline void cortex_irq_enable(void) { __asm__ volatile("cpsie i" ::: "memory"); }
 static inline void cortex_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
 static inline void cortex_dsb_isb(void) { __asm__ volatile("dsb\n\tisb" ::: "memory"); }
 

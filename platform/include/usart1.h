@@ -24,6 +24,8 @@ void usart1_flush(void);
 void usart1_rx_start(void);
 /* Takes the oldest received byte; false when none is waiting. */
 bool usart1_read_byte(uint8_t *byte);
+/* A received byte is waiting. */
+bool usart1_rx_waiting(void);
 
 /* Waits until everything written so far has left the line (the 8N1 console stays intact), then switches to
  * 8 data bits + even parity, 1 stop bit, with auto-baud detection on a 0x7F frame (RM0351, USART auto baud

@@ -1,6 +1,7 @@
 #include "flash.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "memory_map.h"
 #include "regs/flash.h"
@@ -11,14 +12,12 @@
 _Static_assert(FLASH_PAGES_PER_BANK == 256u, "RM0351: 256 pages of 2 KB per bank on the 1 MB STM32L475VG");
 _Static_assert(FLASH_PAGES_PER_BANK - 1u <= FLASH_CR_PNB_Msk >> FLASH_CR_PNB_Pos, "PNB must hold a bank's pages");
 
-/* In flash_status_t's order (text_pick: one packed string, no table of pointers; "?" past the last). */
+/* In flash_status_t's order (text_pick: one packed string, no table of pointers; "?" past the last). The hardware's
+ * errors by their FLASH_SR flag names (RM0351 §3.7.5 says what each means): short, for the bootloader's flash budget. */
 const char *flash_status_text(flash_status_t status)
 {
-    return text_pick("ok\0address outside the flash memory\0address or length not a multiple of 8 bytes\0"
-                     "flash control register stays locked until the next reset\0programming error (target not erased)\0"
-                     "write-protected area\0programming alignment error\0programming size error\0"
-                     "programming sequence error\0fast programming data miss\0fast programming error\0"
-                     "PCROP read protection error\0flash operation error\0",
+    return text_pick("ok\0range\0unaligned\0locked\0PROGERR\0WRPERR\0PGAERR\0SIZERR\0PGSERR\0MISERR\0"
+                     "FASTERR\0RDERR\0OPERR\0",
                      status);
 }
 
@@ -70,6 +69,10 @@ flash_status_t flash_take_errors(void)
     };
     uint32_t sr = FLASH->SR;
     flash_clear_errors();
+    /* The usual case, after every double word of an update: no flag to look up. */
+    if ((sr & FLASH_SR_ALL_ERRORS) == 0u) {
+        return FLASH_OK;
+    }
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         if ((sr & map[i].flag) != 0u) {
             return map[i].status;
@@ -152,9 +155,7 @@ flash_status_t flash_program(uint32_t address, const void *data, size_t len)
     for (size_t offset = 0; offset < len && status == FLASH_OK; offset += FLASH_DOUBLE_WORD) {
         /* A double word is two word writes, low address first; the source may be unaligned. */
         uint32_t words[2];
-        for (size_t i = 0; i < sizeof words; i++) {
-            ((uint8_t *)words)[i] = src[offset + i];
-        }
+        memcpy(words, src + offset, sizeof words);
         volatile uint32_t *dst = (volatile uint32_t *)(address + offset);
         dst[0] = words[0];
         dst[1] = words[1];

@@ -99,10 +99,15 @@ void usart1_rx_start(void)
     nvic_enable_irq(BOARD_CONSOLE_IRQn);
 }
 
+bool usart1_rx_waiting(void)
+{
+    return rx_tail != rx_end();
+}
+
 bool usart1_read_byte(uint8_t *byte)
 {
     uint32_t tail = rx_tail;
-    if (tail == rx_end()) {
+    if (!usart1_rx_waiting()) {
         return false;
     }
     *byte = rx_buffer[tail];

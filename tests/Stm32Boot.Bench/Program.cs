@@ -10,21 +10,30 @@ using Stm32Boot.Bench;
 Stm32Boot.Cli.ConsoleWidth.Apply();
 var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(BenchSigning.RepositoryRoot, "out"));
 
+// STM32BOOT_BENCH=uart (or usb, boot, swap, size, speed, idle) runs that part alone, for a quick look while working on it.
+var only = Environment.GetEnvironmentVariable("STM32BOOT_BENCH");
+bool Part(string name) => string.IsNullOrEmpty(only) || only == name;
 AnsiConsole.Write(new Rule("[bold]virtual board benchmarks[/]").LeftJustified());
-AnsiConsole.Write(SpeedBench.Run());
-AnsiConsole.Write(PollingBench.Run());
+if (Part("speed"))
+{
+    AnsiConsole.Write(SpeedBench.Run());
+    AnsiConsole.Write(PollingBench.Run());
+}
 var factory = Path.Combine(outDir, "factory.hex");
 if (File.Exists(factory))
 {
-    AnsiConsole.Write(IdleBench.Run(outDir));
-    AnsiConsole.Write(SizeBench.Run(outDir));
-    AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
-    AnsiConsole.Write(BootTimeBench.RunImageCheck(factory, Path.Combine(outDir, "bootloader.elf")));
-    AnsiConsole.Write(BootTimeBench.RunPerResetCause(outDir));
-    AnsiConsole.Write(BootTimeBench.RunSignatureCheckAtBoot(outDir));
-    AnsiConsole.Write(UartUpdateBench.Run(outDir));
-    AnsiConsole.Write(UsbUpdateBench.Run(outDir));
-    AnsiConsole.Write(SwapBench.Run(outDir));
+    if (Part("idle")) AnsiConsole.Write(IdleBench.Run(outDir));
+    if (Part("size")) AnsiConsole.Write(SizeBench.Run(outDir));
+    if (Part("boot"))
+    {
+        AnsiConsole.Write(BootTimeBench.Run(factory, Path.Combine(outDir, "bootloader.elf")));
+        AnsiConsole.Write(BootTimeBench.RunImageCheck(factory, Path.Combine(outDir, "bootloader.elf")));
+        AnsiConsole.Write(BootTimeBench.RunPerResetCause(outDir));
+        AnsiConsole.Write(BootTimeBench.RunSignatureCheckAtBoot(outDir));
+    }
+    if (Part("uart")) AnsiConsole.Write(UartUpdateBench.Run(outDir));
+    if (Part("usb")) AnsiConsole.Write(UsbUpdateBench.Run(outDir));
+    if (Part("swap")) AnsiConsole.Write(SwapBench.Run(outDir));
 }
 else AnsiConsole.MarkupLineInterpolated($"[yellow]boot time: skipped, {factory} does not exist (./build.sh builds it).[/]");
 return 0;

@@ -20,8 +20,12 @@ internal static class UartUpdateBench
 {
     private static readonly int[] Bauds = [115200, 460800, 921600];
     private const uint ImageSize = 256 * 1024;
-    /// The issue's target for the whole update at 115200.
-    private const double TargetPercent = 85;
+    /// The goals (issue 13), for `stm32boot flash`: at 115200 Bd at least this share of the 8E1 wire rate, whose ceiling
+    /// is 256 / (256 + the frame bytes around a block) = 95.5 %; at 921600 Bd at most this many seconds.
+    private const double TargetPercent = 94;
+    private const int TargetPercentBaud = 115200;
+    private const double TargetSeconds = 6.0;
+    private const int TargetSecondsBaud = 921600;
     private static readonly FirmwareVersion Old = new(1, 0, 0, 1), New = new(2, 0, 0, 0);
 
     /// The objects of the UART update path: protocol, flash write planner and their chip ports.
@@ -45,30 +49,42 @@ internal static class UartUpdateBench
             .AddColumn("baud").AddColumn("host")
             .AddColumn(new TableColumn("update s").RightAligned()).AddColumn(new TableColumn("payload B/s").RightAligned())
             .AddColumn(new TableColumn("% of 8E1 wire").RightAligned()).AddColumn(new TableColumn("write phase %").RightAligned())
-            .AddColumn(new TableColumn("wall s").RightAligned());
-        Breakdown? at115200 = null;
+            .AddColumn(new TableColumn("wall s").RightAligned())
+            .AddColumn("goal (stm32boot flash)").AddColumn(new TableColumn("ratio").RightAligned()).AddColumn("met");
+        Breakdown? at115200 = null, atTargetSeconds = null;
         var linkLatency = new List<string>();
         foreach (var baud in Bauds)
         {
             var wire = new UartFraming(baud, UartParity.Even).BytesPerSecond;
             var ours = Stm32bootFlash(bootloader, old, update, map, productId, baud);
             at115200 ??= ours;
+            if (baud == TargetSecondsBaud) atTargetSeconds = ours;
+            var share = payload / (ours.SessionPs / (double)Board.Second) / wire;
+            var seconds = ours.SessionPs / (double)Board.Second;
+            var (goal, ratio, met) = baud switch
+            {
+                TargetPercentBaud => ($"≥ {TargetPercent} % of the wire", share * 100 / TargetPercent, share * 100 >= TargetPercent),
+                TargetSecondsBaud => ($"≤ {TargetSeconds:F1} s", TargetSeconds / seconds, seconds <= TargetSeconds),
+                _ => ("", double.NaN, true),
+            };
             table.AddRow($"{baud}", "stm32boot flash", Seconds(ours.SessionPs), $"{payload / (ours.SessionPs / (double)Board.Second):N0}",
-                Percent(payload / (ours.SessionPs / (double)Board.Second) / wire), Percent(ours.WriteBytes / (ours.WritePs / (double)Board.Second) / wire), $"{ours.Wall.TotalSeconds:F1}");
+                Percent(share), Percent(ours.WriteBytes / (ours.WritePs / (double)Board.Second) / wire), $"{ours.Wall.TotalSeconds:F1}",
+                goal, double.IsNaN(ratio) ? "" : $"{ratio:F3}", goal == "" ? "" : met ? "[green]yes[/]" : "[red]no[/]");
             if (Stm32flash(bootloader, old, update, map, baud, outDir) is { } theirs)
             {
                 table.AddRow("", "stm32flash", Seconds(theirs.SessionPs), $"{payload / (theirs.SessionPs / (double)Board.Second):N0}",
-                    Percent(payload / (theirs.SessionPs / (double)Board.Second) / wire), "", $"{theirs.Wall.TotalSeconds:F1}");
+                    Percent(payload / (theirs.SessionPs / (double)Board.Second) / wire), "", $"{theirs.Wall.TotalSeconds:F1}", "", "", "");
                 linkLatency.Add($"{((double)theirs.SessionPs - ours.SessionPs) / theirs.Blocks / (double)Board.Millisecond:F1} ms at {baud}");
             }
             else
-                table.AddRow("", "stm32flash", "[yellow]not installed (apt-get install stm32flash)[/]", "", "", "", "");
+                table.AddRow("", "stm32flash", "[yellow]not installed (apt-get install stm32flash)[/]", "", "", "", "", "", "", "");
         }
         table.Caption("stm32boot flash: the in-process link, whose host answers in no time (a lower bound for any real host). " +
                       "stm32flash: a process on the pty with the board paced by the wall clock (InteractiveSession); each of its three " +
                       "waits per 256-byte block adds the pty's and the process's latency and up to a millisecond until the board looks " +
-                      "for host bytes again" +
-                      (linkLatency.Count > 0 ? $" ({string.Join(", ", linkLatency)} per block more than stm32boot flash)." : "."));
+                      "for host bytes again; its figures depend on this machine's load, the board being paced by the wall clock" +
+                      (linkLatency.Count > 0 ? $" ({string.Join(", ", linkLatency)} per block more than stm32boot flash)." : ".") +
+                      (atTargetSeconds is { } fast ? " " + FlashBound(fast, TargetSecondsBaud) : ""));
         rows.Add(table);
         rows.Add(BreakdownTable(at115200!, payload, Bauds[0]));
         rows.Add(SizeTable(outDir, firmwareDir, settings, map));
@@ -186,6 +202,23 @@ internal static class UartUpdateBench
         }
     }
 
+    /// What the flash alone takes at a baud rate, and why it bounds the update there: a page erase stalls every
+    /// instruction fetch from bank 1 (the bootloader's code) for 22 ms, so no answer leaves meanwhile and the host can
+    /// send at most the one data frame it was sending; the rest of the wire time cannot overlap the erase.
+    private static string FlashBound(Breakdown run, int baud)
+    {
+        var erase = run.FlashOperations.GetValueOrDefault(FlashOperationKind.PageErase);
+        var program = run.FlashOperations.GetValueOrDefault(FlashOperationKind.DoubleWordProgram);
+        var flashPs = erase.Ps + program.Ps;
+        var framePs = (ulong)(new UartFraming(baud, UartParity.Even).BitsPerByte * (double)Board.Second / baud);
+        // Each erase overlaps at most one 258-byte data frame; every other byte of the session is on the wire apart.
+        var wirePs = (ulong)(run.HostBytes + run.BoardBytes) * framePs;
+        var boundPs = (ulong)erase.Count * (Flash.PageErasePs - Math.Min(Flash.PageErasePs, 258 * framePs)) + wirePs;
+        return $"At {baud} Bd the flash operations alone take {Seconds(flashPs)} s ({erase.Count} page erases, {program.Count:N0} double-word " +
+               $"programs, DS10969), and since each page erase stalls the core, erases and the wire add up to at least {Seconds(boundPs)} s " +
+               "before the commit's image check.";
+    }
+
     private static IRenderable BreakdownTable(Breakdown run, long payload, int baud)
     {
         var framing = new UartFraming(baud, UartParity.Even);
@@ -204,12 +237,12 @@ internal static class UartUpdateBench
         var rest = run.SessionPs - parts.Aggregate(0UL, (sum, p) => sum + p.Ps);
         var table = new Table().Title($"where the {baud} baud update time goes (stm32boot flash, {framing})")
             .AddColumn("part").AddColumn(new TableColumn("s").RightAligned()).AddColumn(new TableColumn("% of update").RightAligned());
-        foreach (var (what, ps) in parts.Append(("firmware processing and host turnarounds (the rest)", rest)))
+        foreach (var (what, ps) in parts.Append(("firmware processing, the commit's image check before the last block's ACK, and host turnarounds (the rest)", rest)))
             table.AddRow(Markup.Escape(what), Seconds(ps), Percent(ps / (double)run.SessionPs));
         var reached = Wire(payload) / (double)run.SessionPs;
         table.Caption(reached * 100 >= TargetPercent
-            ? $"[green]{reached * 100:F1} % of the wire rate: the {TargetPercent} % target is met.[/]"
-            : $"[yellow]{reached * 100:F1} % of the wire rate, below the {TargetPercent} % target: every part but the payload counts against it.[/]");
+            ? $"[green]{reached * 100:F2} % of the wire rate: the {TargetPercent} % goal is met.[/]"
+            : $"[yellow]{reached * 100:F2} % of the wire rate, below the {TargetPercent} % goal: every part but the payload counts against it.[/]");
         return table;
     }
 

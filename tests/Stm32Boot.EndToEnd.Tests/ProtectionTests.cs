@@ -103,8 +103,8 @@ public class ProtectionTests
 
         var bootloader = board.Machine.ReadMemory(Shipped.Map.Bootloader.Base, (int)Shipped.Map.Bootloader.Size);
 
-        Assert.Equal(["erase-page 3 failed: write-protected area"], board.Console("erase-page 3"));
-        Assert.Equal(["erase-page 63 failed: write-protected area"], board.Console("erase-page 63"));
+        Assert.Equal(["erase-page 3 failed: WRPERR"], board.Console("erase-page 3"));
+        Assert.Equal(["erase-page 63 failed: WRPERR"], board.Console("erase-page 63"));
         Assert.Equal(bootloader, board.Machine.ReadMemory(Shipped.Map.Bootloader.Base, (int)Shipped.Map.Bootloader.Size));
         board.PressResetButton();
         Assert.Equal(BootsOld, board.NextVerdict());

@@ -68,6 +68,37 @@ public class UartUpdateTests
         Assert.Equal(BootsNew, session.Board.NextVerdict());
     }
 
+    /// <summary>
+    /// An ACK of Write Memory means received and queued (docs/design.md §6): a block that then fails to program, here
+    /// because WRP covers its page (its erase and programs end in WRPERR, RM0351 §3.5.2), is reported by the NACK of the
+    /// next block, so `stm32boot flash` stops with an error. Go is NACKed after it, and the next reset boots nothing:
+    /// the old application was invalidated before the first image page changed, the new one is not whole.
+    /// </summary>
+    [Fact]
+    public void A_block_that_fails_to_program_after_its_ACK_is_NACKed_next_and_never_booted()
+    {
+        using var board = VirtualBoards.With(Shipped.FactoryWith(UpdateImages.Old));
+        var page = (Shipped.Map.Image.Base - Shipped.Map.Flash.Base) / Shipped.Map.PageSize + 1; // the image's second page
+        board.OptionBytes = board.OptionBytes with { Wrp1ar = 0xFF00_FF00u | page << 16 | page };
+        board.PressButton();
+        Assert.Equal(UpdateSession.ButtonHeld, board.PowerOnAndReadVerdict());
+        board.ReleaseButton();
+        using var session = UpdateSession.Attach(board, 115200);
+        var update = UpdateImages.Application(UpdateImages.New);
+        Assert.True(update.EndAddress > Shipped.Map.Flash.Base + (page + 1) * Shipped.Map.PageSize, "the update covers the protected page");
+
+        var resets = board.Machine.Resets.Count;
+        var failure = Assert.Throws<An3155Exception>(() => session.Flash(update, verify: false, go: true, retries: 0));
+
+        Assert.Equal(An3155Failure.Nack, failure.Failure);
+        Assert.Equal(An3155Command.WriteMemory, failure.Command);
+        var go = Assert.Throws<An3155Exception>(() => session.Client(retries: 0).Go(Shipped.Map.Image.Base));
+        Assert.Equal(An3155Failure.Nack, go.Failure);
+        Assert.Equal(resets, board.Machine.Resets.Count);
+        board.PressResetButton();
+        Assert.StartsWith("stay: ", board.NextVerdict());
+    }
+
     private static void AssertFlashHolds(Board board, MemoryImage image)
     {
         foreach (var segment in image.Segments)

@@ -9,10 +9,12 @@
 
 #define BLOCK 256u
 
+/* As the chip's main loop: every byte received, then a poll. Time stands still: the bytes of a frame arrive at once. */
 void host_send(const uint8_t *bytes, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         an3155_receive(&dev.protocol, bytes[i]);
+        an3155_poll(&dev.protocol);
     }
 }
 
@@ -22,6 +24,12 @@ void host_wait_ms(uint32_t ms)
         dev.link.now_ms++;
         an3155_poll(&dev.protocol);
     }
+}
+
+void host_settle(void)
+{
+    dev.link.now_ms += AN3155_QUIET_MS;
+    an3155_poll(&dev.protocol);
 }
 
 size_t host_take_reply(uint8_t *dst, size_t cap)

@@ -16,6 +16,9 @@ void host_send(const uint8_t *bytes, size_t len);
     } while (0)
 
 /* Lets time pass on the device, polling it every millisecond as the chip's main loop does. */
+/* A quiet AN3155_QUIET_MS and a pass of the main loop: the device programs the Write Memory block it acknowledged last
+ * (an ACK means queued, an3155.h); nothing else of the idle work (that needs 100 ms). */
+void host_settle(void);
 void host_wait_ms(uint32_t ms);
 
 /* Checks that the device sent exactly these bytes since the last check, and forgets them. */

@@ -173,6 +173,9 @@ static void write_memory_stream(void)
     EXPECT_REPLY(0x79);
     HOST_SEND(0x03, 0x11, 0x22, 0x33, 0x44, 0x03 ^ 0x11 ^ 0x22 ^ 0x33 ^ 0x44);
     EXPECT_REPLY(0x79);
+    /* Acknowledged once received: programmed in the main loop's next passes. */
+    CHECK_TRUE(device_erased(0x08040000u, 4u));
+    host_settle();
     static const uint8_t expected[] = { 0x11, 0x22, 0x33, 0x44 };
     CHECK_TRUE(memcmp(device_flash_at(0x08040000u), expected, sizeof expected) == 0);
     CHECK_TRUE(device_erased(0x08040004u, DEV_PAGE_SIZE - 4u));
@@ -500,6 +503,88 @@ static void commands_before_sync_are_not_taken(void)
     CHECK_TRUE(flash_unchanged());
 }
 
+/* What an ACK of Write Memory means (an3155.h): received whole, checked and queued. The block is programmed a double
+ * word per main-loop pass, here while the next frame arrives. */
+static void write_is_acked_before_it_is_programmed(void)
+{
+    test_image_t old;
+    synced_device_with(&old);
+    uint8_t first[256];
+    uint8_t second[256];
+    memset(first, 0xA5, sizeof first);
+    memset(second, 0x5A, sizeof second);
+    CHECK_TRUE(host_write(0x08040000u, first, sizeof first));
+    CHECK_EQ_U32(0, dev.ops.programs);
+    CHECK_TRUE(device_erased(0x08040000u, sizeof first));
+    CHECK_TRUE(host_write(0x08040100u, second, sizeof second));
+    CHECK_TRUE(memcmp(device_flash_at(0x08040000u), first, sizeof first) == 0);
+    CHECK_TRUE(device_erased(0x08040100u, sizeof second));
+    host_settle();
+    CHECK_TRUE(memcmp(device_flash_at(0x08040100u), second, sizeof second) == 0);
+    CHECK_EQ_U32(64, dev.ops.programs);
+}
+
+/* Read Memory and Extended Erase observe flash: what was acknowledged before them is programmed first. A block
+ * written and then erased reads erased, as the host asked. */
+static void read_and_erase_program_what_was_acknowledged_first(void)
+{
+    test_image_t old;
+    synced_device_with(&old);
+    uint8_t block[16];
+    uint8_t back[16];
+    memset(block, 0xA5, sizeof block);
+    CHECK_TRUE(host_write(0x08040000u, block, sizeof block));
+    CHECK_TRUE(host_read(0x08040000u, back, sizeof back));
+    CHECK_TRUE(memcmp(back, block, sizeof block) == 0);
+    CHECK_TRUE(memcmp(device_flash_at(0x08040000u), block, sizeof block) == 0);
+
+    CHECK_TRUE(host_write(0x08040010u, block, sizeof block));
+    const uint16_t page = 128u; /* 0x08040000 */
+    CHECK_TRUE(host_erase(&page, 1u));
+    host_settle();
+    CHECK_TRUE(host_read(0x08040000u, back, sizeof back));
+    CHECK_TRUE(device_erased(0x08040000u, 32u));
+    for (size_t i = 0; i < sizeof back; i++) {
+        CHECK_EQ_U32(0xFF, back[i]);
+    }
+}
+
+/* A queued block whose flash operation fails (here the next one, as a power cut would, but the device runs on) is
+ * reported by the next answer, a NACK whatever the command, and only once. */
+static void a_failed_program_nacks_the_next_answer_once(void)
+{
+    test_image_t old;
+    synced_device_with(&old);
+    uint8_t block[256];
+    memset(block, 0xA5, sizeof block);
+    CHECK_TRUE(host_write(0x08040000u, block, sizeof block));
+    dev.ops.cut_at = dev.ops.completed;
+    host_settle();
+    fake_flash_ops_power_on(&dev.ops);
+    HOST_SEND(0x02, 0xFD);
+    EXPECT_REPLY(0x1F);
+    HOST_SEND(0x02, 0xFD);
+    EXPECT_REPLY(0x79, 0x01, 0x04, 0x15, 0x79);
+    /* The rest of that block was dropped: nothing of it reached flash. */
+    CHECK_TRUE(device_erased(0x08040000u, sizeof block));
+}
+
+/* Go programs the backlog before it answers: a failure there is Go's NACK, and nothing is started. */
+static void go_after_a_failed_program_is_nacked(void)
+{
+    test_image_t old;
+    synced_device_with(&old);
+    uint8_t block[256];
+    memset(block, 0xA5, sizeof block);
+    CHECK_TRUE(host_write(0x08040000u, block, sizeof block));
+    dev.ops.cut_at = dev.ops.completed;
+    HOST_SEND(0x21, 0xDE);
+    EXPECT_REPLY(0x79);
+    HOST_SEND(0x08, 0x02, 0x00, 0x00, 0x0A);
+    EXPECT_REPLY(0x1F);
+    CHECK_EQ_U32(0, dev.link.resets);
+}
+
 int main(void)
 {
     RUN_TEST(sync_is_acked);
@@ -527,5 +612,9 @@ int main(void)
     RUN_TEST(every_phase_resynchronises_after_a_stall);
     RUN_TEST(nothing_unsolicited_after_sync);
     RUN_TEST(commands_before_sync_are_not_taken);
+    RUN_TEST(write_is_acked_before_it_is_programmed);
+    RUN_TEST(read_and_erase_program_what_was_acknowledged_first);
+    RUN_TEST(a_failed_program_nacks_the_next_answer_once);
+    RUN_TEST(go_after_a_failed_program_is_nacked);
     return check_summary();
 }

@@ -118,6 +118,7 @@ static void the_commit_programs_the_trial_marker_first_and_the_magic_last(void)
         size_t n = image.bin_len - offset < 256u ? image.bin_len - offset : 256u;
         CHECK_TRUE(host_write(DEV_HEADER_ADDR + (uint32_t)offset, image.bin + offset, n));
     }
+    host_settle();
     fake_flash_ops_clear_log(&dev.ops);
     CHECK_TRUE(host_write(DEV_HEADER_ADDR, image.bin, IMAGE_HEADER_SIZE));
 

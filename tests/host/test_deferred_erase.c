@@ -98,19 +98,28 @@ static void write_erases_its_pending_page_at_the_address(void)
     host_send((const uint8_t[]){ (uint8_t)(addr >> 24), (uint8_t)(addr >> 16), (uint8_t)(addr >> 8), (uint8_t)addr,
                                  (uint8_t)((addr >> 24) ^ (addr >> 16) ^ (addr >> 8) ^ addr) }, 5u);
     EXPECT_REPLY(0x79, 0x79);
-    /* Before a single data byte arrived: the installed header, then the page. */
-    CHECK_EQ_U32(2, dev.ops.log_len);
+    /* Before a single data byte arrived, one erase a block: the installed header, alone. */
+    CHECK_EQ_U32(1, dev.ops.log_len);
     CHECK_EQ_U32(OP_ERASE, dev.ops.log[0].kind);
     CHECK_EQ_U32(PAGE_ADDR(64), dev.ops.log[0].addr);
-    CHECK_EQ_U32(OP_ERASE, dev.ops.log[1].kind);
-    CHECK_EQ_U32(PAGE_ADDR(70), dev.ops.log[1].addr);
     HOST_SEND(0x07, 1, 2, 3, 4, 5, 6, 7, 8, 0x07 ^ 1 ^ 2 ^ 3 ^ 4 ^ 5 ^ 6 ^ 7 ^ 8);
     EXPECT_REPLY(0x79);
+    /* The page when the block is programmed (at the next block's address, or once the host is quiet). */
+    host_settle();
+    CHECK_EQ_U32(OP_ERASE, dev.ops.log[1].kind);
+    CHECK_EQ_U32(PAGE_ADDR(70), dev.ops.log[1].addr);
+    CHECK_EQ_U32(OP_PROGRAM, dev.ops.log[2].kind);
+    /* The next block into a pending page: erased at its address, header gone already. */
+    fake_flash_ops_clear_log(&dev.ops);
+    CHECK_TRUE(host_write(PAGE_ADDR(72), (const uint8_t[]){ 9 }, 1u));
+    CHECK_EQ_U32(1, dev.ops.log_len);
+    CHECK_EQ_U32(PAGE_ADDR(72), dev.ops.log[0].addr);
+    host_settle();
     static const uint8_t expected[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
     CHECK_TRUE(memcmp(device_flash_at(addr), expected, sizeof expected) == 0);
     CHECK_TRUE(device_erased(PAGE_ADDR(70), 0x300u));
     CHECK_TRUE(device_erased(addr + 8u, PAGE_ADDR(71) - addr - 8u));
-    CHECK_EQ_U32(2, dev.ops.erases); /* the header's and page 70's */
+    CHECK_EQ_U32(3, dev.ops.erases); /* the header's, page 70's and page 72's */
     CHECK_EQ_U32(0, dev.ops.program_over_data);
 }
 
@@ -121,6 +130,7 @@ static void block_across_two_pending_pages(void)
     uint8_t block[16];
     memset(block, 0x42, sizeof block);
     CHECK_TRUE(host_write(PAGE_ADDR(74) - 8u, block, sizeof block));
+    host_settle();
     CHECK_TRUE(memcmp(device_flash_at(PAGE_ADDR(74) - 8u), block, sizeof block) == 0);
     CHECK_TRUE(device_erased(PAGE_ADDR(73), DEV_PAGE_SIZE - 8u));
     CHECK_TRUE(device_erased(PAGE_ADDR(74) + 8u, DEV_PAGE_SIZE - 8u));
@@ -133,8 +143,11 @@ static void bad_checksum_leaves_only_pages_the_host_erased_erased(void)
     device_with_old_application();
     CHECK_TRUE(erase_pages(70u, 70u));
     long erases = dev.ops.erases;
-    /* Into the pending page 70: erased at the address (the installed header first), as the host asked; nothing
-     * programmed. */
+    /* Into the pending page 70: the installed header is erased at the address (one erase a block), as the host
+     * asked, and at the next address the page too; nothing programmed. */
+    HOST_SEND(0x31, 0xCE, 0x08, 0x02, 0x30, 0x00, 0x08 ^ 0x02 ^ 0x30, 0x03, 0x11, 0x22, 0x33, 0x44, 0x00);
+    EXPECT_REPLY(0x79, 0x79, 0x1F);
+    CHECK_EQ_U32(erases + 1, dev.ops.erases);
     HOST_SEND(0x31, 0xCE, 0x08, 0x02, 0x30, 0x00, 0x08 ^ 0x02 ^ 0x30, 0x03, 0x11, 0x22, 0x33, 0x44, 0x00);
     EXPECT_REPLY(0x79, 0x79, 0x1F);
     CHECK_TRUE(in_flash_erased(70u));
@@ -197,6 +210,7 @@ static void erased_again_after_a_write_is_pending_again(void)
     CHECK_TRUE(erase_pages(75u, 75u));
     CHECK_TRUE(memcmp(device_flash_at(PAGE_ADDR(75)), first, sizeof first) == 0);
     CHECK_TRUE(host_write(PAGE_ADDR(75) + 8u, second, sizeof second));
+    host_settle();
     CHECK_TRUE(device_erased(PAGE_ADDR(75), 8u));
     CHECK_TRUE(memcmp(device_flash_at(PAGE_ADDR(75) + 8u), second, sizeof second) == 0);
     CHECK_EQ_U32(0, dev.ops.program_over_data);

@@ -72,6 +72,7 @@ static void staged_header_is_read_back_before_its_commit(void)
     CHECK_TRUE(!device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));
     /* A read across the end of the header page: staged bytes, then flash. */
     CHECK_TRUE(host_write(DEV_IMAGE_ADDR, (const uint8_t[]){ 0x5A }, 1u));
+    host_settle();
     CHECK_TRUE(device_erased(DEV_HEADER_ADDR, DEV_PAGE_SIZE));
     CHECK_EQ_U32(0x5A, *device_flash_at(DEV_IMAGE_ADDR));
     CHECK_TRUE(host_read(DEV_IMAGE_ADDR - 4u, back, 8u));
@@ -96,8 +97,10 @@ static void double_word_written_twice_is_rewritten_in_place(void)
     static const uint8_t high[] = { 0xB4, 0xB5, 0xB6, 0xB7 };
     CHECK_TRUE(host_write(0x08030100u, earlier, sizeof earlier));
     CHECK_TRUE(host_write(0x08030000u, low, sizeof low));
+    host_settle();
     CHECK_EQ_U32(1, dev.ops.erases);
     CHECK_TRUE(host_write(0x08030004u, high, sizeof high));
+    host_settle();
     CHECK_EQ_U32(2, dev.ops.erases);
     CHECK_TRUE(memcmp(device_flash_at(0x08030000u), low, sizeof low) == 0);
     CHECK_TRUE(memcmp(device_flash_at(0x08030004u), high, sizeof high) == 0);
@@ -122,6 +125,7 @@ static void single_bytes_at_every_alignment(void)
         expected[offset] = (uint8_t)(0x30u + offset);
         CHECK_TRUE(host_write(0x08050003u + offset, &expected[offset], 1u));
     }
+    host_settle();
     CHECK_TRUE(memcmp(device_flash_at(0x08050003u), expected, sizeof expected) == 0);
     CHECK_TRUE(device_erased(0x08050000u, 3u));
     CHECK_EQ_U32(0, dev.ops.program_over_data);
@@ -205,6 +209,7 @@ static void old_application_is_invalidated_before_its_image_changes(void)
 
     fake_flash_ops_clear_log(&dev.ops);
     CHECK_TRUE(host_write(DEV_IMAGE_ADDR + 0x800u, new_image.bin + DEV_PAGE_SIZE + 0x800u, 16u));
+    host_settle();
     CHECK_EQ_U32(4, dev.ops.log_len);
     CHECK_EQ_U32(OP_ERASE, dev.ops.log[0].kind);
     CHECK_EQ_U32(DEV_HEADER_ADDR, dev.ops.log[0].addr);
@@ -220,6 +225,7 @@ static void header_magic_is_programmed_last(void)
         size_t n = new_image.bin_len - offset < 256u ? new_image.bin_len - offset : 256u;
         CHECK_TRUE(host_write(DEV_HEADER_ADDR + (uint32_t)offset, new_image.bin + offset, n));
     }
+    host_settle();
     fake_flash_ops_clear_log(&dev.ops);
     CHECK_TRUE(host_write(DEV_HEADER_ADDR, new_image.bin, 64u));
     CHECK_EQ_U32(8, dev.ops.log_len);
