@@ -52,7 +52,7 @@ scsi_status_t scsi_start(scsi_disk_t *disk, msc_bot_t *bot, uint8_t *buf);
 /* count (1 to SCSI_MAX_BLOCKS) 512-byte blocks from lba in one READ(10): all of them or SCSI_FAILED (a drive that
  * sends fewer bytes than asked, whatever its CSW says, failed the attempt; a residue above the length is a phase
  * error, msc_bot). One command per run of blocks instead of one per block saves the CBW and CSW transactions and the
- * per-command work of both sides (docs/design.md §6). */
+ * per-command work of both sides (docs/design.md §6.4). */
 scsi_status_t scsi_read_blocks(scsi_disk_t *disk, uint32_t lba, uint32_t count, uint8_t *buf);
 /* One 512-byte block. */
 static inline scsi_status_t scsi_read(scsi_disk_t *disk, uint32_t lba, uint8_t *buf)
