@@ -47,10 +47,10 @@
 
 #define USB_UPDATE_MESSAGE_SIZE 160u
 #define USB_UPDATE_NAMES_SIZE   64u   /* of the file list in "several .hex files (...)" */
-/* The file is read in runs of up to this many sectors, one READ(10) each (fat_file_read): 16 KB, four 4 KB clusters
- * of a FAT32 drive, cuts the commands (CBW, CSW, a drive's per-command latency) 32-fold against a sector at a time.
- * RAM is plentiful; the update mode has nothing else to keep in it. */
-#define USB_UPDATE_READ_SECTORS 32u
+/* The file is read in runs of up to this many sectors, one READ(10) each (fat_file_read): 8 KB, two 4 KB clusters
+ * of a FAT32 drive, cuts the commands (CBW, CSW, a drive's per-command latency) 16-fold against a sector at a time;
+ * longer runs gain little (CBW and CSW are 2 of 130 full-speed transactions per 8 KB). */
+#define USB_UPDATE_READ_SECTORS 16u
 
 typedef enum {
     USB_UPDATE_NO_DRIVE = 0,        /* nothing attached: returns at once */
