@@ -28,7 +28,7 @@ static bool load(fat_t *fs, uint32_t lba)
         return true;
     }
     fs->buf_lba = NO_SECTOR;
-    if (!fs->disk->read(fs->disk, lba, fs->buf)) {
+    if (!fs->disk->read(fs->disk, lba, 1u, fs->buf)) {
         return false;
     }
     fs->buf_lba = lba;
@@ -422,22 +422,50 @@ fat_status_t fat_file_open(fat_t *fs, fat_file_t *file, const fat_entry_t *entry
     return count < needed ? FAT_TRUNCATED : FAT_OK;
 }
 
-fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, const uint8_t **data, uint32_t *len)
+fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, uint8_t *buf, uint32_t max_sectors, uint32_t *len)
 {
     *len = 0u;
-    if (file->position >= file->size) {
+    uint32_t left = file->size - file->position;
+    uint32_t wanted = (left + FAT_SECTOR_SIZE - 1u) / FAT_SECTOR_SIZE;
+    wanted = wanted < max_sectors ? wanted : max_sectors;
+    /* The run: count sectors from lba, through clusters that follow each other on the disk. */
+    uint32_t lba = 0u;
+    uint32_t count = 0u;
+    while (count < wanted) {
+        if (file->sector == fs->cluster_sectors) {
+            uint32_t next;
+            fat_status_t status = next_cluster(fs, file->cluster, &next);
+            if (status != FAT_OK) {
+                /* The chain was checked at open: FAT_END means the FAT changed under us. A run already gathered is
+                 * read first, so a corrupt FAT is reported where the file reaches it, as with one sector a read; a
+                 * drive that fails is reported at once. */
+                if (count != 0u && status != FAT_IO_ERROR) {
+                    break;
+                }
+                return status == FAT_END ? FAT_TRUNCATED : status;
+            }
+            file->cluster = next;
+            file->sector = 0u;
+        }
+        uint32_t at = cluster_lba(fs, file->cluster) + file->sector;
+        if (count != 0u && at != lba + count) {
+            break; /* the file goes on elsewhere: the next call starts there */
+        }
+        lba = at - count;
+        uint32_t n = fs->cluster_sectors - file->sector;
+        n = n < wanted - count ? n : wanted - count;
+        file->sector += n;
+        count += n;
+    }
+    if (count == 0u) {
         return FAT_OK;
     }
-    fat_status_t status = load_chain_sector(fs, &file->cluster, &file->sector);
-    if (status != FAT_OK) {
-        /* The chain was checked at open: FAT_END means the FAT changed under us. */
-        return status == FAT_END ? FAT_TRUNCATED : status;
+    if (!fs->disk->read(fs->disk, lba, count, buf)) {
+        return FAT_IO_ERROR;
     }
-    file->sector++;
-    uint32_t left = file->size - file->position;
-    *len = left < FAT_SECTOR_SIZE ? left : FAT_SECTOR_SIZE;
+    uint32_t bytes = count * FAT_SECTOR_SIZE;
+    *len = left < bytes ? left : bytes;
     file->position += *len;
-    *data = fs->buf;
     return FAT_OK;
 }
 

@@ -7,8 +7,10 @@
  * - Directories: the fixed root of FAT12/16, cluster chains otherwise; long file names (checksum-verified,
  *   non-ASCII characters read as '?'), 8.3 names with the NT lower-case flags; names compare ignoring ASCII case.
  * - Files: the whole cluster chain is checked when a file or directory is opened: every cluster inside the
- *   volume, no loop, at least as many clusters as the size needs. A file is read afterwards one sector at a
- *   time, so a corrupt chain is refused before any byte of it is used. */
+ *   volume, no loop, at least as many clusters as the size needs, so a corrupt chain is refused before any byte of
+ *   it is used. A file is read afterwards in runs of consecutive sectors (one disk read each, into the caller's
+ *   buffer, not the sector buffer: the FAT sector stays loaded), through as many clusters as follow each other on
+ *   the disk, as a file copied onto a drive usually lies. */
 #ifndef FAT_H
 #define FAT_H
 
@@ -26,8 +28,8 @@
 #define FAT_ATTR_DIRECTORY 0x10u
 
 typedef struct fat_disk {
-    /* Reads one 512-byte sector; false when the drive failed (the caller knows why). */
-    bool (*read)(const struct fat_disk *disk, uint32_t lba, uint8_t *buf);
+    /* Reads count (>= 1) 512-byte sectors from lba; false when the drive failed (the caller knows why). */
+    bool (*read)(const struct fat_disk *disk, uint32_t lba, uint32_t count, uint8_t *buf);
     uint32_t sector_count;
     void *context;
 } fat_disk_t;
@@ -93,9 +95,10 @@ fat_status_t fat_dir_next(fat_t *fs, fat_dir_t *dir, fat_entry_t *entry);
 fat_status_t fat_find(fat_t *fs, const char *path, fat_entry_t *entry);
 
 fat_status_t fat_file_open(fat_t *fs, fat_file_t *file, const fat_entry_t *entry);
-/* The next sector of the file: *data points into the sector buffer, valid until the next call into fat;
- * *len is 512 except for the last sector, 0 at the end of the file. */
-fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, const uint8_t **data, uint32_t *len);
+/* The next bytes of the file into buf, up to max_sectors (>= 1) sectors of them read in one disk read: *len is a
+ * whole number of sectors except at the end of the file, 0 there. A run stops where the file's next cluster does not
+ * follow on the disk, and before a FAT entry that is not a valid chain link (that error comes at the next call). */
+fat_status_t fat_file_read(fat_t *fs, fat_file_t *file, uint8_t *buf, uint32_t max_sectors, uint32_t *len);
 void fat_file_rewind(fat_file_t *file);
 
 /* a equals the first b_len characters of b, or all of b up to its NUL, ignoring ASCII case. */

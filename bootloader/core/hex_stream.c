@@ -75,24 +75,40 @@ static hex_status_t complete_record(hex_stream_t *hex, hex_sink_t sink, void *ct
     }
 }
 
-static hex_status_t step(hex_stream_t *hex, uint8_t c, hex_sink_t sink, void *ctx)
+/* The digits of a record, most of a file, from *at up to end or the record's last digit, in a loop of their own
+ * rather than a character at a time through step: two digits shift through a byte (after the second, the first
+ * one's nibble is all that is left above). A character that is not a digit ends it with the error step would give
+ * it at that place. */
+static hex_status_t record_digits(hex_stream_t *hex, const uint8_t **at, const uint8_t *end, hex_sink_t sink, void *ctx)
 {
-    switch (hex->state) {
-    case STATE_RECORD: {
+    const uint8_t *p = *at;
+    uint8_t *record = hex->record;
+    uint32_t digits = hex->digits;
+    hex_status_t status = HEX_OK;
+    do {
+        uint8_t c = *p++;
         int value = hex_digit(c);
         if (value < 0) {
-            return c == '\r' || c == '\n' ? HEX_BAD_LENGTH : HEX_BAD_DIGIT;
+            status = c == '\r' || c == '\n' ? HEX_BAD_LENGTH : HEX_BAD_DIGIT;
+            break;
         }
-        /* Two digits shift through the byte: after the second, the first one's nibble is all that is left above. */
-        uint8_t *byte = &hex->record[hex->digits / 2u];
-        *byte = (uint8_t)((*byte << 4) | value);
-        hex->digits++;
-        if (hex->digits == 2u * (hex->record[0] + HEX_RECORD_OVERHEAD)) {
+        record[digits / 2u] = (uint8_t)((record[digits / 2u] << 4) | value);
+        digits++;
+        if (digits == 2u * (record[0] + HEX_RECORD_OVERHEAD)) {
             hex->state = STATE_AFTER_CHECKSUM;
-            return complete_record(hex, sink, ctx);
+            status = complete_record(hex, sink, ctx);
+            break;
         }
-        return HEX_OK;
-    }
+    } while (p != end);
+    hex->digits = (uint16_t)digits;
+    *at = p;
+    return status;
+}
+
+/* One character outside a record's digits. */
+static hex_status_t step(hex_stream_t *hex, uint8_t c)
+{
+    switch (hex->state) {
     case STATE_AFTER_CHECKSUM:
         if (c == '\r') {
             return HEX_OK;
@@ -125,8 +141,10 @@ static hex_status_t step(hex_stream_t *hex, uint8_t c, hex_sink_t sink, void *ct
 
 hex_status_t hex_stream_feed(hex_stream_t *hex, const uint8_t *data, size_t len, hex_sink_t sink, void *ctx)
 {
-    for (size_t i = 0; i < len && hex->status == HEX_OK; i++) {
-        hex->status = step(hex, data[i], sink, ctx);
+    const uint8_t *end = data + len;
+    while (data != end && hex->status == HEX_OK) {
+        hex->status = hex->state == STATE_RECORD ? record_digits(hex, &data, end, sink, ctx)
+                                                 : step(hex, *data++);
     }
     return hex->status;
 }

@@ -25,7 +25,10 @@ static msc_status_t command(msc_bot_t *bot, uint8_t opcode, uint32_t lba, uint8_
     } else {
         cdb_len = 10u;
         put_be32(cdb + 2, lba);
-        cdb[8] = (uint8_t)(len / SCSI_BLOCK_SIZE);
+        /* SBC-2 §5.6 READ(10): the transfer length in blocks, big-endian, in bytes 7 and 8. */
+        uint32_t blocks = len / SCSI_BLOCK_SIZE;
+        cdb[7] = (uint8_t)(blocks >> 8);
+        cdb[8] = (uint8_t)blocks;
     }
     return msc_bot_command(bot, cdb, cdb_len, true, data, len);
 }
@@ -111,7 +114,7 @@ scsi_status_t scsi_start(scsi_disk_t *disk, msc_bot_t *bot, uint8_t *buf)
     return SCSI_OK;
 }
 
-scsi_status_t scsi_read(scsi_disk_t *disk, uint32_t lba, uint8_t *buf)
+scsi_status_t scsi_read_blocks(scsi_disk_t *disk, uint32_t lba, uint32_t count, uint8_t *buf)
 {
-    return run_with_retries(disk, SCSI_READ_10, lba, buf, SCSI_BLOCK_SIZE);
+    return run_with_retries(disk, SCSI_READ_10, lba, buf, count * SCSI_BLOCK_SIZE);
 }

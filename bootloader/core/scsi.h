@@ -17,6 +17,8 @@
 #define SCSI_READY_TIMEOUT_MS  10000u
 #define SCSI_READY_POLL_MS     100u
 #define SCSI_ATTEMPTS          3u
+/* READ(10)'s transfer length is 16 bits (SBC-2 §5.6). */
+#define SCSI_MAX_BLOCKS        0xFFFFu
 
 #define SCSI_INQUIRY           0x12u
 #define SCSI_TEST_UNIT_READY   0x00u
@@ -47,7 +49,15 @@ typedef struct {
 
 /* INQUIRY, TEST UNIT READY until ready, READ CAPACITY(10). buf: 512 bytes of scratch. */
 scsi_status_t scsi_start(scsi_disk_t *disk, msc_bot_t *bot, uint8_t *buf);
+/* count (1 to SCSI_MAX_BLOCKS) 512-byte blocks from lba in one READ(10): all of them or SCSI_FAILED (a drive that
+ * sends fewer bytes than asked, whatever its CSW says, failed the attempt; a residue above the length is a phase
+ * error, msc_bot). One command per run of blocks instead of one per block saves the CBW and CSW transactions and the
+ * per-command work of both sides (docs/design.md §6.4). */
+scsi_status_t scsi_read_blocks(scsi_disk_t *disk, uint32_t lba, uint32_t count, uint8_t *buf);
 /* One 512-byte block. */
-scsi_status_t scsi_read(scsi_disk_t *disk, uint32_t lba, uint8_t *buf);
+static inline scsi_status_t scsi_read(scsi_disk_t *disk, uint32_t lba, uint8_t *buf)
+{
+    return scsi_read_blocks(disk, lba, 1u, buf);
+}
 
 #endif /* SCSI_H */

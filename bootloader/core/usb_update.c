@@ -179,10 +179,10 @@ static bool enumerate(usb_update_t *u)
     return status == SCSI_OK || drive_failed(u, status);
 }
 
-static bool disk_read(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+static bool disk_read(const fat_disk_t *disk, uint32_t lba, uint32_t count, uint8_t *buf)
 {
     usb_update_t *u = disk->context;
-    u->read_status = scsi_read(&u->disk, lba, buf);
+    u->read_status = scsi_read_blocks(&u->disk, lba, count, buf);
     return u->read_status == SCSI_OK;
 }
 
@@ -414,9 +414,10 @@ static void report_progress(usb_update_t *u)
     /* 32-bit arithmetic: a 64-bit division would pull in 700 bytes of libgcc. */
     uint32_t quarter = u->file.size / 4u;
     uint32_t quarters = quarter == 0u ? 4u : u->file.position / quarter;
-    if (quarters > u->progress && quarters < 4u) {
-        u->progress = quarters;
-        say(u, "%u%% programmed", quarters * 25u);
+    /* A read of USB_UPDATE_READ_SECTORS may pass more than one quarter of a small file: each gets its line. */
+    while (u->progress < quarters && u->progress < 3u) {
+        u->progress++;
+        say(u, "%u%% programmed", u->progress * 25u);
     }
 }
 
@@ -427,16 +428,15 @@ static bool stream_file(usb_update_t *u, hex_sink_t sink, bool programming)
     u->progress = 0u;
     u->records_crc = 0u;
     for (;;) {
-        const uint8_t *data;
         uint32_t len;
-        fat_status_t status = fat_file_read(&u->fs, &u->file, &data, &len);
+        fat_status_t status = fat_file_read(&u->fs, &u->file, u->chunk, USB_UPDATE_READ_SECTORS, &len);
         if (status != FAT_OK) {
             return fat_failed(u, status, u->entry.name);
         }
         if (len == 0u) {
             break;
         }
-        if (hex_stream_feed(&u->hex, data, len, sink, u) != HEX_OK) {
+        if (hex_stream_feed(&u->hex, u->chunk, len, sink, u) != HEX_OK) {
             return hex_failed(u);
         }
         if (programming) {

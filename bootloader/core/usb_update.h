@@ -47,6 +47,10 @@
 
 #define USB_UPDATE_MESSAGE_SIZE 160u
 #define USB_UPDATE_NAMES_SIZE   64u   /* of the file list in "several .hex files (...)" */
+/* The file is read in runs of up to this many sectors, one READ(10) each (fat_file_read): 8 KB, two 4 KB clusters
+ * of a FAT32 drive, cuts the commands (CBW, CSW, a drive's per-command latency) 16-fold against a sector at a time;
+ * longer runs gain little (CBW and CSW are 2 of 130 full-speed transactions per 8 KB). */
+#define USB_UPDATE_READ_SECTORS 16u
 
 typedef enum {
     USB_UPDATE_NO_DRIVE = 0,        /* nothing attached: returns at once */
@@ -135,7 +139,8 @@ typedef struct {
     uint32_t records_crc;                /* CRC-32 of every record's address and data read in this pass */
     text_t line;
     char message[USB_UPDATE_MESSAGE_SIZE];
-    uint8_t sector[FAT_SECTOR_SIZE];
+    uint8_t sector[FAT_SECTOR_SIZE];     /* the FAT reader's sector buffer (boot sector, directories, the FAT) */
+    uint8_t chunk[USB_UPDATE_READ_SECTORS * FAT_SECTOR_SIZE] __attribute__((aligned(4))); /* the file's bytes */
 } usb_update_t;
 
 /* Switches VBUS on at the first call. With no drive attached it returns USB_UPDATE_NO_DRIVE at once, so the

@@ -65,6 +65,9 @@ static struct {
     uint32_t attached_ms;
 } host;
 
+/* A word stored at any byte address (one STR: the Cortex-M4 allows it, ARMv7-M A3.2.1), as a byte array's element. */
+typedef uint32_t __attribute__((aligned(1), may_alias)) unaligned_word_t;
+
 /* Where the IN packet in flight lands while the receive FIFO is drained; got is its size once it is in. */
 static struct {
     uint8_t *buf;
@@ -270,8 +273,18 @@ static void rx_drain(void)
             continue;
         }
         uint32_t count = (status & OTG_GRXSTSP_BCNT_Msk) >> OTG_GRXSTSP_BCNT_Pos;
+        uint32_t i = 0u;
+        /* A packet that fits goes in whole words, a FIFO load and a store each (the Cortex-M4 stores a word at any
+         * address: ARMv7-M A3.2.1, with CCR.UNALIGN_TRP left 0); its last 1 to 3 bytes, and a packet that does not
+         * fit, byte by byte below. */
+        if (count <= (uint32_t)(rx.room - rx.got)) {
+            for (; i + 4u <= count; i += 4u) {
+                *(unaligned_word_t *)(rx.buf + rx.got) = OTG_FS_FIFO(0);
+                rx.got = (uint16_t)(rx.got + 4u);
+            }
+        }
         uint32_t word = 0u;
-        for (uint32_t i = 0u; i < count; i++, word >>= 8) {
+        for (; i < count; i++, word >>= 8) {
             if (i % 4u == 0u) {
                 word = OTG_FS_FIFO(0);
             }

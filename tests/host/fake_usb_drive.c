@@ -360,7 +360,18 @@ static void execute(fake_drive_t *d, const uint8_t *cbw)
     if (d->data_len > d->expected) {
         d->data_len = d->expected;
     }
+    bool cut = cdb[0] == 0x28u && d->short_read_bytes != 0u && d->data_len > d->short_read_bytes
+               && take(cdb[0], 0x28u, &d->short_read_count);
+    if (cut) {
+        d->data_len = d->short_read_bytes;
+    }
     d->residue = d->expected - d->data_len;
+    if (cut && d->short_read_hides_residue) {
+        d->residue = 0u;
+    }
+    if (cdb[0] == 0x28u) {
+        d->residue += d->residue_excess;
+    }
     d->phase = d->expected > 0u ? DATA_STAGE : WAIT_CSW;
 }
 

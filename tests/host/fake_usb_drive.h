@@ -46,6 +46,10 @@ typedef struct {
     uint32_t bad_csw_count;       /* ... this many times */
     uint32_t not_ready_count;     /* TEST UNIT READY answers NOT READY (02/04/01) this many times */
     uint32_t nak_ms;              /* every bulk transfer is NAKed this long before it moves */
+    uint32_t short_read_bytes;    /* a READ(10) sends this many bytes at most (0: all) ... */
+    uint32_t short_read_count;    /* ... this many times, its CSW saying so (residue) unless ... */
+    bool short_read_hides_residue; /* ... it claims every byte came (residue 0) */
+    uint32_t residue_excess;      /* added to every READ(10)'s CSW residue (BOT 6.3: above dCBWDataTransferLength) */
     long disconnect_at;           /* the transfer (counted from 0 since attach) at which the drive is pulled; -1 */
     uint32_t change_lba;          /* from its change_on_read-th READ(10) on (counted from 1), this block ... */
     uint32_t change_on_read;      /* ... reads as change_data: a medium that changes under the host; 0: never */
@@ -65,7 +69,7 @@ typedef struct {
     uint32_t tag;
     uint32_t expected;            /* dCBWDataTransferLength */
     uint8_t opcode;
-    uint8_t data[4096];
+    uint8_t data[32u * 1024u];    /* READ(10) of up to 64 blocks of 512 bytes */
     uint32_t data_len;
     uint8_t csw_status;
     bool csw_bad_tag;

@@ -7,7 +7,7 @@
  *   then         the disk, as runs of sectors (fuzz_disk.h); real volumes made by mkfs.vfat make good seeds
  *
  * The volume is mounted, its root listed, its subdirectories listed, every file read to its end and found again by
- * name. Nothing may read a sector outside the drive, hang (libFuzzer's -timeout), trip the sanitizers or give a
+ * name, up to 8 sectors a read (fat_file_read's runs). Nothing may read a sector outside the drive, hang (libFuzzer's -timeout), trip the sanitizers or give a
  * file more bytes than its size; while every read succeeds and serves the same bytes, a file is read whole and a
  * listed name is found as the same entry.
  *   CC=clang cmake -S tests/host -B out/host-fuzz -G Ninja && cmake --build out/host-fuzz
@@ -19,6 +19,7 @@
 #include "fuzz_disk.h"
 
 #define PREFIX 16u
+#define MAX_RUN 8u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,21 +48,24 @@ static void require(bool condition)
     }
 }
 
-static bool read_sector(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+static bool read_sectors(const fat_disk_t *disk, uint32_t lba, uint32_t count, uint8_t *buf)
 {
     drive_t *drive = disk->context;
-    require(lba < disk->sector_count);
+    require(count != 0u && lba < disk->sector_count && count <= disk->sector_count - lba);
     drive->reads++;
     if (drive->fail_from != 0u && drive->reads >= drive->fail_from
         && (drive->fail_count == 0u || drive->reads < drive->fail_from + drive->fail_count)) {
         drive->failed++;
         return false;
     }
-    if (lba == drive->change_lba && ++drive->change_reads >= drive->change_from && drive->change_from != 0u) {
-        drive->changed++;
-        lba = drive->change_source;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t at = lba + i;
+        if (at == drive->change_lba && ++drive->change_reads >= drive->change_from && drive->change_from != 0u) {
+            drive->changed++;
+            at = drive->change_source;
+        }
+        fuzz_disk_sector(&drive->sectors, at, buf + (size_t)i * FAT_SECTOR_SIZE);
     }
-    fuzz_disk_sector(&drive->sectors, lba, buf);
     return true;
 }
 
@@ -77,12 +81,14 @@ static void read_file(fat_t *fs, const fat_entry_t *entry, const drive_t *drive)
     if (fat_file_open(fs, &file, entry) != FAT_OK) {
         return;
     }
-    const uint8_t *bytes;
+    /* Runs of 1 to MAX_RUN sectors, the most a read may ask for following from the entry. */
+    static uint8_t bytes[MAX_RUN * FAT_SECTOR_SIZE];
+    uint32_t max_sectors = 1u + (entry->cluster + entry->size) % MAX_RUN;
     uint32_t len;
     uint32_t total = 0u;
     fat_status_t status;
-    while ((status = fat_file_read(fs, &file, &bytes, &len)) == FAT_OK && len != 0u) {
-        require(len <= FAT_SECTOR_SIZE);
+    while ((status = fat_file_read(fs, &file, bytes, max_sectors, &len)) == FAT_OK && len != 0u) {
+        require(len <= max_sectors * FAT_SECTOR_SIZE && (len % FAT_SECTOR_SIZE == 0u || total + len == entry->size));
         total += len;
     }
     require(total <= entry->size);
@@ -107,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drive.changed = 0u;
     fuzz_disk_parse(&drive.sectors, data + PREFIX, size - PREFIX);
     uint32_t sector_count = le32_at(data);
-    fat_disk_t disk = { .read = read_sector, .sector_count = sector_count, .context = &drive };
+    fat_disk_t disk = { .read = read_sectors, .sector_count = sector_count, .context = &drive };
     static uint8_t buf[FAT_SECTOR_SIZE];
     fat_t fs;
     if (sector_count == 0u || fat_mount(&fs, &disk, buf) != FAT_OK) {

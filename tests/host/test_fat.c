@@ -15,9 +15,13 @@ typedef struct {
     uint32_t reads;
     uint32_t failures;
     long fail_from;  /* -1: never */
+    uint32_t sectors_read;
+    uint32_t max_count;  /* the most sectors one read asked for */
+    uint32_t data_from;  /* reads from this LBA on are counted in data_reads (0: none) */
+    uint32_t data_reads;
 } image_disk_t;
 
-static bool image_read(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
+static bool image_read(const fat_disk_t *disk, uint32_t lba, uint32_t count, uint8_t *buf)
 {
     image_disk_t *image = disk->context;
     if (image->fail_from >= 0 && image->reads >= (uint32_t)image->fail_from) {
@@ -25,11 +29,14 @@ static bool image_read(const fat_disk_t *disk, uint32_t lba, uint8_t *buf)
         return false;
     }
     image->reads++;
-    if ((uint64_t)lba * FAT_SECTOR_SIZE + FAT_SECTOR_SIZE > image->size) {
-        fprintf(stderr, "read of sector %u beyond the disk\n", (unsigned)lba);
+    if (count == 0u || (uint64_t)(lba + (uint64_t)count) * FAT_SECTOR_SIZE > image->size) {
+        fprintf(stderr, "read of %u sectors at %u beyond the disk\n", (unsigned)count, (unsigned)lba);
         abort();
     }
-    memcpy(buf, image->bytes + (size_t)lba * FAT_SECTOR_SIZE, FAT_SECTOR_SIZE);
+    memcpy(buf, image->bytes + (size_t)lba * FAT_SECTOR_SIZE, (size_t)count * FAT_SECTOR_SIZE);
+    image->sectors_read += count;
+    image->data_reads += image->data_from != 0u && lba >= image->data_from;
+    image->max_count = count > image->max_count ? count : image->max_count;
     return true;
 }
 
@@ -62,8 +69,12 @@ static void unmount(volume_t *v)
                        fat_status_text(actual_));                                                             \
     } while (0)
 
-/* Reads the whole file and compares it with a fixture file. */
-static void check_file_content(volume_t *v, const char *path, const char *expected_file)
+/* The largest run check_file_content reads at once. */
+#define MAX_RUN 8u
+
+/* Reads the whole file max_sectors at a time and compares it with a fixture file; a poisoned buffer shows that
+ * only the bytes *len claims were meant. */
+static void check_file_content_by(volume_t *v, const char *path, const char *expected_file, uint32_t max_sectors)
 {
     fat_entry_t entry;
     CHECK_FAT(FAT_OK, fat_find(&v->fs, path, &entry));
@@ -72,16 +83,20 @@ static void check_file_content(volume_t *v, const char *path, const char *expect
     CHECK_EQ_U32(expected_len, entry.size);
     fat_file_t file;
     CHECK_FAT(FAT_OK, fat_file_open(&v->fs, &file, &entry));
+    static uint8_t data[MAX_RUN * FAT_SECTOR_SIZE];
     for (int pass = 0; pass < 2; pass++) {
         size_t at = 0u;
         for (;;) {
-            const uint8_t *data;
             uint32_t len;
-            fat_status_t status = fat_file_read(&v->fs, &file, &data, &len);
+            memset(data, 0xA5, sizeof data);
+            fat_status_t status = fat_file_read(&v->fs, &file, data, max_sectors, &len);
             CHECK_FAT(FAT_OK, status);
             if (status != FAT_OK || len == 0u) {
                 break;
             }
+            /* Whole sectors but at the end of the file, never more than asked. */
+            CHECK_TRUE(len <= max_sectors * FAT_SECTOR_SIZE);
+            CHECK_TRUE(len % FAT_SECTOR_SIZE == 0u || at + len == expected_len);
             CHECK_TRUE(at + len <= expected_len && memcmp(data, expected + at, len) == 0);
             at += len;
         }
@@ -89,6 +104,13 @@ static void check_file_content(volume_t *v, const char *path, const char *expect
         fat_file_rewind(&file);
     }
     free(expected);
+}
+
+static void check_file_content(volume_t *v, const char *path, const char *expected_file)
+{
+    check_file_content_by(v, path, expected_file, 1u);
+    check_file_content_by(v, path, expected_file, 3u);
+    check_file_content_by(v, path, expected_file, MAX_RUN);
 }
 
 static void every_fat_type_with_and_without_partition_table(void)
@@ -258,6 +280,110 @@ static void fragmented_file_is_followed_through_its_chain(void)
     unmount(&v);
 }
 
+/* The next cluster of a chain straight from the image's first FAT, decoded here apart from fat.c. */
+static uint32_t image_next_cluster(const volume_t *v, uint32_t cluster)
+{
+    const uint8_t *fat = v->image.bytes + (size_t)v->fs.fat_lba * FAT_SECTOR_SIZE;
+    if (v->fs.type == 12u) {
+        uint32_t pair = fat[cluster * 3u / 2u] | (uint32_t)fat[cluster * 3u / 2u + 1u] << 8;
+        return (cluster & 1u) ? pair >> 4 : pair & 0xFFFu;
+    }
+    if (v->fs.type == 16u) {
+        return fat[cluster * 2u] | (uint32_t)fat[cluster * 2u + 1u] << 8;
+    }
+    uint32_t value;
+    memcpy(&value, fat + cluster * 4u, sizeof value);
+    return value & 0x0FFFFFFFu;
+}
+
+/* With room for the whole file, it comes in one disk read per run of clusters that follow each other on the disk
+ * (counted here from the FAT itself), and each read is one READ-sized request, not one per sector. */
+static void file_runs_span_consecutive_clusters_and_stop_at_gaps(void)
+{
+    static const struct {
+        const char *image;
+        const char *path;
+        const char *content;
+        uint32_t min_runs;
+    } cases[] = {
+        { "fragmented.img", "FIRMWARE.HEX", "app16.hex", 2u },
+        { "fat32.img", "FIRMWARE.HEX", "big.hex", 1u },
+        { "fat16.img", "firmware.hex", "app255.hex", 1u },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        volume_t v;
+        CHECK_FAT(FAT_OK, mount(&v, cases[i].image));
+        fat_entry_t entry;
+        CHECK_FAT(FAT_OK, fat_find(&v.fs, cases[i].path, &entry));
+        uint32_t cluster_bytes = v.fs.cluster_sectors * FAT_SECTOR_SIZE;
+        uint32_t clusters = (entry.size + cluster_bytes - 1u) / cluster_bytes;
+        uint32_t runs = 1u;
+        uint32_t cluster = entry.cluster;
+        for (uint32_t n = 1; n < clusters; n++) {
+            uint32_t next = image_next_cluster(&v, cluster);
+            runs += next != cluster + 1u;
+            cluster = next;
+        }
+        CHECK_TRUE(runs >= cases[i].min_runs);
+        CHECK_TRUE(clusters > 1u);
+        fat_file_t file;
+        CHECK_FAT(FAT_OK, fat_file_open(&v.fs, &file, &entry));
+        uint32_t sectors = (entry.size + FAT_SECTOR_SIZE - 1u) / FAT_SECTOR_SIZE;
+        uint8_t *data = malloc((size_t)sectors * FAT_SECTOR_SIZE);
+        size_t expected_len;
+        uint8_t *expected = fixture_read(cases[i].content, &expected_len);
+        v.image.data_from = v.fs.data_lba;
+        uint32_t at = 0u;
+        uint32_t len = 0u;
+        do {
+            CHECK_FAT(FAT_OK, fat_file_read(&v.fs, &file, data + at, sectors, &len));
+            at += len;
+        } while (len != 0u && at <= entry.size);
+        CHECK_EQ_U32(entry.size, at);
+        CHECK_TRUE(expected_len == entry.size && memcmp(data, expected, entry.size) == 0);
+        /* One data read per run (the FAT's sectors come into the sector buffer on the way): a contiguous file in
+         * one read of all its sectors. */
+        CHECK_EQ_U32(runs, v.image.data_reads);
+        CHECK_TRUE(runs > 1u || v.image.max_count == sectors);
+        free(expected);
+        free(data);
+        unmount(&v);
+    }
+}
+
+/* A FAT that changes under an open file (the drive serves another one) ends a run before the broken link; the error
+ * comes at the next read, where the file reaches it, as with one sector a read. */
+static void a_chain_broken_after_the_open_ends_the_run_before_the_break(void)
+{
+    volume_t v;
+    CHECK_FAT(FAT_OK, mount(&v, "fat32.img"));
+    fat_entry_t entry;
+    CHECK_FAT(FAT_OK, fat_find(&v.fs, "FIRMWARE.HEX", &entry));
+    fat_file_t file;
+    CHECK_FAT(FAT_OK, fat_file_open(&v.fs, &file, &entry));
+    uint32_t cluster_bytes = v.fs.cluster_sectors * FAT_SECTOR_SIZE;
+    CHECK_TRUE(entry.size > 2u * cluster_bytes);
+    /* The file's first cluster now leads to a free one. */
+    uint8_t *link = v.image.bytes + (size_t)v.fs.fat_lba * FAT_SECTOR_SIZE + entry.cluster * 4u;
+    memset(link, 0, 4u);
+    v.fs.buf_lba = UINT32_MAX;
+    uint8_t *data = malloc(entry.size + FAT_SECTOR_SIZE);
+    uint32_t len;
+    CHECK_FAT(FAT_OK, fat_file_read(&v.fs, &file, data, entry.size / FAT_SECTOR_SIZE + 1u, &len));
+    CHECK_EQ_U32(cluster_bytes, len);
+    CHECK_FAT(FAT_BAD_CLUSTER, fat_file_read(&v.fs, &file, data, entry.size / FAT_SECTOR_SIZE + 1u, &len));
+    CHECK_EQ_U32(0, len);
+    /* And one that ends the chain there reads as a truncated file. */
+    memset(link, 0xFF, 4u);
+    v.fs.buf_lba = UINT32_MAX;
+    fat_file_rewind(&file);
+    CHECK_FAT(FAT_OK, fat_file_read(&v.fs, &file, data, entry.size / FAT_SECTOR_SIZE + 1u, &len));
+    CHECK_EQ_U32(cluster_bytes, len);
+    CHECK_FAT(FAT_TRUNCATED, fat_file_read(&v.fs, &file, data, entry.size / FAT_SECTOR_SIZE + 1u, &len));
+    free(data);
+    unmount(&v);
+}
+
 static fat_status_t open_firmware(volume_t *v)
 {
     fat_entry_t entry;
@@ -349,42 +475,56 @@ static void fat_type_follows_the_cluster_count_alone(void)
     unmount(&v);
 }
 
+/* Mounts fragmented.img, finds and reads FIRMWARE.HEX max_sectors at a time, the disk failing from read fail_from on
+ * (-1: never): the failure always comes out as FAT_IO_ERROR, nothing crashes or loops, and no failure is swallowed.
+ * Returns the reads that succeeded. */
+static uint32_t walk_failing_from(long fail_from, uint32_t max_sectors)
+{
+    volume_t v;
+    memset(&v, 0, sizeof v);
+    v.image.bytes = fixture_read("fragmented.img", &v.image.size);
+    v.image.fail_from = fail_from;
+    v.disk = (fat_disk_t){ .read = image_read, .sector_count = (uint32_t)(v.image.size / FAT_SECTOR_SIZE),
+                            .context = &v.image };
+    fat_status_t status = fat_mount(&v.fs, &v.disk, v.buf);
+    fat_entry_t entry;
+    fat_file_t file;
+    if (status == FAT_OK) {
+        status = fat_find(&v.fs, "FIRMWARE.HEX", &entry);
+    }
+    if (status == FAT_OK) {
+        status = fat_file_open(&v.fs, &file, &entry);
+    }
+    while (status == FAT_OK) {
+        static uint8_t data[4u * FAT_SECTOR_SIZE];
+        uint32_t len;
+        status = fat_file_read(&v.fs, &file, data, max_sectors, &len);
+        if (len == 0u) {
+            break;
+        }
+    }
+    CHECK_FAT(v.image.failures == 0u ? FAT_OK : FAT_IO_ERROR, status);
+    /* The walk stops at the first failure, and only a read the walk makes fails. */
+    CHECK_EQ_U32(fail_from >= 0 && (uint32_t)fail_from < v.image.reads + v.image.failures ? 1u : 0u,
+                 v.image.failures);
+    uint32_t reads = v.image.reads;
+    unmount(&v);
+    return reads;
+}
+
 static void read_errors_surface_everywhere(void)
 {
-    /* Let the disk fail from every read on in turn: the failure always comes out as FAT_IO_ERROR, nothing
-     * crashes or loops, and no failure is swallowed. */
-    uint32_t failing_runs = 0u;
-    for (long fail_from = 0; fail_from < 300; fail_from += 1) {
-        volume_t v;
-        memset(&v, 0, sizeof v);
-        v.image.bytes = fixture_read("fragmented.img", &v.image.size);
-        v.image.fail_from = fail_from;
-        v.disk = (fat_disk_t){ .read = image_read, .sector_count = (uint32_t)(v.image.size / FAT_SECTOR_SIZE),
-                                .context = &v.image };
-        fat_status_t status = fat_mount(&v.fs, &v.disk, v.buf);
-        fat_entry_t entry;
-        fat_file_t file;
-        if (status == FAT_OK) {
-            status = fat_find(&v.fs, "FIRMWARE.HEX", &entry);
+    /* A sector at a time, and runs of up to 4 (fewer reads for the same walk). */
+    uint32_t reads_by_one = walk_failing_from(-1, 1u);
+    uint32_t reads_by_four = walk_failing_from(-1, 4u);
+    CHECK_TRUE(reads_by_one > 20u && reads_by_four < reads_by_one);
+    for (uint32_t fail_from = 0; fail_from <= reads_by_one; fail_from++) {
+        /* The reads before the failing one succeeded; from the whole walk's count on, nothing fails. */
+        CHECK_EQ_U32(fail_from < reads_by_one ? fail_from : reads_by_one, walk_failing_from((long)fail_from, 1u));
+        if (fail_from <= reads_by_four) {
+            CHECK_EQ_U32(fail_from < reads_by_four ? fail_from : reads_by_four, walk_failing_from((long)fail_from, 4u));
         }
-        if (status == FAT_OK) {
-            status = fat_file_open(&v.fs, &file, &entry);
-        }
-        while (status == FAT_OK) {
-            const uint8_t *data;
-            uint32_t len;
-            status = fat_file_read(&v.fs, &file, &data, &len);
-            if (len == 0u) {
-                break;
-            }
-        }
-        CHECK_FAT(v.image.failures == 0u ? FAT_OK : FAT_IO_ERROR, status);
-        CHECK_TRUE(v.image.failures <= 1u);
-        failing_runs += v.image.failures;
-        unmount(&v);
     }
-    /* The whole walk takes fewer reads than the loop tries: the last runs did not fail. */
-    CHECK_TRUE(failing_runs > 100u && failing_runs < 300u);
 }
 
 /* The texts follow fat_status_t in order (packed, text_pick): each status must name itself. */
@@ -437,6 +577,8 @@ int main(int argc, char **argv)
     RUN_TEST(lower_case_flags_of_short_names);
     RUN_TEST(nested_directories_over_several_clusters);
     RUN_TEST(fragmented_file_is_followed_through_its_chain);
+    RUN_TEST(file_runs_span_consecutive_clusters_and_stop_at_gaps);
+    RUN_TEST(a_chain_broken_after_the_open_ends_the_run_before_the_break);
     RUN_TEST(corrupt_chains_are_refused_when_opened);
     RUN_TEST(corrupt_volumes_are_refused_when_mounted);
     RUN_TEST(partition_types);

@@ -289,6 +289,70 @@ static void data_toggles_stay_in_step(void)
     check_clean_protocol();
 }
 
+/* A run of blocks in one READ(10): the transfer length in CDB bytes 7-8, the data in one data stage. */
+static void multi_block_read_is_one_command(void)
+{
+    static uint8_t run[32u * 512u];
+    plug(FAKE_MASS_STORAGE, "fat16.img");
+    CHECK_EQ_U32(SCSI_OK, start_drive());
+    uint32_t before = h.drive.commands[SCSI_READ_10];
+    memset(run, 0xA5, sizeof run);
+    CHECK_EQ_U32(SCSI_OK, scsi_read_blocks(&h.disk, 7u, 32u, run));
+    CHECK_TRUE(memcmp(run, h.drive.disk + 7u * 512u, sizeof run) == 0);
+    CHECK_EQ_U32(before + 1u, h.drive.commands[SCSI_READ_10]);
+    CHECK_EQ_U32(32, h.drive.max_blocks_per_read);
+    /* The last blocks of the drive, and one past them refused. */
+    CHECK_EQ_U32(SCSI_OK, scsi_read_blocks(&h.disk, h.disk.blocks - 32u, 32u, run));
+    CHECK_TRUE(memcmp(run, h.drive.disk + (h.disk.blocks - 32u) * 512u, sizeof run) == 0);
+    CHECK_EQ_U32(SCSI_FAILED, scsi_read_blocks(&h.disk, h.disk.blocks - 31u, 32u, run));
+    CHECK_EQ_U32(0x05, h.disk.sense_key);
+    check_clean_protocol();
+}
+
+/* A drive that sends fewer bytes than a multi-block READ(10) asked for, whether its CSW owns up to it (residue) or
+ * not, has failed that attempt: the command is tried again, and fails when it keeps coming short. */
+static void short_multi_block_read_is_retried_then_fails(void)
+{
+    static uint8_t run[16u * 512u];
+    for (int hides = 0; hides < 2; hides++) {
+        plug(FAKE_MASS_STORAGE, "fat16.img");
+        CHECK_EQ_U32(SCSI_OK, start_drive());
+        uint32_t before = h.drive.commands[SCSI_READ_10];
+        h.drive.short_read_bytes = 3u * 512u;
+        h.drive.short_read_hides_residue = hides != 0;
+        h.drive.short_read_count = 1u;
+        CHECK_EQ_U32(SCSI_OK, scsi_read_blocks(&h.disk, 40u, 16u, run));
+        CHECK_TRUE(memcmp(run, h.drive.disk + 40u * 512u, sizeof run) == 0);
+        CHECK_EQ_U32(before + 2u, h.drive.commands[SCSI_READ_10]);
+        h.drive.short_read_count = SCSI_ATTEMPTS;
+        CHECK_EQ_U32(SCSI_FAILED, scsi_read_blocks(&h.disk, 40u, 16u, run));
+        CHECK_EQ_U32(before + 2u + SCSI_ATTEMPTS, h.drive.commands[SCSI_READ_10]);
+        CHECK_EQ_U32(SCSI_READ_10, h.disk.opcode);
+        CHECK_EQ_U32(MSC_OK, h.disk.transport);
+        /* A short packet ended the data stage early: no reset recovery needed, the CSW came in step. */
+        CHECK_EQ_U32(0, h.drive.bot_resets);
+        check_clean_protocol();
+    }
+}
+
+/* BOT 6.3: a residue above the transfer length is a CSW that is not meaningful: reset recovery, and a retry. */
+static void residue_above_a_multi_block_length_is_a_phase_error(void)
+{
+    static uint8_t run[8u * 512u];
+    plug(FAKE_MASS_STORAGE, "fat16.img");
+    CHECK_EQ_U32(SCSI_OK, start_drive());
+    h.drive.residue_excess = 1u;
+    CHECK_EQ_U32(SCSI_OK, scsi_read_blocks(&h.disk, 0u, 8u, run)); /* residue 1 of 4096: not above it */
+    CHECK_EQ_U32(0, h.drive.bot_resets);
+    h.drive.residue_excess = 8u * 512u + 1u;
+    CHECK_EQ_U32(SCSI_FAILED, scsi_read_blocks(&h.disk, 0u, 8u, run));
+    CHECK_EQ_U32(MSC_PHASE_ERROR, h.disk.transport);
+    CHECK_EQ_U32(SCSI_ATTEMPTS, h.drive.bot_resets);
+    h.drive.residue_excess = 0u;
+    CHECK_EQ_U32(SCSI_OK, scsi_read_blocks(&h.disk, 0u, 8u, run));
+    CHECK_TRUE(memcmp(run, h.drive.disk, sizeof run) == 0);
+}
+
 static void drive_pulled_at_every_transfer(void)
 {
     /* How many transfers a start and three reads take. */
@@ -345,6 +409,9 @@ int main(int argc, char **argv)
     RUN_TEST(csw_with_wrong_tag_is_not_used);
     RUN_TEST(naks_within_the_timeout_only_take_time);
     RUN_TEST(data_toggles_stay_in_step);
+    RUN_TEST(multi_block_read_is_one_command);
+    RUN_TEST(short_multi_block_read_is_retried_then_fails);
+    RUN_TEST(residue_above_a_multi_block_length_is_a_phase_error);
     RUN_TEST(drive_pulled_at_every_transfer);
     RUN_TEST(hcd_status_texts);
     fake_drive_free(&h.drive);
