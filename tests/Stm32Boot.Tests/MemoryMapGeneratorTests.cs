@@ -51,7 +51,7 @@ public class MemoryMapGeneratorTests
         Assert.All(second, f => Assert.Equal(stamp, File.GetLastWriteTimeUtc(f.Path)));
 
         var third = MemoryMapGenerator.Write(TestSettings.ParseWith("Version", "1.0.0.2"), scratch.Path);
-        Assert.Equal([false, true, false], third.Select(f => f.Changed));
+        Assert.Equal([false, true, false, false], third.Select(f => f.Changed)); // memory-map.svg: the version is not in the picture
         Assert.Contains("\"1.0.0.2\"", File.ReadAllText(scratch.File(MemoryMapGenerator.BuildConfigHeader)));
     }
 }
